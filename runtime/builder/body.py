@@ -1,0 +1,513 @@
+"""Assemble a stylised presenter from a HostSpec: skeleton, skinned body, face with morph targets.
+
+Model space is glTF's: metres, +Y up, the host faces +Z, its left hand is at +X. Joints have identity
+rest rotations (a T-pose), so the canonical humanoid needs no normalisation for built-in hosts.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..skeleton.humanoid import BONE_NAMES, FINGERS, PARENT
+from ..tomlfile import srgb_to_linear
+from .glb import Joint, Material, write_glb
+from .mesh import Part, chain_weights, close_grid, ellipsoid, orient, patch, polyline, rigid, tube
+from .spec import HostSpec, load_host_spec
+
+VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou")
+EXPRESSIONS = ("blinkLeft", "blinkRight", "smile", "browUp", "browDown")
+TARGET_NAMES = VISEMES + EXPRESSIONS
+
+# Mouth shape per viseme: open (jaw drop 0..1), width (x scale), round (pucker 0..1), and two lip tweaks.
+MOUTH_SHAPES: dict[str, dict[str, float]] = {
+    "sil": {}, "PP": {"press": 1.0}, "FF": {"open": 0.1, "tuck": 1.0}, "TH": {"open": 0.22},
+    "DD": {"open": 0.3, "width": 1.04}, "kk": {"open": 0.38}, "CH": {"open": 0.25, "round": 0.5, "width": 0.9},
+    "SS": {"open": 0.12, "width": 1.1}, "nn": {"open": 0.2}, "RR": {"open": 0.25, "round": 0.6, "width": 0.85},
+    "aa": {"open": 1.0}, "E": {"open": 0.55, "width": 1.15}, "ih": {"open": 0.4, "width": 1.1},
+    "oh": {"open": 0.75, "round": 0.75, "width": 0.8}, "ou": {"open": 0.35, "round": 1.0, "width": 0.65},
+    "smile": {"smile": 1.0, "width": 1.08},
+}
+J = {name: i for i, name in enumerate(BONE_NAMES)}
+HAIR_LIMITS = {  # hairline polar angle (deg from the crown) at front, sides, back
+    "short": (62, 92, 118), "bob": (64, 118, 126), "long": (60, 108, 118), "bun": (58, 90, 112),
+    "ponytail": (58, 92, 112),
+}
+
+
+class Figure:
+    """Dimensions of one host, derived once from the spec (metres, model space)."""
+
+    def __init__(self, spec: HostSpec) -> None:
+        p = spec.proportions
+        self.spec = spec
+        self.s = s = p["height"] / 1.70
+        self.build, self.sh, self.hw, self.hs = p["build"], p["shoulders"], p["hips"], p["head"]
+        self.head_c = np.array([0.0, 1.595 * s + (p["head"] - 1) * 0.06 * s, 0.012 * s])
+        self.head_r = np.array([0.078, 0.105, 0.092]) * s * self.hs
+        self.taper = {"oval": 0.32, "round": 0.12, "square": 0.05}[spec.face]
+        self.eye_r = 0.0118 * s * self.hs * p["eyes"]
+        self.mouth_y = self.head_c[1] - 0.052 * s * self.hs
+        self.joints = self._skeleton(p)
+
+    def head_shape(self, unit: np.ndarray) -> np.ndarray:
+        """Per-point ellipsoid scale: the jaw narrows below the cheekbones."""
+        scale = np.ones_like(unit)
+        scale[:, 0] = 1.0 - self.taper * np.clip(-unit[:, 1], 0, 1) ** 1.5
+        return scale
+
+    def face_z(self, x, y) -> np.ndarray:
+        """Front surface z of the head at (x, y)."""
+        c, r = self.head_c, self.head_r
+        uy = np.clip((np.asarray(y) - c[1]) / r[1], -1, 1)
+        sx = 1.0 - self.taper * np.clip(-uy, 0, 1) ** 1.5
+        ux = (np.asarray(x) - c[0]) / (r[0] * sx)
+        return c[2] + r[2] * np.sqrt(np.clip(1 - ux ** 2 - uy ** 2, 0, 1))
+
+    def _skeleton(self, p: dict[str, float]) -> dict[str, np.ndarray]:
+        s, sh, hw = self.s, self.sh, self.hw
+        pos = {
+            "hips": (0, 0.95, 0), "spine": (0, 1.05, 0.005), "chest": (0, 1.17, 0), "upperChest": (0, 1.28, -0.01),
+            "neck": (0, 1.45, -0.015), "head": (0, 1.54, -0.005),
+        }
+        out = {k: np.array(v, float) * s for k, v in pos.items()}
+        out["head"][1] = self.head_c[1] - 0.055 * s * self.hs
+        eye_y = self.head_c[1] + 0.012 * s * self.hs
+        for side, sign in (("left", 1), ("right", -1)):
+            ex = sign * 0.031 * s * self.hs
+            out[f"{side}Eye"] = np.array([ex, eye_y, float(self.face_z(ex, eye_y)) - 0.5 * self.eye_r])
+            arm_y = 1.40 * s
+            out[f"{side}Shoulder"] = np.array([sign * 0.025 * s, arm_y, -0.015 * s])
+            upper = np.array([sign * 0.165 * s * sh, arm_y, -0.015 * s])
+            out[f"{side}UpperArm"] = upper
+            out[f"{side}LowerArm"] = upper + [sign * 0.27 * s, 0, 0]
+            hand = upper + [sign * 0.51 * s, 0, 0]
+            out[f"{side}Hand"] = hand
+            fingers = {  # knuckle offset, spread angle (deg), segment lengths
+                "Index": ((0.085, 0.003, 0.026), 6, (0.040, 0.025, 0.020)),
+                "Middle": ((0.088, 0.004, 0.008), 0, (0.044, 0.028, 0.022)),
+                "Ring": ((0.084, 0.003, -0.010), -5, (0.041, 0.026, 0.021)),
+                "Little": ((0.076, 0.0, -0.026), -12, (0.032, 0.020, 0.018)),
+            }
+            for finger, (off, spread, lengths) in fingers.items():
+                a = np.radians(spread)
+                d = np.array([sign * np.cos(a), 0.0, np.sin(a)])
+                j = hand + np.array([sign * off[0], off[1], off[2]]) * s
+                for seg, length in zip(("Proximal", "Intermediate", "Distal"), lengths):
+                    out[f"{side}{finger}{seg}"] = j.copy()
+                    j = j + d * length * s
+                out[f"{side}{finger}Tip"] = j
+            d = np.array([sign * 0.55, -0.22, 0.80])
+            d /= np.linalg.norm(d)
+            j = hand + np.array([sign * 0.025, -0.008, 0.030]) * s
+            for seg, length in zip(("Proximal", "Intermediate", "Distal"), (0.038, 0.032, 0.026)):
+                out[f"{side}Thumb{seg}"] = j.copy()
+                j = j + d * length * s
+            out[f"{side}ThumbTip"] = j
+            lx = sign * 0.09 * s * hw
+            out[f"{side}UpperLeg"] = np.array([lx, 0.91 * s, 0.0])
+            out[f"{side}LowerLeg"] = np.array([lx, 0.50 * s, 0.005 * s])
+            out[f"{side}Foot"] = np.array([lx, 0.085 * s, -0.015 * s])
+            out[f"{side}Toes"] = np.array([lx, 0.02 * s, 0.115 * s])
+        out["jaw"] = np.array([0.0, self.head_c[1] - 0.02 * s, self.head_c[2] - 0.01 * s])
+        return out
+
+
+def _part(material: str, pos: np.ndarray, idx: np.ndarray, weights: tuple[np.ndarray, np.ndarray]) -> Part:
+    return Part(material, pos, idx, weights[0], weights[1])
+
+
+def _chain(material: str, points: list[np.ndarray], radii: list[float], bones: list[str], blend: float,
+           per_segment: int = 6, cols: int = 14, **kw) -> Part:
+    """A skinned tube through joint positions."""
+    path = polyline(points, per_segment)
+    r = np.interp(np.linspace(0, len(points) - 1, len(path)), np.arange(len(points)), radii)
+    pos, idx, param = tube(path, r, cols=cols, **kw)
+    seg_len = np.linalg.norm(np.diff(np.asarray(points), axis=0), axis=1)
+    # Bone k owns segment k; an extra last bone owns the end cap past the last point (a hand, a tip).
+    bounds = list(np.concatenate([[0.0], np.cumsum(seg_len)])[:len(bones)])
+    return _part(material, pos, idx, chain_weights(param, bounds, [J[b] for b in bones], blend))
+
+
+def _torso_profile(f: Figure) -> np.ndarray:
+    """(y, rx, rz, z) cross-sections from the pelvis to the neck base."""
+    s, b, sh, hw, ch = f.s, f.build, f.sh, f.hw, f.spec.proportions["chest"]
+    rows = [
+        (0.80, 0.05, 0.05, 0.0), (0.86, 0.12 * hw, 0.085, 0.0), (0.92, 0.15 * hw, 0.097, 0.0), (0.95, 0.157 * hw, 0.102, 0.0), (1.05, 0.133, 0.090, 0.005),
+        (1.17, 0.145 * sh, 0.100 * ch, 0.008), (1.28, 0.160 * sh, 0.105 * ch, 0.01), (1.36, 0.168 * sh, 0.095, 0.0),
+        (1.40, 0.14 * sh, 0.08, -0.012), (1.44, 0.07, 0.055, -0.015),
+    ]
+    a = np.array(rows)
+    a[:, 0] *= s
+    a[:, 1] *= s * b
+    a[:, 2] *= s * b
+    a[:, 3] *= s
+    return a
+
+
+def _torso(f: Figure, material: str, y0: float, y1: float, grow: float) -> Part:
+    prof = _torso_profile(f)
+    ys = np.linspace(y0 * f.s, y1 * f.s, 18)
+    rx = np.interp(ys, prof[:, 0], prof[:, 1]) + grow
+    rz = np.interp(ys, prof[:, 0], prof[:, 2]) + grow
+    zc = np.interp(ys, prof[:, 0], prof[:, 3])
+    path = np.stack([np.zeros_like(ys), ys, zc], -1)
+    pos, idx, _ = tube(path, rx, cols=24, up_hint=(1, 0, 0), cap_rows=2, cap_depth=0.3)
+    pos[:, 2] = zc.mean() + (pos[:, 2] - zc.mean())  # keep centre line
+    # Squash each ring to its depth: scale z about the ring centre.
+    yv = pos[:, 1]
+    pos[:, 2] = np.interp(yv, ys, zc) + (pos[:, 2] - np.interp(yv, ys, zc)) * np.interp(yv, ys, rz / rx)
+    spine = ["hips", "spine", "chest", "upperChest", "neck"]
+    bounds = [f.joints[b][1] for b in spine]
+    joints, weights = chain_weights(yv, [-1e9] + bounds[1:], [J[b] for b in spine], blend=0.05 * f.s)
+    # The shoulders' top follows the shoulder bones a little, so raised arms pull the cloth.
+    for side, sign in (("left", 1), ("right", -1)):
+        near = (sign * pos[:, 0] > 0.08 * f.s) & (yv > 1.30 * f.s)
+        t = np.clip((sign * pos[:, 0] - 0.08 * f.s) / (0.08 * f.s), 0, 1)[near] * 0.5
+        weights[near, 1] = weights[near, 0] * t
+        weights[near, 0] *= 1 - t
+        joints[near, 1] = J[f"{side}Shoulder"]
+    return Part(material, pos, idx, joints, weights)
+
+
+def _front_surface(f: Figure, x: np.ndarray, y: np.ndarray, lift: float) -> np.ndarray:
+    prof = _torso_profile(f)
+    rx, rz, zc = (np.interp(y, prof[:, 0], prof[:, k]) for k in (1, 2, 3))
+    return zc + rz * np.sqrt(np.clip(1 - (x / rx) ** 2, 0, 1)) + lift
+
+
+def _neckline(f: Figure) -> Part:
+    """The V of the shirt under the top."""
+    s = f.s
+    v = np.linspace(0, 1, 8)[:, None]
+    u = np.linspace(-1, 1, 9)[None, :]
+    y = (1.43 - 0.12 * v) * s + 0 * u
+    x = u * (1 - v) * 0.05 * s * f.build
+    pts = np.stack([x, y, _front_surface(f, x, y, 0.014 * s)], -1)
+    pos, idx = patch(pts)
+    idx = orient(pos, idx, [0.0, 1.4 * s, -0.1 * s])
+    spine = ["chest", "upperChest", "neck"]
+    return _part("inner", pos, idx, chain_weights(pos[:, 1], [-1e9] + [f.joints[b][1] for b in spine[1:]],
+                                                  [J[b] for b in spine], 0.04 * s))
+
+
+def _skirt(f: Figure) -> Part:
+    s, hw = f.s, f.hw
+    ys = np.linspace(1.0, 0.53, 12) * s
+    t = (ys[0] - ys) / (ys[0] - ys[-1])
+    radii = (0.158 * hw + 0.085 * t) * s * f.build
+    path = np.stack([np.zeros_like(ys), ys, np.full_like(ys, 0.005 * s)], -1)
+    pos, idx, _ = tube(path, radii, cols=28, up_hint=(1, 0, 0), caps=(True, False), flatten=0.78)
+    tv = np.clip((ys[0] - pos[:, 1]) / (ys[0] - ys[-1]), 0, 1)
+    joints, weights = rigid(len(pos), J["hips"])
+    side = np.where(pos[:, 0] > 0, J["leftUpperLeg"], J["rightUpperLeg"])
+    w_leg = 0.55 * tv * np.clip(np.abs(pos[:, 0]) / (0.06 * s), 0, 1)
+    joints[:, 1], weights[:, 0], weights[:, 1] = side, 1 - w_leg, w_leg
+    return Part("skirt", pos, idx, joints, weights)
+
+
+def _arm(f: Figure, side: str, sign: int) -> list[Part]:
+    s, b = f.s, f.build
+    jt = f.joints
+    inside = jt[f"{side}UpperArm"] - [sign * 0.04 * s, 0, 0]
+    pts = [inside, jt[f"{side}UpperArm"], jt[f"{side}LowerArm"], jt[f"{side}Hand"]]
+    radii = np.array([0.044, 0.046, 0.036, 0.027]) * s * b
+    # The deltoid: a cap over the shoulder joint, half on each bone, hides the seam when the arm drops.
+    dpos, didx = ellipsoid(jt[f"{side}UpperArm"] - [sign * 0.015 * s, 0.008 * s, 0],
+                           np.array([0.058, 0.05, 0.054]) * s * b, 10, 16)
+    djoints, dweights = rigid(len(dpos), J[f"{side}UpperArm"])
+    djoints[:, 1], dweights[:, :2] = J[f"{side}Shoulder"], 0.5
+    deltoid = Part("top", dpos, didx, djoints, dweights)
+    bones = [f"{side}Shoulder", f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"]
+    blend = 0.035 * s
+    skin = _chain("skin", pts, list(radii), bones, blend, up_hint=(0, 1, 0))
+    if f.spec.sleeves == "long":
+        cuff = jt[f"{side}Hand"] - [sign * 0.02 * s, 0, 0]
+        sleeve = _chain("top", pts[:3] + [cuff], list(radii[:3] + 0.006 * s) + [radii[3] + 0.008 * s],
+                        bones, blend, up_hint=(0, 1, 0))
+        skin = _chain("skin", [cuff - [sign * 0.04 * s, 0, 0], cuff, jt[f"{side}Hand"] + [sign * 0.01 * s, 0, 0]],
+                      [0.028 * s * b, 0.027 * s * b, 0.026 * s * b], [f"{side}LowerArm", f"{side}Hand"],
+                      0.02 * s, up_hint=(0, 1, 0))
+    else:
+        end = jt[f"{side}UpperArm"] + [sign * 0.13 * s, 0, 0]
+        sleeve = _chain("top", pts[:2] + [end], list(radii[:2] + 0.008 * s) + [0.048 * s * b],
+                        bones[:3], blend, up_hint=(0, 1, 0))
+    return [deltoid, sleeve, skin]
+
+
+def _hand(f: Figure, side: str, sign: int) -> list[Part]:
+    s, jt = f.s, f.joints
+    hand = jt[f"{side}Hand"]
+    pos, idx = ellipsoid(hand + [sign * 0.05 * s, 0.001 * s, 0.0], np.array([0.054, 0.017, 0.044]) * s, 10, 16)
+    parts = [_part("skin", pos, idx, rigid(len(pos), J[f"{side}Hand"]))]
+    for finger in FINGERS:
+        names = [f"{side}{finger}{seg}" for seg in ("Proximal", "Intermediate", "Distal")]
+        chain = [jt[n] for n in names] + [jt[f"{side}{finger}Tip"]]
+        d = chain[1] - chain[0]
+        d /= np.linalg.norm(d)
+        thumb = finger == "Thumb"
+        r0 = (0.0105 if thumb else 0.0085 if finger != "Little" else 0.0072) * s
+        tip = chain[-1] - d * r0 * 0.7
+        pts = [chain[0] - d * 0.012 * s] + chain[:-1] + [tip]
+        radii = [r0 * 1.05, r0, r0 * 0.92, r0 * 0.85, r0 * 0.78]
+        parts.append(_chain("skin", pts, radii, [f"{side}Hand"] + names, 0.006 * s, per_segment=3, cols=10,
+                            up_hint=(0, 1, 0), flatten=0.9))
+    return parts
+
+
+def _leg(f: Figure, side: str, sign: int) -> list[Part]:
+    s, b, jt = f.s, f.build, f.joints
+    pts = [jt[f"{side}UpperLeg"] + [0, 0.07 * s, 0], jt[f"{side}UpperLeg"], jt[f"{side}LowerLeg"],
+           jt[f"{side}Foot"] + [0, 0.01 * s, 0]]
+    radii = list(np.array([0.074, 0.072, 0.047, 0.036]) * s * b)
+    material = "bottom" if f.spec.outfit == "trousers" else "skin"
+    if material == "skin":
+        radii = [r * 0.85 for r in radii]
+    leg = _chain(material, pts, radii, ["hips", f"{side}UpperLeg", f"{side}LowerLeg", f"{side}Foot"], 0.045 * s,
+                 up_hint=(0, 0, 1))
+    heel, toe = jt[f"{side}Foot"] + [0, 0, -0.045 * s], jt[f"{side}Toes"] + [0, 0, 0.05 * s]
+    centre = (heel + toe) / 2
+    centre[1] = 0.045 * s
+    pos, idx = ellipsoid(centre, np.array([0.047, 0.047, np.linalg.norm(toe - heel) / 2]) * [s, s, 1], 10, 16)
+    joints, weights = chain_weights(pos[:, 2], [-1e9, jt[f"{side}Toes"][2] - 0.02 * s],
+                                    [J[f"{side}Foot"], J[f"{side}Toes"]], 0.03 * s)
+    return [leg, Part("shoes", pos, idx, joints, weights)]
+
+
+def _head(f: Figure) -> list[Part]:
+    s, c, r = f.s, f.head_c, f.head_r
+    pos, idx = ellipsoid(c, r, 24, 32, shape=f.head_shape)
+    joints, weights = rigid(len(pos), J["head"])
+    # Chin and lower lip area follow the jaw bone, so a jaw-only controller still opens the mouth.
+    u = (pos - c) / r
+    w_jaw = np.clip((-(u[:, 1]) - 0.45) / 0.25, 0, 1) * np.clip((u[:, 2] - 0.2) / 0.3, 0, 1) * 0.8
+    joints[:, 1], weights[:, 0], weights[:, 1] = J["jaw"], 1 - w_jaw, w_jaw
+    parts = [Part("skin", pos, idx, joints, weights)]
+    nose_y = c[1] - 0.022 * s * f.hs
+    npos, nidx = ellipsoid([0, nose_y, float(f.face_z(0, nose_y)) + 0.002 * s],
+                           np.array([0.0085, 0.0125, 0.0105]) * s * f.hs, 8, 12)
+    parts.append(_part("skin", npos, nidx, rigid(len(npos), J["head"])))
+    for sign in (1, -1):
+        ex = sign * (r[0] * (1 - f.taper * 0.05 ** 1.5) - 0.004 * s)
+        epos, eidx = ellipsoid([ex, c[1] - 0.004 * s, c[2] - 0.012 * s], np.array([0.011, 0.024, 0.016]) * s * f.hs, 8, 12)
+        parts.append(_part("skin", epos, eidx, rigid(len(epos), J["head"])))
+    neck_pts = [f.joints["upperChest"] + [0, 0.10 * f.s, 0], f.joints["neck"], f.joints["head"], c]
+    parts.append(_chain("skin", neck_pts, [0.05 * s * f.build, 0.047 * s, 0.045 * s, 0.04 * s],
+                        ["upperChest", "neck", "head"], 0.03 * s, up_hint=(0, 0, 1)))
+    return parts
+
+
+def _eye(f: Figure, side: str) -> list[Part]:
+    """Eyeball with iris and pupil around the +Z pole, skinned to the eye bone."""
+    centre, r = f.joints[f"{side}Eye"], f.eye_r
+    parts = []
+    for material, a0, a1, rows in (("pupil", 0.0, 0.17, 2), ("iris", 0.17, 0.50, 3), ("eye_white", 0.50, np.pi, 9)):
+        theta = np.linspace(a0, a1, rows + 1)
+        phi = np.linspace(0, 2 * np.pi, 20, endpoint=False)
+        t, p = np.meshgrid(theta, phi, indexing="ij")
+        unit = np.stack([np.sin(t) * np.cos(p), np.sin(t) * np.sin(p), np.cos(t)], -1)
+        pts = centre + unit * r * (1.0 + 0.02 * (material != "eye_white"))
+        if a0 == 0.0:
+            pts = pts[1:]
+            pos, idx = _fan_grid(pts, centre + np.array([0, 0, r * 1.02]))
+        else:
+            pos, idx = patch(pts[:, list(range(20)) + [0]])
+        parts.append(_part(material, pos, orient(pos, idx, centre), rigid(len(pos), J[f"{side}Eye"])))
+    return parts
+
+
+def _fan_grid(pts: np.ndarray, apex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A disc: apex fanned to the first ring, then rings as a strip (wrapped)."""
+    rows, cols, _ = pts.shape
+    closed = np.concatenate([pts, pts[:, :1]], axis=1)
+    pos, idx = patch(closed)
+    apex_i = len(pos)
+    ring = np.arange(cols)
+    fan = np.stack([np.full(cols, apex_i), ring + 1, ring], -1).reshape(-1)
+    return np.vstack([pos, apex]), np.concatenate([idx, fan])
+
+
+def _lid(f: Figure, side: str, edge_deg: float) -> np.ndarray:
+    """Upper eyelid points: a spherical shell from behind the top of the eye down to `edge_deg`."""
+    centre, r = f.joints[f"{side}Eye"], f.eye_r * 1.14
+    el = np.radians(np.linspace(110, edge_deg, 7))[:, None]
+    az = np.radians(np.linspace(-75, 75, 13))[None, :]
+    unit = np.stack([np.sin(az) * np.cos(el), np.sin(el) + 0 * az, np.cos(az) * np.cos(el)], -1)
+    return centre + unit * r
+
+
+def _lids(f: Figure, side: str, morph: str) -> list[Part]:
+    open_pts, closed_pts = _lid(f, side, 28), _lid(f, side, -28)
+    pos, idx = patch(open_pts)
+    upper = _part("lid", pos, orient(pos, idx, f.joints[f"{side}Eye"]), rigid(len(pos), J["head"]))
+    upper.morphs[morph] = closed_pts.reshape(-1, 3) - pos
+    centre, r = f.joints[f"{side}Eye"], f.eye_r * 1.1
+    el = np.radians(np.linspace(-24, -70, 4))[:, None]
+    az = np.radians(np.linspace(-70, 70, 11))[None, :]
+    unit = np.stack([np.sin(az) * np.cos(el), np.sin(el) + 0 * az, np.cos(az) * np.cos(el)], -1)
+    lpos, lidx = patch(centre + unit * r)
+    lower = _part("lid", lpos, orient(lpos, lidx, centre), rigid(len(lpos), J["head"]))
+    return [upper, lower]
+
+
+def _brow(f: Figure, side: str, sign: int, up: float, down: float) -> np.ndarray:
+    s, hs = f.s, f.hs
+    eye = f.joints[f"{side}Eye"]
+    u = np.linspace(0, 1, 9)
+    x = eye[0] + sign * (-0.017 + 0.038 * u) * s * hs
+    y = eye[1] + (0.021 + 0.006 * np.sin(np.pi * (u * 0.8 + 0.1))) * s * hs + (up * 0.006 - down * 0.003) * s
+    y = y - down * 0.003 * s * (1 - u)          # a frown pulls the inner ends down more
+    return np.stack([x, y, f.face_z(x, y) + 0.0015 * s], -1)
+
+
+def _brows(f: Figure) -> list[Part]:
+    parts = []
+    for side, sign in (("left", 1), ("right", -1)):
+        rest = _brow(f, side, sign, 0, 0)
+        radii = np.linspace(0.0030, 0.0022, len(rest)) * f.s
+        pos, idx, _ = tube(rest, radii, cols=8, up_hint=(0, 0, 1))
+        part = _part("hair", pos, idx, rigid(len(pos), J["head"]))
+        for name, up, down in (("browUp", 1, 0), ("browDown", 0, 1)):
+            moved, _, _ = tube(_brow(f, side, sign, up, down), radii, cols=8, up_hint=(0, 0, 1))
+            part.morphs[name] = moved - pos
+        parts.append(part)
+    return parts
+
+
+def _mouth(f: Figure, open: float = 0.0, width: float = 1.0, round: float = 0.0, press: float = 0.0,
+           tuck: float = 0.0, smile: float = 0.0) -> dict[str, np.ndarray]:
+    """Lip and mouth-interior points for one mouth shape (same topology for every shape)."""
+    s, hs = f.s, f.hs
+    u = np.linspace(-1, 1, 17)
+    bulge = 1 - u ** 2
+    half_w = 0.025 * s * hs * width * (1 - 0.25 * round)
+    x = u * half_w
+    ru, rl = 0.0042 * s * (1 - 0.25 * press), 0.0052 * s * (1 - 0.25 * press)
+    drop = open * 0.017 * s * (0.75 + 0.25 * round)
+    raise_ = open * 0.004 * s
+    corner = smile * 0.006 * s * u ** 2
+    y_up = f.mouth_y + ru + raise_ * bulge ** 0.6 + corner - press * 0.0012 * s + tuck * 0.001 * s
+    y_lo = f.mouth_y - rl - drop * bulge ** 0.6 + corner + press * 0.0012 * s + tuck * 0.004 * s
+    z0 = f.face_z(x, f.mouth_y) + 0.0015 * s
+    z_up = z0 + round * 0.008 * s * bulge + press * 0.001 * s
+    z_lo = z0 + round * 0.008 * s * bulge - tuck * 0.004 * s
+    r_prof = 0.45 + 0.55 * np.sqrt(bulge)
+    upper, _, _ = tube(np.stack([x, y_up, z_up], -1), ru * r_prof, cols=8, up_hint=(0, 1, 0))
+    lower, _, _ = tube(np.stack([x, y_lo, z_lo], -1), rl * r_prof, cols=8, up_hint=(0, 1, 0))
+    v = np.linspace(0, 1, 5)[:, None]
+    inner_y = y_up[None] * (1 - v) + y_lo[None] * v
+    inner_z = (z_up[None] * (1 - v) + z_lo[None] * v) - 0.004 * s
+    interior = np.stack([np.broadcast_to(x, inner_y.shape), inner_y, inner_z], -1)
+    return {"upper": upper, "lower": lower, "interior": interior}
+
+
+def _face_parts(f: Figure) -> list[Part]:
+    """The morphing face: lips, mouth interior, teeth, eyelids and brows (all in one mesh)."""
+    rest = _mouth(f)
+    ui = tube(np.zeros((17, 3)) + np.arange(17)[:, None], np.ones(17), cols=8, up_hint=(0, 1, 0))[1]
+    up = _part("lips", rest["upper"], ui, rigid(len(rest["upper"]), J["head"]))
+    lo = _part("lips", rest["lower"], ui, rigid(len(rest["lower"]), J["jaw"]))
+    ipos, iidx = patch(rest["interior"])
+    jaw_share = np.repeat(np.linspace(0, 1, 5), 17)
+    joints, weights = rigid(len(ipos), J["head"])
+    joints[:, 1], weights[:, 0], weights[:, 1] = J["jaw"], 1 - jaw_share, jaw_share
+    behind = np.array([0.0, f.mouth_y, f.head_c[2]])
+    inside = Part("mouth", ipos, orient(ipos, iidx, behind), joints, weights)
+    for name in VISEMES + ("smile",):
+        shape = _mouth(f, **MOUTH_SHAPES[name])
+        up.morphs[name] = shape["upper"] - rest["upper"]
+        lo.morphs[name] = shape["lower"] - rest["lower"]
+        inside.morphs[name] = shape["interior"].reshape(-1, 3) - ipos
+    # Upper teeth: a band behind the upper lip, seen only when the mouth opens.
+    s = f.s
+    tu = np.linspace(-0.7, 0.7, 9)
+    tx = tu * 0.022 * s * f.hs
+    ty = f.mouth_y + np.linspace(0.0005, -0.0045, 3)[:, None] * s
+    grid_x, grid_y = np.broadcast_arrays(tx[None], ty)
+    grid_z = np.broadcast_to(f.face_z(tx, f.mouth_y)[None] - 0.0035 * s, grid_x.shape)
+    tpos, tidx = patch(np.stack([grid_x, grid_y, grid_z], -1))
+    teeth = _part("teeth", tpos, orient(tpos, tidx, behind), rigid(len(tpos), J["head"]))
+    parts = [up, lo, inside, teeth] + _brows(f)
+    parts += _lids(f, "left", "blinkLeft") + _lids(f, "right", "blinkRight")
+    return parts
+
+
+def _hair(f: Figure) -> list[Part]:
+    s, c, r = f.s, f.head_c, f.head_r
+    style = f.spec.hair
+    front, sides, back = (np.radians(v) for v in HAIR_LIMITS[style])
+    a = ((front + back) / 2 + sides) / 2
+    b, cc = (front - back) / 2, ((front + back) / 2 - sides) / 2
+    az = np.linspace(0, 2 * np.pi, 36, endpoint=False)           # 0 = front (+Z), pi/2 = host's left
+    limit = a + b * np.cos(az) + cc * np.cos(2 * az)
+    k = np.linspace(0.06, 1.0, 14)[:, None]
+    polar = k * limit[None, :]
+    flare = 1 + (0.14 if style == "bob" else 0.05) * np.clip((polar - np.radians(80)) / np.radians(45), 0, 1)
+    rad = r * np.array([1.10, 1.07, 1.09])
+    unit = np.stack([np.sin(polar) * np.sin(az), np.cos(polar), np.sin(polar) * np.cos(az)], -1)
+    centre = c + np.array([0, 0.006, -0.006]) * s
+    pts = centre + unit * rad * flare[..., None]
+    pos, idx = close_grid(pts, start_cap=True, end_cap=False)
+    pos[-1] = centre + [0, rad[1], 0]
+    parts = [_part("hair", pos, idx, rigid(len(pos), J["head"]))]
+    back_pt = centre + np.array([0, 0.01, -rad[2]]) * [1, s, 1]
+    if style == "bun":
+        bpos, bidx = ellipsoid(back_pt + np.array([0, 0.035, -0.02]) * s, np.array([0.042, 0.04, 0.038]) * s, 10, 14)
+        parts.append(_part("hair", bpos, bidx, rigid(len(bpos), J["head"])))
+    if style == "ponytail":
+        pts = [back_pt + np.array([0, 0.0, 0.01]) * s, back_pt + np.array([0, -0.06, -0.03]) * s,
+               back_pt + np.array([0, -0.16, -0.035]) * s, back_pt + np.array([0, -0.24, -0.02]) * s]
+        parts.append(_chain("hair", pts, [0.026 * s, 0.03 * s, 0.024 * s, 0.012 * s], ["head", "head", "neck"],
+                            0.03 * s, up_hint=(1, 0, 0)))
+    if style == "long":
+        az2 = np.linspace(np.radians(105), np.radians(255), 18)
+        yy = np.linspace(c[1] - 0.02 * s, 1.30 * s, 8)[:, None]
+        t = (yy - yy[0]) / (yy[-1] - yy[0])
+        rx, rz = rad[0] * (1.05 + 0.25 * t), rad[2] * (0.95 + 0.1 * t) - 0.03 * s * t
+        curtain = np.stack([np.sin(az2) * rx, yy + 0 * az2, c[2] - 0.01 * s + np.cos(az2) * rz], -1)
+        cpos, cidx = patch(curtain)
+        cidx = orient(cpos, cidx, [0.0, 1.45 * s, c[2]])
+        joints, weights = chain_weights(-cpos[:, 1], [-1e9, -(1.46 * s)], [J["head"], J["upperChest"]], 0.06 * s)
+        parts.append(Part("hair", cpos, cidx, joints, weights))
+    return parts
+
+
+def build_host(spec: HostSpec) -> tuple[list[Joint], dict[str, list[Part]], list[Material]]:
+    f = Figure(spec)
+    joints = [Joint(name, BONE_NAMES.index(PARENT[name]) if PARENT[name] else -1, f.joints[name])
+              for name in BONE_NAMES]
+    col = {k: srgb_to_linear(v) for k, v in spec.colors.items()}
+    body: list[Part] = [_torso(f, "bottom", 0.80, 1.0, 0.004 * f.s), _torso(f, "top", 0.97, 1.44, 0.006 * f.s)]
+    if spec.neckline == "v":
+        body.append(_neckline(f))
+    if spec.outfit == "skirt":
+        body.append(_skirt(f))
+    for side, sign in (("left", 1), ("right", -1)):
+        body += _arm(f, side, sign) + _hand(f, side, sign) + _leg(f, side, sign) + _eye(f, side)
+    body += _head(f) + _hair(f)
+    lip = col["lips"]
+    materials = [
+        Material("skin", col["skin"], 0.6), Material("top", col["top"], 0.8), Material("inner", col["inner"], 0.8,
+                                                                                      True),
+        Material("bottom", col["bottom"], 0.8), Material("skirt", col["bottom"], 0.8, True),
+        Material("shoes", col["shoes"], 0.4), Material("hair", col["hair"], 0.55, True),
+        Material("eye_white", (0.85, 0.85, 0.83), 0.2), Material("iris", col["iris"], 0.2),
+        Material("pupil", (0.005, 0.005, 0.005), 0.2), Material("lips", lip, 0.5),
+        Material("mouth", (0.08, 0.01, 0.015), 0.9, True), Material("teeth", (0.8, 0.8, 0.76), 0.4, True),
+        Material("lid", col["skin"], 0.6, True),
+    ]
+    return joints, {"Body": body, "Face": _face_parts(f)}, materials
+
+
+def build_glb(spec: HostSpec, out: str | Path | None = None) -> bytes:
+    joints, meshes, materials = build_host(spec)
+    extras = {"cohost": {"host": spec.name, "voice": spec.voice}}
+    return write_glb(out, spec.name, joints, meshes, materials, {"Face": list(TARGET_NAMES)}, extras)
+
+
+def build_file(toml_path: str | Path, out: str | Path | None = None) -> Path:
+    """Build `rigs/NAME.toml` into `rigs/NAME.glb` (or `out`)."""
+    spec = load_host_spec(toml_path)
+    out = Path(out) if out else Path(toml_path).with_suffix(".glb")
+    build_glb(spec, out)
+    return out

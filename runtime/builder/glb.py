@@ -1,0 +1,156 @@
+"""A small deterministic glTF 2.0 binary (.glb) writer for skinned, morphing meshes.
+
+Same inputs give the same bytes: arrays are written as little-endian float32/uint16/uint32 in a fixed
+order, and the JSON chunk uses sorted keys and fixed separators.
+"""
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+from .mesh import Part
+
+FLOAT, USHORT, UINT = 5126, 5123, 5125
+ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
+
+
+@dataclass
+class Joint:
+    name: str
+    parent: int          # index into the joint list, -1 for the root
+    position: np.ndarray  # rest position in model space (identity rest rotations)
+
+
+@dataclass
+class Material:
+    name: str
+    color: tuple[float, float, float]   # linear RGB
+    roughness: float = 0.7
+    double_sided: bool = False
+
+
+class _Buffer:
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.views: list[dict] = []
+        self.accessors: list[dict] = []
+
+    def add(self, array: np.ndarray, component: int, kind: str, target: int | None,
+            with_bounds: bool = False) -> int:
+        dtype = {FLOAT: "<f4", USHORT: "<u2", UINT: "<u4"}[component]
+        raw = np.ascontiguousarray(array, dtype=dtype).tobytes()
+        while len(self.data) % 4:
+            self.data.append(0)
+        view = {"buffer": 0, "byteOffset": len(self.data), "byteLength": len(raw)}
+        if target is not None:
+            view["target"] = target
+        self.data.extend(raw)
+        self.views.append(view)
+        acc = {"bufferView": len(self.views) - 1, "componentType": component,
+               "count": int(array.shape[0]), "type": kind}
+        if with_bounds:
+            a = np.asarray(array, dtype=np.float32)
+            acc["min"] = [float(v) for v in a.min(axis=0)]
+            acc["max"] = [float(v) for v in a.max(axis=0)]
+        self.accessors.append(acc)
+        return len(self.accessors) - 1
+
+
+def _merge(parts: list[Part], target_names: list[str]) -> Part:
+    """Concatenate parts that share a material into one primitive."""
+    offset, idx = 0, []
+    for p in parts:
+        idx.append(p.indices + offset)
+        offset += len(p.positions)
+    morphs = {name: np.vstack([p.morphs.get(name, np.zeros_like(p.positions)) for p in parts])
+              for name in target_names}
+    return Part(parts[0].material, np.vstack([p.positions for p in parts]), np.concatenate(idx),
+                np.vstack([p.joints for p in parts]), np.vstack([p.weights for p in parts]), morphs)
+
+
+def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]],
+              materials: list[Material], target_names: dict[str, list[str]], extras: dict) -> bytes:
+    """Write one skinned character: a root node holding the armature and every mesh (one skin)."""
+    buf = _Buffer()
+    mat_index = {m.name: i for i, m in enumerate(materials)}
+    nodes: list[dict] = [{"name": name, "children": []}]
+    first_joint = 1
+    for j in joints:
+        parent_pos = joints[j.parent].position if j.parent >= 0 else np.zeros(3)
+        node = {"name": j.name}
+        t = [round(float(v), 6) for v in (j.position - parent_pos)]
+        if any(t):
+            node["translation"] = t
+        nodes.append(node)
+    for i, j in enumerate(joints):
+        if j.parent >= 0:
+            nodes[first_joint + j.parent].setdefault("children", []).append(first_joint + i)
+        else:
+            nodes[0]["children"].append(first_joint + i)
+
+    ibm = np.zeros((len(joints), 4, 4), np.float32)
+    for i, j in enumerate(joints):
+        m = np.eye(4)
+        m[:3, 3] = -np.round(j.position, 6)
+        ibm[i] = m.T      # glTF stores column-major
+    skin = {"joints": list(range(first_joint, first_joint + len(joints))),
+            "inverseBindMatrices": buf.add(ibm.reshape(len(joints), 16), FLOAT, "MAT4", None),
+            "skeleton": first_joint}
+
+    gl_meshes = []
+    for mesh_name, parts in meshes.items():
+        names = target_names.get(mesh_name, [])
+        prims = []
+        for mat in materials:
+            group = [p for p in parts if p.material == mat.name]
+            if not group:
+                continue
+            part = _merge(group, names)
+            attrs = {
+                "POSITION": buf.add(part.positions, FLOAT, "VEC3", ARRAY_BUFFER, with_bounds=True),
+                "NORMAL": buf.add(part.normals, FLOAT, "VEC3", ARRAY_BUFFER),
+                "JOINTS_0": buf.add(part.joints, USHORT, "VEC4", ARRAY_BUFFER),
+                "WEIGHTS_0": buf.add(part.weights, FLOAT, "VEC4", ARRAY_BUFFER),
+            }
+            big = len(part.positions) > 65535
+            prim = {"attributes": attrs, "material": mat_index[mat.name], "mode": 4,
+                    "indices": buf.add(part.indices, UINT if big else USHORT, "SCALAR", ELEMENT_ARRAY_BUFFER)}
+            if names:
+                prim["targets"] = [{"POSITION": buf.add(part.morphs[n], FLOAT, "VEC3", ARRAY_BUFFER,
+                                                        with_bounds=True)} for n in names]
+            prims.append(prim)
+        mesh = {"name": mesh_name, "primitives": prims}
+        if names:
+            mesh["extras"] = {"targetNames": list(names)}
+            mesh["weights"] = [0.0] * len(names)
+        gl_meshes.append(mesh)
+        nodes.append({"name": mesh_name, "mesh": len(gl_meshes) - 1, "skin": 0})
+        nodes[0]["children"].append(len(nodes) - 1)
+
+    doc = {
+        "asset": {"version": "2.0", "generator": "cohost host builder"},
+        "scene": 0, "scenes": [{"nodes": [0]}],
+        "nodes": nodes, "skins": [skin], "meshes": gl_meshes,
+        "materials": [{"name": m.name, "doubleSided": m.double_sided,
+                       "pbrMetallicRoughness": {"baseColorFactor": [round(c, 5) for c in m.color] + [1.0],
+                                                "metallicFactor": 0.0, "roughnessFactor": m.roughness}}
+                      for m in materials],
+        "accessors": buf.accessors, "bufferViews": buf.views,
+        "buffers": [{"byteLength": len(buf.data)}],
+        "extras": extras,
+    }
+    js = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    js += b" " * (-len(js) % 4)
+    bin_chunk = bytes(buf.data) + b"\0" * (-len(buf.data) % 4)
+    out = b"".join([
+        struct.pack("<4sII", b"glTF", 2, 12 + 8 + len(js) + 8 + len(bin_chunk)),
+        struct.pack("<I4s", len(js), b"JSON"), js,
+        struct.pack("<I4s", len(bin_chunk), b"BIN\0"), bin_chunk,
+    ])
+    if path is not None:
+        with open(path, "wb") as f:
+            f.write(out)
+    return out

@@ -1,0 +1,78 @@
+"""Host descriptions: the parametric TOML files in rigs/ that the host builder turns into .glb."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..tomlfile import TomlDoc, parse_color
+
+HAIR_STYLES = ("short", "bob", "long", "bun", "ponytail")
+OUTFITS = ("trousers", "skirt")
+SLEEVES = ("long", "short")
+NECKLINES = ("v", "round")
+FACES = ("oval", "round", "square")
+COLOR_KEYS = ("skin", "hair", "iris", "lips", "top", "inner", "bottom", "shoes")
+
+# name -> (default, min, max) for the body proportions, as multipliers of a 1.70 m average figure.
+PROPORTIONS = {
+    "height": (1.70, 1.2, 2.2),
+    "build": (1.0, 0.7, 1.4),
+    "shoulders": (1.0, 0.8, 1.3),
+    "hips": (1.0, 0.8, 1.3),
+    "chest": (1.0, 0.8, 1.4),
+    "head": (1.0, 0.8, 1.3),
+    "eyes": (1.0, 0.7, 1.4),
+}
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    name: str
+    proportions: dict[str, float]
+    colors: dict[str, tuple[float, float, float]]   # sRGB 0..1
+    hair: str
+    outfit: str
+    sleeves: str
+    neckline: str
+    face: str
+    voice: dict[str, object]
+    source: Path
+
+
+def _choice(doc: TomlDoc, table: dict, key: str, options: tuple[str, ...], *path: str) -> str:
+    value = doc.get(table, key, str, *path, key, default=options[0])
+    if value not in options:
+        raise doc.error(f"unknown value {value!r}; expected one of {', '.join(options)}", *path, key)
+    return value
+
+
+def load_host_spec(path: str | Path) -> HostSpec:
+    doc = TomlDoc(path)
+    host = doc.get(doc.data, "host", dict, "host")
+    name = doc.get(host, "name", str, "host", "name")
+    props = {}
+    for key, (default, lo, hi) in PROPORTIONS.items():
+        value = doc.get(host, key, float, "host", key, default=default)
+        if not lo <= value <= hi:
+            raise doc.error(f"{value} is out of range [{lo}, {hi}]", "host", key)
+        props[key] = value
+    colors_table = doc.get(doc.data, "colors", dict, "colors")
+    colors = {}
+    for key in COLOR_KEYS:
+        if key not in colors_table:
+            raise doc.error(f"missing colour '{key}'", "colors")
+        colors[key] = parse_color(doc, colors_table[key], "colors", key)
+    for key in colors_table:
+        if key not in COLOR_KEYS:
+            raise doc.error(f"unknown colour '{key}'; expected {', '.join(COLOR_KEYS)}", "colors", key)
+    style = doc.get(doc.data, "style", dict, "style", default={})
+    voice = doc.get(doc.data, "voice", dict, "voice", default={})
+    return HostSpec(
+        name=name, proportions=props, colors=colors,
+        hair=_choice(doc, style, "hair", HAIR_STYLES, "style"),
+        outfit=_choice(doc, style, "outfit", OUTFITS, "style"),
+        sleeves=_choice(doc, style, "sleeves", SLEEVES, "style"),
+        neckline=_choice(doc, style, "neckline", NECKLINES, "style"),
+        face=_choice(doc, style, "face", FACES, "style"),
+        voice=dict(voice), source=Path(path),
+    )

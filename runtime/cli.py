@@ -1,0 +1,126 @@
+"""The `cohost` command."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from .scene.setfile import PROJECT
+from .tomlfile import FileError
+
+DEFAULT_SCENE = PROJECT / "scenes" / "shop_studio.toml"
+
+EXAMPLES = """examples:
+  cohost run                                   the shop studio with both hosts, in a window
+  cohost run scenes/chroma.toml --size 1920x1080 --borderless     clean chroma window for OBS
+  cohost render scenes/shop_studio.toml --seconds 5 --out show.mp4
+  cohost render scenes/chroma.toml --seconds 1 --fps 30 --size 640x360 --out frames/
+  cohost inspect rigs/mei.glb
+  cohost build-host rigs/mei.toml
+"""
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1280x720, got {text!r}") from None
+    if not (16 <= w <= 7680 and 16 <= h <= 4320):
+        raise argparse.ArgumentTypeError(f"size {w}x{h} is out of range (16..7680 x 16..4320)")
+    return w, h
+
+
+def _positive(kind):
+    def parse(text: str):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
+def cmd_run(args) -> int:
+    from .scene.setfile import load_set
+    from .scene.window import run_window
+    run_window(load_set(args.scene), args.size, args.borderless, args.debug, args.camera)
+    return 0
+
+
+def cmd_render(args) -> int:
+    from .scene.capture import render_to
+    from .scene.setfile import load_set
+    started = time.perf_counter()
+    report = render_to(load_set(args.scene), Path(args.out), seconds=args.seconds, fps=args.fps, size=args.size,
+                       camera=args.camera, progress=not args.quiet, started=started)
+    print(f"wrote {report.frames} frames to {args.out} ({report.renderer}); first frame after "
+          f"{report.first_frame_s:.2f} s, {report.per_frame_s * 1000:.1f} ms per frame")
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    from .skeleton.inspect import describe
+    print(describe(args.rig, args.mapping))
+    return 0
+
+
+def cmd_build_host(args) -> int:
+    from .builder.body import build_file
+    out = build_file(args.spec, args.out)
+    print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cohost", description="Digital-human hosts for livestream shops.",
+                                epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-v", "--verbose", action="store_true", help="log loader details")
+    sub = p.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="open a set in a window (default: the shop studio)", epilog=EXAMPLES,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("scene", nargs="?", default=str(DEFAULT_SCENE), help="scene file (scenes/*.toml)")
+    run.add_argument("--size", type=_size, default=(1280, 720), help="window size WxH (default 1280x720)")
+    run.add_argument("--borderless", action="store_true", help="no window frame, for window capture")
+    run.add_argument("--debug", action="store_true", help="show tick, camera and frame-rate overlay")
+    run.add_argument("--camera", help="start on this named camera (keys 1-9 switch, c cycles)")
+    run.set_defaults(func=cmd_run)
+
+    render = sub.add_parser("render", help="render a set offscreen to MP4 or a PNG folder",
+                            epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    render.add_argument("scene", help="scene file (scenes/*.toml)")
+    render.add_argument("--seconds", type=_positive(float), default=5.0, help="length (default 5)")
+    render.add_argument("--fps", type=_positive(int), default=30, help="frames per second (default 30)")
+    render.add_argument("--size", type=_size, default=(1280, 720), help="frame size WxH (default 1280x720)")
+    render.add_argument("--camera", help="named camera (default: the first in the scene)")
+    render.add_argument("--out", required=True, help="PATH.mp4 for a video, or a folder for numbered PNGs")
+    render.add_argument("--quiet", action="store_true", help="no progress bar")
+    render.set_defaults(func=cmd_render)
+
+    inspect = sub.add_parser("inspect", help="show how a rig maps onto the canonical humanoid")
+    inspect.add_argument("rig", help=".glb, .gltf or .vrm file")
+    inspect.add_argument("--mapping", help="mapping file (default: rigs/mappings/NAME.toml if present)")
+    inspect.set_defaults(func=cmd_inspect)
+
+    build = sub.add_parser("build-host", help="build a host .glb from its description (rigs/*.toml)")
+    build.add_argument("spec", help="host description, e.g. rigs/mei.toml")
+    build.add_argument("--out", help="output .glb (default: next to the description)")
+    build.set_defaults(func=cmd_build_host)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(message)s")
+    if args.command is None:
+        args = parser().parse_args(["run", *(argv or sys.argv[1:])])
+    from .skeleton.rigfile import RigError
+    try:
+        return args.func(args)
+    except (FileError, RigError) as e:
+        print(f"cohost: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,63 @@
+"""Offscreen renders to disk: an MP4 (ffmpeg from imageio-ffmpeg) or a folder of numbered PNGs."""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .render import OffscreenRenderer, write_png
+from .setfile import SetSpec
+
+
+@dataclass
+class RenderReport:
+    frames: int
+    renderer: str
+    first_frame_s: float     # from `started` (command start) to the first frame in hand
+    per_frame_s: float
+
+
+def render_to(spec: SetSpec, out: Path, seconds: float, fps: int, size: tuple[int, int], camera: str | None = None,
+              progress: bool = True, started: float | None = None) -> RenderReport:
+    started = time.perf_counter() if started is None else started
+    count = max(1, round(seconds * fps))
+    video = out.suffix.lower() == ".mp4"
+    if video and (size[0] % 2 or size[1] % 2):
+        raise ValueError(f"MP4 frames need an even width and height, got {size[0]}x{size[1]}")
+    if video:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+    renderer = OffscreenRenderer(spec, size, camera, fps)
+    writer = None
+    if video:
+        import imageio_ffmpeg
+        writer = imageio_ffmpeg.write_frames(str(out), size, fps=fps, codec="libx264", pix_fmt_in="rgb24",
+                                             quality=8, macro_block_size=2,
+                                             output_params=["-threads", "1"], ffmpeg_log_level="error")
+        writer.send(None)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=count, unit="frame", desc=f"render {out.name}", file=sys.stderr, leave=True)
+    first = None
+    loop_start = time.perf_counter()
+    try:
+        for i, frame in enumerate(renderer.frames(count)):
+            if first is None:
+                first = time.perf_counter() - started
+            if writer is not None:
+                writer.send(frame.tobytes())
+            else:
+                write_png(out / f"frame_{i:05d}.png", frame)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+        if writer is not None:
+            writer.close()
+        name = renderer.renderer_name
+        renderer.close()
+    return RenderReport(count, name, first or 0.0, (time.perf_counter() - loop_start) / count)

@@ -1,0 +1,206 @@
+"""Load a rig into Panda3D and write canonical poses onto it: the only place poses touch Panda3D.
+
+Bones are driven through control nodes (skinned rigs) or moved directly (rigs whose humanoid bones are
+plain nodes); morph sliders through control nodes whose X is the weight. The maths is numpy on 3x3
+matrices in the column-vector convention; Panda's row-vector matrices are transposed at the boundary.
+"""
+from __future__ import annotations
+
+import io
+import logging
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import numpy as np
+from panda3d.core import CharacterJoint, LMatrix4f, NodePath, PandaNode
+
+from ..skeleton import quat
+from ..skeleton.humanoid import BONE_NAMES
+from ..skeleton.pose import BONE_INDEX, CHANNEL_INDEX, Pose
+from ..skeleton.rigfile import JAW_OPEN, VISEMES, RigError, RigInfo, load_rig_info
+
+log = logging.getLogger(__name__)
+
+# glTF (+Y up, +Z forward) to Panda3D (+Z up, -Y forward).
+Y_UP_TO_Z_UP = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])
+TURN_AROUND = np.diag([-1.0, -1.0, 1.0])
+JAW_MAX = np.radians(16.0)
+
+
+def _to_np(m) -> np.ndarray:
+    """Panda LMatrix4 (row vectors) -> numpy 4x4 (column vectors)."""
+    return np.array([[m.get_cell(r, c) for c in range(4)] for r in range(4)]).T
+
+
+def _to_panda(m: np.ndarray) -> LMatrix4f:
+    return LMatrix4f(*m.T.reshape(-1))
+
+
+def _orthonormal(m: np.ndarray) -> np.ndarray:
+    u, _, vt = np.linalg.svd(m)
+    return u @ vt
+
+
+def load_model(info: RigInfo) -> NodePath:
+    """Convert the fixed-up glTF JSON with panda3d-gltf."""
+    from gltf._converter import Converter, GltfSettings
+
+    settings = GltfSettings(skip_animations=True)
+    converter = Converter(str(info.path.resolve()), settings=settings)
+    chatter = io.StringIO()
+    try:
+        with redirect_stdout(chatter):
+            converter.update(info.gltf)
+    except Exception as e:  # the loader raises bare KeyErrors/AssertionErrors on files it cannot take
+        raise RigError(f"{info.path}: the glTF loader failed: {type(e).__name__}: {e}") from None
+    for line in chatter.getvalue().splitlines():
+        log.debug("%s: %s", info.path.name, line)
+    return converter.active_scene
+
+
+class Character:
+    """One loaded rig and the binding from canonical poses onto it."""
+
+    def __init__(self, path: str | Path, mapping: str | Path | None = None) -> None:
+        self.info = load_rig_info(path, mapping)
+        for w in self.info.warnings:
+            log.warning("%s: %s", self.info.path.name, w)
+        self.root = load_model(self.info)
+        self._bundles = [c.node().get_bundle(0) for c in self.root.find_all_matches("**/+Character")]
+        self._bind_bones()
+        self._bind_sliders()
+
+    # -- binding -------------------------------------------------------------------------------
+    def _joint_tables(self) -> dict[str, tuple[np.ndarray, str | None]]:
+        """Rig joint name -> (rest local 4x4, parent name) for every joint or node."""
+        table: dict[str, tuple[np.ndarray, str | None]] = {}
+        for bundle in self._bundles:
+            def walk(group, parent):
+                for i in range(group.get_num_children()):
+                    child = group.get_child(i)
+                    name = child.get_name()
+                    if child.is_of_type(CharacterJoint.get_class_type()):
+                        table[name] = (_to_np(child.get_default_value()), parent)
+                        walk(child, name)
+                    else:
+                        walk(child, parent)
+            walk(bundle, None)
+        return table
+
+    def _bind_bones(self) -> None:
+        info = self.info
+        joints = self._joint_tables() if info.skinned else {}
+        self.bone_index: list[int] = []
+        self.nodes: list[NodePath] = []
+        rest_local, parent_world = [], []
+        world_cache: dict[str, np.ndarray] = {}
+
+        def world(name: str | None) -> np.ndarray:
+            if name is None:
+                return np.eye(4)
+            if name not in world_cache:
+                local, parent = joints[name]
+                world_cache[name] = world(parent) @ local
+            return world_cache[name]
+
+        char_nodes = {b.get_name(): NodePath(c.node()) for c in self.root.find_all_matches("**/+Character")
+                      for b in [c.node().get_bundle(0)]}
+        for bone in BONE_NAMES:
+            rig_name = info.bones.get(bone)
+            if rig_name is None:
+                continue
+            if rig_name in joints:
+                local, parent = joints[rig_name]
+                bundle = next(b for b in self._bundles if b.find_child(rig_name))
+                char_np = char_nodes[bundle.get_name()]
+                above = _to_np(char_np.get_mat(self.root))
+                node = self.root.attach_new_node(PandaNode(f"control:{bone}"))
+                if not bundle.control_joint(rig_name, node.node()):
+                    info.warnings.append(f"bone {bone} ({rig_name}) could not be controlled")
+                    continue
+                pw = above @ world(parent)
+            else:
+                node = self.root.find(f"**/{rig_name}")
+                if node.is_empty():
+                    info.warnings.append(f"bone {bone}: node {rig_name!r} not found after loading")
+                    continue
+                local = _to_np(node.get_mat())
+                pw = _to_np(node.get_parent().get_mat(self.root))
+            self.bone_index.append(BONE_INDEX[bone])
+            self.nodes.append(node)
+            rest_local.append(local)
+            parent_world.append(pw)
+            node.set_mat(_to_panda(local))
+        if not self.nodes:
+            self._pre = self._post = self._rest = np.zeros((0, 4, 4))
+            self.facing, self._axis, self._hips = 1.0, Y_UP_TO_Z_UP, None
+            return
+        self._rest = np.array(rest_local)
+        W = np.array([_orthonormal(m[:3, :3]) for m in parent_world])
+        self._pre = np.transpose(W, (0, 2, 1))                   # W_p^-1
+        self._post = W @ self._rest[:, :3, :3]                   # W_p L_b
+        self.facing = self._detect_facing(np.array(parent_world) @ self._rest)
+        self._axis = Y_UP_TO_Z_UP if self.facing > 0 else TURN_AROUND @ Y_UP_TO_Z_UP
+        self._hips = self.bone_index.index(BONE_INDEX["hips"]) if BONE_INDEX["hips"] in self.bone_index else None
+
+    def _detect_facing(self, model_world: np.ndarray) -> float:
+        """+1 when the rig faces glTF +Z (Panda -Y), -1 when it faces the other way (VRM 0.x)."""
+        pos = {BONE_NAMES[b]: model_world[i][:3, 3] for i, b in enumerate(self.bone_index)}
+        for part in ("UpperArm", "UpperLeg", "Hand", "Eye", "Foot"):
+            left, right = pos.get(f"left{part}"), pos.get(f"right{part}")
+            if left is not None and right is not None and abs(left[0] - right[0]) > 1e-4:
+                return 1.0 if left[0] > right[0] else -1.0
+        return 1.0
+
+    def _bind_sliders(self) -> None:
+        info = self.info
+        names = sorted({s for binds in info.channels.values() for s in binds})
+        self.slider_nodes: list[NodePath] = []
+        kept: list[str] = []
+        for name in names:
+            node = self.root.attach_new_node(PandaNode(f"slider:{name}"))
+            if any(b.control_joint(name, node.node()) for b in self._bundles):
+                self.slider_nodes.append(node)
+                kept.append(name)
+            else:
+                node.remove_node()
+                info.warnings.append(f"morph {name!r} has no slider after loading")
+        self._mix = np.zeros((len(kept), len(CHANNEL_INDEX)))
+        for channel, binds in info.channels.items():
+            for slider, weight in binds.items():
+                if slider in kept:
+                    self._mix[kept.index(slider), CHANNEL_INDEX[channel]] += weight
+        self._jaw_open = np.array([JAW_OPEN[v] if v in JAW_OPEN else 0.0 for v in CHANNEL_INDEX]) \
+            if info.jaw_only else None
+
+    # -- writing poses -------------------------------------------------------------------------
+    def local_matrices(self, pose: Pose) -> np.ndarray:
+        """(n_bound, 4, 4) Panda-space local matrices for `pose`."""
+        if not self.nodes:
+            return self._rest
+        rot = pose.rotations[self.bone_index]
+        if self._jaw_open is not None and BONE_INDEX["jaw"] in self.bone_index:
+            k = self.bone_index.index(BONE_INDEX["jaw"])
+            opening = float(np.clip(self._jaw_open @ pose.face, 0, 1)) * JAW_MAX
+            rot = rot.copy()
+            rot[k] = quat.multiply(rot[k], quat.from_axis_angle([1.0, 0, 0], opening))
+        r = self._axis @ quat.to_matrix(rot) @ self._axis.T
+        out = self._rest.copy()
+        out[:, :3, :3] = self._pre @ r @ self._post
+        if self._hips is not None:
+            out[self._hips, :3, 3] += self._pre[self._hips] @ (self._axis @ pose.hips_offset)
+        return out
+
+    def apply(self, pose: Pose) -> None:
+        for node, m in zip(self.nodes, self.local_matrices(pose)):
+            node.set_mat(_to_panda(m))
+        if self.slider_nodes:
+            for node, w in zip(self.slider_nodes, np.clip(self._mix @ pose.face, 0.0, 1.0)):
+                node.set_x(float(w))
+
+    @property
+    def bound_bones(self) -> list[str]:
+        return [BONE_NAMES[i] for i in self.bone_index]
+
+    def has_visemes(self) -> bool:
+        return bool(self._mix[:, [CHANNEL_INDEX[v] for v in VISEMES]].any()) or self._jaw_open is not None

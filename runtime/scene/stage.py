@@ -1,0 +1,221 @@
+"""Build the Panda3D scene graph of a virtual set and drive its hosts at the fixed tick."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from panda3d.core import (AmbientLight, DirectionalLight, Geom, GeomNode, GeomTriangles, GeomVertexData,
+                          GeomVertexFormat, GeomVertexWriter, Material, NodePath, PandaNode, PerspectiveLens,
+                          PointLight, Spotlight)
+
+from ..controllers.idle import IdleController
+from ..skeleton import quat
+from ..skeleton.pose import Pose
+from ..tomlfile import srgb_to_linear
+from .character import Character
+from .setfile import Camera, HostPlacement, Piece, SetSpec
+
+log = logging.getLogger(__name__)
+
+
+def _mesh(name: str, pos: np.ndarray, nrm: np.ndarray, tris: np.ndarray) -> GeomNode:
+    vdata = GeomVertexData(name, GeomVertexFormat.get_v3n3(), Geom.UH_static)
+    vdata.set_num_rows(len(pos))
+    vw, nw = GeomVertexWriter(vdata, "vertex"), GeomVertexWriter(vdata, "normal")
+    for p, n in zip(pos, nrm):
+        vw.add_data3(*p)
+        nw.add_data3(*n)
+    prim = GeomTriangles(Geom.UH_static)
+    for a, b, c in tris.reshape(-1, 3):
+        prim.add_vertices(int(a), int(b), int(c))
+    geom = Geom(vdata)
+    geom.add_primitive(prim)
+    node = GeomNode(name)
+    node.add_geom(geom)
+    return node
+
+
+def _box(size) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit-based box with its base centred on the origin, flat-shaded faces."""
+    w, d, h = size
+    pos, nrm, tris = [], [], []
+    for axis in range(3):
+        for sign in (-1.0, 1.0):
+            n = np.zeros(3)
+            n[axis] = sign
+            u, v = [a for a in range(3) if a != axis]
+            corners = []
+            for cu, cv in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+                p = np.zeros(3)
+                p[axis], p[u], p[v] = sign, cu, cv
+                corners.append(p)
+            if np.dot(np.cross(corners[1] - corners[0], corners[2] - corners[0]), n) < 0:
+                corners.reverse()
+            base = len(pos)
+            pos += corners
+            nrm += [n] * 4
+            tris += [base, base + 1, base + 2, base, base + 2, base + 3]
+    p = np.array(pos) * [w / 2, d / 2, h / 2] + [0, 0, h / 2]
+    return p, np.array(nrm), np.array(tris)
+
+
+def _cylinder(size, sides: int = 32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    w, d, h = size
+    a = np.linspace(0, 2 * np.pi, sides, endpoint=False)
+    ring = np.stack([np.cos(a) * w / 2, np.sin(a) * d / 2], -1)
+    pos, nrm, tris = [], [], []
+    for i in range(sides):                         # side wall, smooth normals
+        j = (i + 1) % sides
+        base = len(pos)
+        for k in (i, j):
+            n = np.array([np.cos(a[k]), np.sin(a[k]), 0.0])
+            pos += [[*ring[k], 0.0], [*ring[k], h]]
+            nrm += [n, n]
+        tris += [base, base + 2, base + 3, base, base + 3, base + 1]
+    for z, n in ((h, 1.0), (0.0, -1.0)):           # caps
+        centre = len(pos)
+        pos.append([0, 0, z])
+        nrm.append([0, 0, n])
+        for i in range(sides):
+            pos.append([*ring[i], z])
+            nrm.append([0, 0, n])
+        for i in range(sides):
+            a1, b1 = centre + 1 + i, centre + 1 + (i + 1) % sides
+            tris += [centre, a1, b1] if n > 0 else [centre, b1, a1]
+    return np.array(pos), np.array(nrm), np.array(tris)
+
+
+def _sphere(size, rows: int = 16, cols: int = 24) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    t, p = np.meshgrid(np.linspace(0, np.pi, rows + 1), np.linspace(0, 2 * np.pi, cols + 1), indexing="ij")
+    unit = np.stack([np.sin(t) * np.cos(p), np.sin(t) * np.sin(p), -np.cos(t)], -1).reshape(-1, 3)
+    r, c = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
+    a = r * (cols + 1) + c
+    tris = np.stack([a, a + 1, a + cols + 2, a, a + cols + 2, a + cols + 1], -1).reshape(-1)
+    return unit * np.array(size) / 2 + [0, 0, size[2] / 2], unit, tris
+
+
+def _plane(size) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    w, d, _ = size
+    pos = np.array([[-w / 2, -d / 2, 0], [w / 2, -d / 2, 0], [w / 2, d / 2, 0], [-w / 2, d / 2, 0]])
+    return pos, np.tile([0, 0, 1.0], (4, 1)), np.array([0, 1, 2, 0, 2, 3])
+
+
+SHAPE_BUILDERS = {"box": _box, "cylinder": _cylinder, "sphere": _sphere, "plane": _plane}
+
+
+def _material(color) -> Material:
+    m = Material()
+    lin = srgb_to_linear(color)
+    m.set_diffuse((*lin, 1.0))
+    m.set_ambient((*lin, 1.0))
+    m.set_specular((0.08, 0.08, 0.08, 1.0))
+    m.set_shininess(24.0)
+    return m
+
+
+@dataclass
+class Host:
+    placement: HostPlacement
+    character: Character
+    holder: NodePath
+    idle: IdleController
+    pose: Pose
+
+
+class Stage:
+    """The set's scene graph under `root`, its cameras, and its hosts."""
+
+    def __init__(self, spec: SetSpec, root: NodePath | None = None) -> None:
+        self.spec = spec
+        self.root = root if root is not None else NodePath(PandaNode("set"))
+        self.props: dict[str, NodePath] = {}
+        if spec.floor is not None:
+            fw, fd = spec.floor_size
+            self._piece(Piece("floor", "plane", (fw, fd, 0.0), (0.0, fd / 2 - 2.0, 0.0), (0, 0, 0), spec.floor))
+        for piece in spec.pieces:
+            self._piece(piece)
+        for product in spec.products:
+            self.props[product.id] = self._piece(product.piece)
+        self._lights()
+        self.hosts = [self._host(h) for h in spec.hosts]
+
+    def _piece(self, piece: Piece) -> NodePath:
+        if piece.shape == "model":
+            from .character import load_model
+            from ..skeleton.rigfile import load_rig_info
+            np_ = self.root.attach_new_node(load_model(load_rig_info(piece.model)).node())
+            np_.set_scale(*piece.size)
+        else:
+            pos, nrm, tris = SHAPE_BUILDERS[piece.shape](piece.size)
+            np_ = self.root.attach_new_node(_mesh(piece.name, pos, nrm, tris))
+            np_.set_material(_material(piece.color), 1)
+        np_.set_pos(*piece.position)
+        np_.set_hpr(*piece.rotation)
+        np_.set_name(piece.name)
+        return np_
+
+    def _lights(self) -> None:
+        for light in self.spec.lights:
+            color = tuple(c * light.intensity for c in srgb_to_linear(light.color)) + (1.0,)
+            if light.type == "ambient":
+                node = AmbientLight(light.name)
+            elif light.type == "directional":
+                node = DirectionalLight(light.name)
+            elif light.type == "point":
+                node = PointLight(light.name)
+            else:
+                node = Spotlight(light.name)
+                node.set_lens(PerspectiveLens())
+            node.set_color(color)
+            np_ = self.root.attach_new_node(node)
+            np_.set_pos(*light.position)
+            if light.type in ("directional", "spot"):
+                np_.look_at(*light.look_at)
+            self.root.set_light(np_)
+
+    def _host(self, placement: HostPlacement) -> Host:
+        character = Character(placement.rig, placement.mapping)
+        holder = self.root.attach_new_node(f"host:{placement.name}")
+        holder.set_pos(*placement.position)
+        # Every host faces the audience at facing 0, whichever way its file was authored.
+        holder.set_h(placement.facing + (180.0 if character.facing < 0 else 0.0))
+        character.root.reparent_to(holder)
+        idle = IdleController(placement.seed, self.spec.tick_rate)
+        host = Host(placement, character, holder, idle, idle.pose(0))
+        character.apply(host.pose)
+        return host
+
+    def step(self, tick: int) -> None:
+        """Simulate one tick for every host."""
+        for host in self.hosts:
+            host.pose = host.idle.pose(tick)
+
+    def show(self, previous: list[Pose] | None = None, alpha: float = 0.0) -> None:
+        """Write the hosts' poses into the graph, interpolated from `previous` by `alpha`."""
+        for i, host in enumerate(self.hosts):
+            pose = host.pose
+            if previous is not None and alpha > 0.0:
+                pose = interpolate(previous[i], pose, alpha)
+            host.character.apply(pose)
+
+    def host_bounds(self, host: Host) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = host.character.root.get_tight_bounds(self.root)
+        return np.array(lo), np.array(hi)
+
+
+def interpolate(a: Pose, b: Pose, t: float) -> Pose:
+    """Normalised lerp between two poses (shortest path per joint)."""
+    sign = np.where(np.sum(a.rotations * b.rotations, axis=-1, keepdims=True) < 0, -1.0, 1.0)
+    rot = quat.normalize(a.rotations * (1 - t) + b.rotations * sign * t)
+    return Pose(rot, a.hips_offset * (1 - t) + b.hips_offset * t, a.face * (1 - t) + b.face * t)
+
+
+def aim_camera(cam: NodePath, lens, camera: Camera, aspect: float) -> None:
+    cam.set_pos(*camera.position)
+    cam.look_at(*camera.look_at)
+    """Point a camera; `fov` in the set file is the vertical field of view."""
+    vertical = np.radians(camera.fov)
+    horizontal = 2 * np.degrees(np.arctan(np.tan(vertical / 2) * aspect))
+    lens.set_fov(horizontal, camera.fov)
+    lens.set_near_far(0.05, 100.0)

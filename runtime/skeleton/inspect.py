@@ -1,0 +1,37 @@
+"""`cohost inspect RIG`: what was mapped onto the canonical humanoid and face channels, and what is missing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .humanoid import BONE_NAMES, CONTROLLER_BONES, FINGERS
+from .rigfile import EXPRESSIONS, VISEMES, load_rig_info
+
+
+def describe(path: str | Path, mapping: str | Path | None = None) -> str:
+    info = load_rig_info(path, mapping)
+    lines = [f"{info.path.name}: {info.kind}, {'skinned' if info.skinned else 'no skin (bones are nodes)'}",
+             f"bones: {len(info.bones)}/{len(BONE_NAMES)} mapped from {info.bone_source}"]
+    width = max(len(b) for b in BONE_NAMES)
+    for bone in BONE_NAMES:
+        if bone in info.bones:
+            lines.append(f"  {bone:<{width}}  {info.bones[bone]}")
+    if info.missing:
+        lines.append(f"  missing: {' '.join(info.missing)}")
+    fingers = sum(1 for s in ('left', 'right') for f in FINGERS if f"{s}{f}Proximal" in info.bones)
+    eyes = all(e in info.bones for e in ("leftEye", "rightEye"))
+    visemes = [v for v in VISEMES if v in info.channels]
+    lines += [
+        f"fingers: {fingers}/10 chains    eyes: {'yes' if eyes else 'no'}    jaw: {'yes' if 'jaw' in info.bones else 'no'}",
+        f"visemes: {len(visemes)}/15 from {info.channel_source}" + (" (jaw rotation)" if info.jaw_only else ""),
+    ]
+    for v in visemes:
+        binds = ", ".join(f"{s}*{w:g}" if w != 1 else s for s, w in info.channels[v].items()) or "(closed mouth)"
+        lines.append(f"  {v:<4} {binds}")
+    for e in EXPRESSIONS:
+        binds = info.channels.get(e)
+        lines.append(f"{e}: {', '.join(binds) if binds else 'missing'}")
+    usable = [c for c in CONTROLLER_BONES if c not in info.skipped_controllers()]
+    lines.append(f"controllers: {' '.join(usable) or 'none'}")
+    lines += [f"loader fix: {f}" for f in info.fixes]
+    lines += [f"warning: {w}" for w in info.warnings]
+    return "\n".join(lines)

@@ -1,0 +1,30 @@
+"""Pose arrays for the canonical humanoid: what every controller writes and the scene applies."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .humanoid import BONE_NAMES
+from .rigfile import FACE_CHANNELS
+
+BONE_INDEX = {name: i for i, name in enumerate(BONE_NAMES)}
+CHANNEL_INDEX = {name: i for i, name in enumerate(FACE_CHANNELS)}
+
+
+@dataclass
+class Pose:
+    """Normalised local rotations (identity = the rig's rest pose; axes of the host's frame: +Y up,
+    +Z forward, +X the host's left), a hips offset in metres, and face channel weights."""
+    rotations: np.ndarray   # (B, 4) xyzw
+    hips_offset: np.ndarray  # (3,)
+    face: np.ndarray        # (len(FACE_CHANNELS),)
+
+    @classmethod
+    def rest(cls) -> "Pose":
+        rot = np.zeros((len(BONE_NAMES), 4))
+        rot[:, 3] = 1.0
+        return cls(rot, np.zeros(3), np.zeros(len(FACE_CHANNELS)))
+
+    def copy(self) -> "Pose":
+        return Pose(self.rotations.copy(), self.hips_offset.copy(), self.face.copy())

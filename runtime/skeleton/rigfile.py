@@ -1,0 +1,325 @@
+"""Read a glTF/GLB/VRM file, map it onto the canonical humanoid and face channels, and prepare its JSON
+for panda3d-gltf (working around the loader problems listed in the README). No Panda3D here.
+"""
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..tomlfile import TomlDoc
+from .humanoid import BONE_NAMES, CONTROLLER_BONES, REQUIRED, VRM1_RENAMES, match_bone
+
+VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou")
+EXPRESSIONS = ("blinkLeft", "blinkRight", "smile", "browUp", "browDown")
+FACE_CHANNELS = VISEMES + EXPRESSIONS
+
+# Visemes expressed with VRM's five mouth shapes (aa ih ou ee oh), for rigs that only have those.
+VISEME_FROM_VOWELS: dict[str, dict[str, float]] = {
+    "sil": {}, "PP": {}, "FF": {"ih": 0.2}, "TH": {"aa": 0.25}, "DD": {"aa": 0.3, "ih": 0.2},
+    "kk": {"aa": 0.4}, "CH": {"ih": 0.4, "ou": 0.3}, "SS": {"ih": 0.4}, "nn": {"aa": 0.2},
+    "RR": {"ou": 0.5}, "aa": {"aa": 1.0}, "E": {"ee": 1.0}, "ih": {"ih": 1.0}, "oh": {"oh": 1.0},
+    "ou": {"ou": 1.0},
+}
+# Visemes from ARKit blend shapes.
+VISEME_FROM_ARKIT: dict[str, dict[str, float]] = {
+    "sil": {}, "PP": {"mouthClose": 0.6, "mouthPressLeft": 0.5, "mouthPressRight": 0.5},
+    "FF": {"mouthRollLower": 0.6, "jawOpen": 0.1}, "TH": {"jawOpen": 0.2}, "DD": {"jawOpen": 0.3},
+    "kk": {"jawOpen": 0.4}, "CH": {"jawOpen": 0.25, "mouthFunnel": 0.5}, "SS": {"jawOpen": 0.1},
+    "nn": {"jawOpen": 0.2}, "RR": {"jawOpen": 0.25, "mouthPucker": 0.5}, "aa": {"jawOpen": 0.9},
+    "E": {"jawOpen": 0.5, "mouthStretchLeft": 0.5, "mouthStretchRight": 0.5},
+    "ih": {"jawOpen": 0.35, "mouthSmileLeft": 0.3, "mouthSmileRight": 0.3},
+    "oh": {"jawOpen": 0.6, "mouthFunnel": 0.7}, "ou": {"jawOpen": 0.3, "mouthPucker": 0.9},
+}
+EXPRESSION_ALIASES = {
+    "blinkLeft": ("blinkLeft", "blink_l", "eyeBlinkLeft", "blink_left"),
+    "blinkRight": ("blinkRight", "blink_r", "eyeBlinkRight", "blink_right"),
+    "smile": ("smile", "happy", "joy", "mouthSmile"),
+    "browUp": ("browUp", "browInnerUp", "surprised"),
+    "browDown": ("browDown", "angry", "browDownLeft"),
+}
+VRM0_PRESETS = {"a": "aa", "i": "ih", "u": "ou", "e": "ee", "o": "oh", "blink": "blink", "blink_l": "blinkLeft",
+                "blink_r": "blinkRight", "joy": "happy", "angry": "angry", "sorrow": "sad", "fun": "relaxed"}
+# Openness of the jaw per viseme, for rigs with a jaw bone and no mouth shapes.
+JAW_OPEN = {"sil": 0.0, "PP": 0.0, "FF": 0.1, "TH": 0.25, "DD": 0.3, "kk": 0.4, "CH": 0.25, "SS": 0.1,
+            "nn": 0.2, "RR": 0.25, "aa": 1.0, "E": 0.55, "ih": 0.4, "oh": 0.75, "ou": 0.35}
+
+MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "rigs" / "mappings"
+
+
+class RigError(ValueError):
+    """A rig file that cannot be loaded; the message names the file and the cause."""
+
+
+@dataclass
+class RigInfo:
+    path: Path
+    gltf: dict                        # the JSON to hand to the loader (fixed up); buffer 0 may hold GLB bytes
+    kind: str                         # "glTF 2.0", "VRM 0.x", "VRM 1.0"
+    bones: dict[str, str]             # canonical bone -> rig node name
+    bone_source: str
+    channels: dict[str, dict[str, float]]   # face channel -> {slider name: weight}
+    channel_source: str
+    sliders: list[str]                # every morph slider name, in file order
+    skinned: bool
+    jaw_only: bool = False
+    fixes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        return [b for b in BONE_NAMES if b not in self.bones]
+
+    def skipped_controllers(self) -> list[str]:
+        return [c for c, needed in CONTROLLER_BONES.items() if any(b not in self.bones for b in needed)]
+
+
+def read_gltf_json(path: Path) -> dict:
+    """The glTF JSON of a .gltf, .glb or .vrm file; a GLB's binary chunk rides along in buffer 0."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise RigError(f"{path}: cannot read: {e.strerror}") from None
+    if raw[:4] == b"glTF":
+        try:
+            version, length = struct.unpack_from("<II", raw, 4)
+            size, kind = struct.unpack_from("<I4s", raw, 12)
+            if kind != b"JSON":
+                raise ValueError("first chunk is not JSON")
+            doc = json.loads(raw[20:20 + size])
+            offset = 20 + size
+            if offset + 8 <= len(raw):
+                bsize, bkind = struct.unpack_from("<I4s", raw, offset)
+                if bkind == b"BIN\0":
+                    doc.setdefault("buffers", [{}])
+                    doc["buffers"][0] = {"uri": "_glb_bin", "_glb_bin": raw[offset + 8:offset + 8 + bsize],
+                                         "byteLength": bsize}
+        except (struct.error, ValueError, UnicodeDecodeError) as e:
+            raise RigError(f"{path}: not a valid GLB file ({e})") from None
+        return doc
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise RigError(f"{path}: neither GLB nor glTF JSON ({e})") from None
+
+
+def _node_names(doc: dict) -> list[str]:
+    names, seen = [], set()
+    for i, node in enumerate(doc.get("nodes", [])):
+        name = node.get("name") or f"node{i}"
+        if name in seen:                      # the loader finds joints by name: keep them unique
+            name = f"{name}.{i}"
+        node["name"] = name
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _fix_for_loader(doc: dict, fixes: list[str]) -> None:
+    """Rewrite the JSON where panda3d-gltf 1.3 would drop or break the character."""
+    scene = doc.get("scenes", [{}])[doc.get("scene", 0)]
+    roots = scene.get("nodes", [])
+    if len(roots) > 1:
+        doc["nodes"].append({"name": "cohost_root", "children": list(roots)})
+        scene["nodes"] = [len(doc["nodes"]) - 1]
+        doc["scenes"] = [scene]
+        doc["scene"] = 0
+        fixes.append(f"wrapped {len(roots)} top-level nodes under one root (skinned meshes beside the armature)")
+    # Animations are sampled by Cohost's own clip sampler; the loader's is not interpolated.
+    if doc.pop("animations", None):
+        fixes.append("animations left to Cohost's sampler (the loader does not interpolate keys)")
+    # Morph target names: take them from the mesh, else from its primitives, and keep them unique.
+    used: set[str] = set()
+    for mi, mesh in enumerate(doc.get("meshes", [])):
+        count = max((len(p.get("targets", [])) for p in mesh.get("primitives", [])), default=0)
+        if not count:
+            continue
+        extras = mesh.setdefault("extras", {})
+        names = list(extras.get("targetNames") or [])
+        if not names:
+            for prim in mesh["primitives"]:
+                names = list(prim.get("extras", {}).get("targetNames") or [])
+                if names:
+                    fixes.append(f"mesh {mesh.get('name', mi)}: morph names taken from its primitives")
+                    break
+        names += [str(i) for i in range(len(names), count)]
+        unique = []
+        for n in names[:count]:
+            u = n if n not in used else f"{n}#{mi}"
+            used.add(u)
+            unique.append(u)
+        extras["targetNames"] = unique
+        if len(mesh.get("weights", [])) != count:
+            mesh["weights"] = [0.0] * count
+
+
+def _vrm_bones(doc: dict, names: list[str]) -> tuple[str, dict[str, str]]:
+    ext = doc.get("extensions", {})
+    bones: dict[str, str] = {}
+    if "VRMC_vrm" in ext:
+        for bone, entry in ext["VRMC_vrm"].get("humanoid", {}).get("humanBones", {}).items():
+            bone = VRM1_RENAMES.get(bone, bone)
+            if bone in BONE_NAMES and isinstance(entry, dict) and 0 <= entry.get("node", -1) < len(names):
+                bones[bone] = names[entry["node"]]
+        return "VRM 1.0", bones
+    if "VRM" in ext:
+        for entry in ext["VRM"].get("humanoid", {}).get("humanBones", []):
+            bone = entry.get("bone")
+            if bone in BONE_NAMES and 0 <= entry.get("node", -1) < len(names):
+                bones[bone] = names[entry["node"]]
+        return "VRM 0.x", bones
+    return "glTF 2.0", bones
+
+
+def _target_name(doc: dict, mesh_index: int, target: int) -> str | None:
+    meshes = doc.get("meshes", [])
+    if 0 <= mesh_index < len(meshes):
+        names = meshes[mesh_index].get("extras", {}).get("targetNames", [])
+        if 0 <= target < len(names):
+            return names[target]
+    return None
+
+
+def _vrm_expressions(doc: dict) -> dict[str, dict[str, float]]:
+    """VRM expression name (VRM 1.0 vocabulary) -> {slider: weight}."""
+    ext = doc.get("extensions", {})
+    out: dict[str, dict[str, float]] = {}
+    if "VRMC_vrm" in ext:
+        exprs = ext["VRMC_vrm"].get("expressions", {})
+        for group in ("preset", "custom"):
+            for name, e in exprs.get(group, {}).items():
+                binds = {}
+                for b in e.get("morphTargetBinds", []):
+                    node = doc["nodes"][b["node"]] if 0 <= b.get("node", -1) < len(doc["nodes"]) else {}
+                    t = _target_name(doc, node.get("mesh", -1), b.get("index", -1))
+                    if t:
+                        binds[t] = float(b.get("weight", 1.0))
+                if binds:
+                    out[name] = binds
+    elif "VRM" in ext:
+        for g in ext["VRM"].get("blendShapeMaster", {}).get("blendShapeGroups", []):
+            name = VRM0_PRESETS.get(g.get("presetName", ""), g.get("name", ""))
+            binds = {}
+            for b in g.get("binds", []):
+                t = _target_name(doc, b.get("mesh", -1), b.get("index", -1))
+                if t:
+                    binds[t] = float(b.get("weight", 100)) / 100.0
+            if binds:
+                out[name] = binds
+    return out
+
+
+def _channels(sliders: list[str], vrm: dict[str, dict[str, float]]) -> tuple[str, dict[str, dict[str, float]]]:
+    lower = {s.lower().split("#")[0]: s for s in sliders}
+    own = {v: lower.get(v.lower()) or lower.get(f"viseme_{v}".lower()) for v in VISEMES}
+    channels: dict[str, dict[str, float]] = {}
+    if all(own.values()):
+        source = "the rig's own 15 visemes"
+        channels = {v: {own[v]: 1.0} for v in VISEMES}
+    elif all(k in vrm for k in ("aa", "ih", "ou", "ee", "oh")):
+        source = "VRM mouth expressions (aa ih ou ee oh)"
+        for v, mix in VISEME_FROM_VOWELS.items():
+            channels[v] = {}
+            for vowel, w in mix.items():
+                for slider, bw in vrm[vowel].items():
+                    channels[v][slider] = channels[v].get(slider, 0.0) + w * bw
+    elif "jawopen" in lower:
+        source = "ARKit blend shapes"
+        for v, mix in VISEME_FROM_ARKIT.items():
+            channels[v] = {lower[k.lower()]: w for k, w in mix.items() if k.lower() in lower}
+    else:
+        source = ""
+    for channel, aliases in EXPRESSION_ALIASES.items():
+        for alias in aliases:
+            if alias in vrm:
+                channels[channel] = dict(vrm[alias])
+                break
+            if alias.lower() in lower:
+                channels[channel] = {lower[alias.lower()]: 1.0}
+                break
+    if "blink" in vrm:
+        channels.setdefault("blinkLeft", dict(vrm["blink"]))
+        channels.setdefault("blinkRight", dict(vrm["blink"]))
+    return source, channels
+
+
+def _mapping_file(path: Path, explicit: Path | None) -> Path | None:
+    if explicit:
+        return explicit
+    for candidate in (path.with_suffix(".mapping.toml"), MAPPINGS_DIR / f"{path.stem}.toml"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _apply_mapping(mapping: Path, names: list[str], sliders: list[str], bones: dict[str, str],
+                   channels: dict[str, dict[str, float]]) -> bool:
+    """Apply a mapping file; True when it mapped face channels."""
+    doc = TomlDoc(mapping)
+    for key in doc.data:
+        if key not in ("bones", "morphs"):
+            raise doc.error(f"unknown table '{key}'; expected [bones] or [morphs]", key)
+    for bone, node in doc.get(doc.data, "bones", dict, "bones", default={}).items():
+        if bone not in BONE_NAMES:
+            raise doc.error(f"unknown canonical bone '{bone}'", "bones", bone)
+        if not isinstance(node, str) or node not in names:
+            raise doc.error(f"no node named {node!r} in the rig", "bones", bone)
+        bones[bone] = node
+    for channel, value in doc.get(doc.data, "morphs", dict, "morphs", default={}).items():
+        if channel not in FACE_CHANNELS:
+            raise doc.error(f"unknown face channel '{channel}'; expected one of {' '.join(FACE_CHANNELS)}",
+                            "morphs", channel)
+        binds = {value: 1.0} if isinstance(value, str) else value
+        if not isinstance(binds, dict) or any(s not in sliders for s in binds):
+            raise doc.error(f"morph {value!r} is not among the rig's morphs ({', '.join(sliders) or 'none'})",
+                            "morphs", channel)
+        channels[channel] = {s: float(w) for s, w in binds.items()}
+    return bool(doc.data.get("morphs"))
+
+
+def load_rig_info(path: str | Path, mapping: str | Path | None = None) -> RigInfo:
+    path = Path(path)
+    if not path.exists():
+        raise RigError(f"{path}: no such rig file")
+    doc = read_gltf_json(path)
+    if not isinstance(doc.get("nodes"), list) or not doc.get("scenes"):
+        raise RigError(f"{path}: the glTF has no nodes or no scene")
+    fixes: list[str] = []
+    if path.suffix.lower() == ".vrm":
+        fixes.append("read as GLB (.vrm is not a registered loader extension)")
+    names = _node_names(doc)
+    _fix_for_loader(doc, fixes)
+    kind, bones = _vrm_bones(doc, names)
+    source = f"{kind} humanoid" if bones else ""
+    if not bones:
+        for name in names:
+            bone = match_bone(name)
+            if bone and bone not in bones:
+                bones[bone] = name
+        source = "bone name matching" if bones else ""
+    sliders = [n for m in doc.get("meshes", []) for n in m.get("extras", {}).get("targetNames", [])]
+    channel_source, channels = _channels(sliders, _vrm_expressions(doc))
+    mapping_path = _mapping_file(path, Path(mapping) if mapping else None)
+    if mapping_path:
+        if _apply_mapping(mapping_path, names, sliders, bones, channels):
+            channel_source = f"mapping file {mapping_path.name}"
+        source = f"mapping file {mapping_path.name}" + (f" + {source}" if source else "")
+    jaw_only = not any(c in channels for c in VISEMES) and "jaw" in bones
+    if jaw_only:
+        channel_source = "jaw bone only"
+    info = RigInfo(path=path, gltf=doc, kind=kind, bones=bones, bone_source=source or "none",
+                   channels=channels, channel_source=channel_source or "none", sliders=sliders,
+                   skinned=bool(doc.get("skins")), jaw_only=jaw_only, fixes=fixes)
+    if not info.skinned and bones:
+        info.fixes.append("humanoid bones are plain nodes (no skin): they are moved as nodes")
+    for b in REQUIRED:
+        if b not in bones:
+            info.warnings.append(f"missing bone '{b}': the host cannot move its body")
+    for ctrl in info.skipped_controllers():
+        needed = [b for b in CONTROLLER_BONES[ctrl] if b not in bones]
+        info.warnings.append(f"{ctrl} controller skipped: missing {', '.join(needed[:4])}"
+                             + (f" (+{len(needed) - 4} more)" if len(needed) > 4 else ""))
+    if not any(c in channels for c in VISEMES) and not jaw_only:
+        info.warnings.append("no visemes and no jaw: the mouth will not move")
+    return info

@@ -1,0 +1,105 @@
+"""TOML loading with errors that name `file:line:col` and the key, for scene, host and mapping files."""
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+
+class FileError(ValueError):
+    """A problem in a user's file; str() is `file:line:col: message`."""
+
+    def __init__(self, path: str | Path, line: int, col: int, message: str) -> None:
+        self.path, self.line, self.col, self.message = str(path), line, col, message
+        super().__init__(f"{path}:{line}:{col}: {message}")
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+)\s*=")
+
+
+class TomlDoc:
+    """A parsed TOML file that can say on which line a key was written."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.text = self.path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise FileError(path, 1, 1, f"cannot read file: {e.strerror}") from None
+        try:
+            self.data: dict[str, Any] = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as e:
+            m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+            line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+            msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
+            raise FileError(path, line, col, f"TOML syntax: {msg}") from None
+        self._lines = self.text.splitlines()
+
+    def line_of(self, *path: str | int) -> tuple[int, int]:
+        """(line, col) of the key at `path` (table names, array indices, key); best effort."""
+        tables = [p for p in path if isinstance(p, str)]
+        indices = [p for p in path if isinstance(p, int)]
+        header_line, table = 0, ""
+        # Find the header of the innermost table in the path, counting array-of-table repeats.
+        for depth in range(len(tables), 0, -1):
+            want = ".".join(tables[:depth])
+            seen = -1
+            target = indices[0] if indices else 0
+            for i, line in enumerate(self._lines):
+                m = _HEADER.match(line)
+                if m and m.group(1).replace(" ", "") == want:
+                    seen += 1
+                    if seen == target or not line.lstrip().startswith("[["):
+                        header_line, table = i + 1, want
+                        break
+            if header_line:
+                break
+        key = tables[-1] if tables else None
+        if key and table != ".".join(tables):
+            for i in range(header_line, len(self._lines)):
+                if i > header_line and _HEADER.match(self._lines[i]):
+                    break
+                m = _KEY.match(self._lines[i])
+                if m and m.group(1).strip("\"'").split(".")[-1] == key:
+                    return i + 1, self._lines[i].index(m.group(1)) + 1
+        return max(header_line, 1), 1
+
+    def error(self, message: str, *path: str | int) -> FileError:
+        line, col = self.line_of(*path)
+        where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
+        return FileError(self.path, line, col, f"{where}: {message}" if where else message)
+
+    def get(self, table: dict, key: str, kind: type | tuple, *path: str | int, default: Any = ...,
+            ) -> Any:
+        """table[key] checked against `kind`; a missing key without a default is an error."""
+        if key not in table:
+            if default is ...:
+                return self._raise(f"missing key '{key}'", *path[:-1] if path and path[-1] == key else path)
+            return default
+        value = table[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            names = " or ".join(k.__name__ for k in kinds).replace("str", "string").replace("float", "number")
+            return self._raise(f"expected {names}, got {type(table[key]).__name__} {table[key]!r}", *path)
+        return value
+
+    def _raise(self, message: str, *path: str | int):
+        raise self.error(message, *path)
+
+
+def parse_color(doc: TomlDoc, value: Any, *path: str | int) -> tuple[float, float, float]:
+    """'#rrggbb' or [r, g, b] in 0..1 (sRGB, as designers pick colours)."""
+    if isinstance(value, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        return tuple(int(value[i:i + 2], 16) / 255.0 for i in (1, 3, 5))  # type: ignore[return-value]
+    if isinstance(value, list) and len(value) == 3 and all(isinstance(v, (int, float)) for v in value):
+        if all(0 <= v <= 1 for v in value):
+            return tuple(float(v) for v in value)  # type: ignore[return-value]
+    raise doc.error(f"expected a colour '#rrggbb' or [r, g, b] in 0..1, got {value!r}", *path)
+
+
+def srgb_to_linear(c: tuple[float, float, float]) -> tuple[float, float, float]:
+    return tuple(v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c)  # type: ignore[return-value]
