@@ -118,7 +118,7 @@ def _part(material: str, pos: np.ndarray, idx: np.ndarray, weights: tuple[np.nda
 
 
 def _chain(material: str, points: list[np.ndarray], radii: list[float], bones: list[str], blend: float,
-           per_segment: int = 6, cols: int = 14, **kw) -> Part:
+           per_segment: int = 9, cols: int = 14, **kw) -> Part:
     """A skinned tube through joint positions."""
     path = polyline(points, per_segment)
     r = np.interp(np.linspace(0, len(points) - 1, len(path)), np.arange(len(points)), radii)
@@ -163,10 +163,9 @@ def _torso(f: Figure, material: str, y0: float, y1: float, grow: float) -> Part:
     # The shoulders' top follows the shoulder bones a little, so raised arms pull the cloth.
     for side, sign in (("left", 1), ("right", -1)):
         near = (sign * pos[:, 0] > 0.08 * f.s) & (yv > 1.30 * f.s)
-        t = np.clip((sign * pos[:, 0] - 0.08 * f.s) / (0.08 * f.s), 0, 1)[near] * 0.5
-        weights[near, 1] = weights[near, 0] * t
-        weights[near, 0] *= 1 - t
-        joints[near, 1] = J[f"{side}Shoulder"]
+        share = np.clip((sign * pos[:, 0] - 0.08 * f.s) / (0.08 * f.s), 0, 1)[near] * 0.5
+        weights[near] *= (1 - share)[:, None]
+        joints[near, 2], weights[near, 2] = J[f"{side}Shoulder"], share
     return Part(material, pos, idx, joints, weights)
 
 
@@ -493,7 +492,7 @@ def build_host(spec: HostSpec) -> tuple[list[Joint], dict[str, list[Part]], list
         Material("shoes", col["shoes"], 0.4), Material("hair", col["hair"], 0.55, True),
         Material("eye_white", (0.85, 0.85, 0.83), 0.2), Material("iris", col["iris"], 0.2),
         Material("pupil", (0.005, 0.005, 0.005), 0.2), Material("lips", lip, 0.5),
-        Material("mouth", (0.08, 0.01, 0.015), 0.9, True), Material("teeth", (0.8, 0.8, 0.76), 0.4, True),
+        Material("mouth", (0.025, 0.004, 0.006), 0.9, True), Material("teeth", (0.8, 0.8, 0.76), 0.4, True),
         Material("lid", col["skin"], 0.6, True),
     ]
     return joints, {"Body": body, "Face": _face_parts(f)}, materials

@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 
 # glTF (+Y up, +Z forward) to Panda3D (+Z up, -Y forward).
 Y_UP_TO_Z_UP = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])
-TURN_AROUND = np.diag([-1.0, -1.0, 1.0])
 JAW_MAX = np.radians(16.0)
 
 
@@ -34,6 +33,18 @@ def _to_np(m) -> np.ndarray:
 
 def _to_panda(m: np.ndarray) -> LMatrix4f:
     return LMatrix4f(*m.T.reshape(-1))
+
+
+def _snap(v: np.ndarray, exclude: list[np.ndarray]) -> np.ndarray:
+    """The signed principal axis nearest to v, other than (multiples of) those in `exclude`."""
+    best, score = None, -1.0
+    for axis in np.eye(3):
+        if any(abs(axis @ e) > 0.5 for e in exclude):
+            continue
+        s = abs(axis @ v)
+        if s > score:
+            best, score = axis * (1.0 if axis @ v >= 0 else -1.0), s
+    return best
 
 
 def _orthonormal(m: np.ndarray) -> np.ndarray:
@@ -133,24 +144,35 @@ class Character:
             node.set_mat(_to_panda(local))
         if not self.nodes:
             self._pre = self._post = self._rest = np.zeros((0, 4, 4))
-            self.facing, self._axis, self._hips = 1.0, Y_UP_TO_Z_UP, None
+            self._axis, self._hips = Y_UP_TO_Z_UP, None
             return
         self._rest = np.array(rest_local)
         W = np.array([_orthonormal(m[:3, :3]) for m in parent_world])
         self._pre = np.transpose(W, (0, 2, 1))                   # W_p^-1
         self._post = W @ self._rest[:, :3, :3]                   # W_p L_b
-        self.facing = self._detect_facing(np.array(parent_world) @ self._rest)
-        self._axis = Y_UP_TO_Z_UP if self.facing > 0 else TURN_AROUND @ Y_UP_TO_Z_UP
+        self._axis = self._detect_frame(np.array(parent_world) @ self._rest)
         self._hips = self.bone_index.index(BONE_INDEX["hips"]) if BONE_INDEX["hips"] in self.bone_index else None
 
-    def _detect_facing(self, model_world: np.ndarray) -> float:
-        """+1 when the rig faces glTF +Z (Panda -Y), -1 when it faces the other way (VRM 0.x)."""
+    def _detect_frame(self, model_world: np.ndarray) -> np.ndarray:
+        """Columns: the rig's left, up and forward directions in Panda model space, snapped to its axes.
+        Up is from the feet to the hips (true for bipeds and quadrupeds), left from right limbs to left."""
         pos = {BONE_NAMES[b]: model_world[i][:3, 3] for i, b in enumerate(self.bone_index)}
-        for part in ("UpperArm", "UpperLeg", "Hand", "Eye", "Foot"):
-            left, right = pos.get(f"left{part}"), pos.get(f"right{part}")
-            if left is not None and right is not None and abs(left[0] - right[0]) > 1e-4:
-                return 1.0 if left[0] > right[0] else -1.0
-        return 1.0
+        up = np.array([0.0, 0.0, 1.0])
+        feet = [pos[b] for b in ("leftFoot", "rightFoot", "leftLowerLeg", "rightLowerLeg") if b in pos]
+        if "hips" in pos and feet:
+            up = pos["hips"] - np.mean(feet, axis=0)
+        elif "hips" in pos and "head" in pos:
+            up = pos["head"] - pos["hips"]
+        up = _snap(up, [])
+        left = np.array([1.0, 0.0, 0.0]) if abs(up[0]) < 0.5 else np.array([0.0, 1.0, 0.0])
+        for part in ("UpperArm", "UpperLeg", "Hand", "Eye", "Foot", "Shoulder"):
+            if f"left{part}" in pos and f"right{part}" in pos:
+                d = pos[f"left{part}"] - pos[f"right{part}"]
+                if np.linalg.norm(d - up * (d @ up)) > 1e-4:
+                    left = d
+                    break
+        left = _snap(left, [up])
+        return np.stack([left, up, np.cross(left, up)], axis=1)
 
     def _bind_sliders(self) -> None:
         info = self.info
@@ -197,6 +219,36 @@ class Character:
         if self.slider_nodes:
             for node, w in zip(self.slider_nodes, np.clip(self._mix @ pose.face, 0.0, 1.0)):
                 node.set_x(float(w))
+
+    def bone_positions(self) -> dict[str, np.ndarray]:
+        """Where Panda3D has each bound bone now, in the rig root's space: read back from the scene
+        graph (after the character's own update), not from our matrices."""
+        for bundle in self._bundles:
+            bundle.force_update()
+        out = {}
+        for i, node in zip(self.bone_index, self.nodes):
+            name = self.info.bones[BONE_NAMES[i]]
+            joint = next((b.find_child(name) for b in self._bundles if b.find_child(name)), None)
+            if joint is not None:
+                m = LMatrix4f()
+                joint.get_net_transform(m)
+                char = next(c for c in self.root.find_all_matches("**/+Character")
+                            if c.node().get_bundle(0).find_child(name))
+                p = char.get_mat(self.root).xform_point(m.get_row3(3))
+            else:
+                p = node.get_pos(self.root)
+            out[BONE_NAMES[i]] = np.array(p)
+        return out
+
+    @property
+    def frame(self) -> np.ndarray:
+        """3x3: host-frame vectors (glTF convention: +X left, +Y up, +Z forward) to Panda model space."""
+        return self._axis
+
+    @property
+    def upright(self) -> np.ndarray:
+        """3x3 rotation that stands this rig upright facing the audience (-Y) in a Panda scene."""
+        return Y_UP_TO_Z_UP @ self._axis.T
 
     @property
     def bound_bones(self) -> list[str]:

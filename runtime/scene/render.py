@@ -14,11 +14,11 @@ from typing import Iterator
 import numpy as np
 from panda3d.core import (Camera as PandaCamera, FrameBufferProperties, GraphicsEngine, GraphicsOutput,
                           GraphicsPipe, GraphicsPipeSelection, LColor, NodePath, PerspectiveLens,
-                          Texture, WindowProperties, loadPrcFileData)
+                          Point2, Point3, Texture, WindowProperties, loadPrcFileData)
 
 from ..clock import FixedClock
 from ..tomlfile import srgb_to_linear
-from .setfile import SetSpec
+from .setfile import Camera, SetSpec
 from .stage import Stage, aim_camera
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,31 @@ class OffscreenRenderer:
         self.camera_spec = self.spec.camera(name)
         aim_camera(self.camera, self.lens, self.camera_spec, self.size[0] / self.size[1])
 
+    def look_at_bounds(self, lo: np.ndarray, hi: np.ndarray, fov: float = 30.0, elevation: float = 20.0) -> None:
+        """Aim the camera from the front (-Y), a little above, so that the box lo..hi fills the frame."""
+        centre, extent = (lo + hi) / 2, np.maximum(hi - lo, 1e-3)
+        radius = 0.55 * float(np.linalg.norm(extent))
+        distance = radius / np.sin(np.radians(fov) / 2 * min(1.0, self.size[0] / self.size[1]))
+        el = np.radians(elevation)
+        self.camera_spec = Camera("auto", tuple(centre + distance * np.array([0, -np.cos(el), np.sin(el)])),
+                                  tuple(centre), fov)
+        aspect = self.size[0] / self.size[1]
+        aim_camera(self.camera, self.lens, self.camera_spec, aspect)
+        self.lens.set_near_far(distance * 0.02, distance * 10)
+
+    def project(self, lo: np.ndarray, hi: np.ndarray) -> tuple[int, int, int, int]:
+        """Pixel box (x0, y0, x1, y1), top-left origin, of a world-space box's corners."""
+        pts = []
+        for corner in np.array(np.meshgrid([0, 1], [0, 1], [0, 1])).T.reshape(-1, 3):
+            p = np.where(corner, hi, lo)
+            rel = self.camera.get_relative_point(self.scene, Point3(*p))
+            film = Point2()
+            if not self.lens.project(rel, film):
+                film = Point2(np.clip(film[0], -1, 1), np.clip(film[1], -1, 1))
+            pts.append(((film[0] + 1) / 2 * self.size[0], (1 - film[1]) / 2 * self.size[1]))
+        a = np.array(pts)
+        return int(a[:, 0].min()), int(a[:, 1].min()), int(np.ceil(a[:, 0].max())), int(np.ceil(a[:, 1].max()))
+
     def advance(self) -> None:
         """Simulate the ticks that fall inside the next frame interval (exact: no wall clock)."""
         step = self.clock.advance(1.0 / self.fps)
@@ -114,8 +139,16 @@ class OffscreenRenderer:
             yield self.frame()
 
     def close(self) -> None:
-        self.engine.remove_window(self.buffer)
-        self.scene.remove_node()
+        if self.buffer is not None:
+            self.engine.remove_window(self.buffer)
+            self.buffer = None
+            self.scene.remove_node()
+
+    def __enter__(self) -> "OffscreenRenderer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def write_png(path: Path, rgb: np.ndarray) -> None:

@@ -220,4 +220,15 @@ def load_set(path: str | Path) -> SetSpec:
                    products=products, tick_rate=rate)
 
 
-__all__ = ["FileError", "SetSpec", "load_set"]
+def single_host_set(rig: Path, mapping: Path | None = None, backdrop=(0.22, 0.24, 0.28)) -> SetSpec:
+    """A bare set with one host and neutral light, for previews and rig checks."""
+    lights = [Light("key", "directional", (1.0, 0.97, 0.92), 1.0, (-2.0, -3.0, 3.0), (0.0, 0.0, 1.0), False),
+              Light("fill", "directional", (0.8, 0.85, 1.0), 0.4, (2.5, -2.0, 1.5), (0.0, 0.0, 1.0), False),
+              Light("ambient", "ambient", (1.0, 1.0, 1.0), 0.4, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), False)]
+    return SetSpec(name=rig.stem, source=rig, backdrop=backdrop, chroma=False, backdrop_image=None, floor=None,
+                   floor_size=(1.0, 1.0), pieces=[], lights=lights,
+                   cameras=[Camera("front", (0.0, -3.0, 1.0), (0.0, 0.0, 1.0), 30.0)],
+                   hosts=[HostPlacement(rig.stem, rig, (0.0, 0.0, 0.0), 0.0, 1, mapping)], products=[])
+
+
+__all__ = ["FileError", "SetSpec", "load_set", "single_host_set"]

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from panda3d.core import (AmbientLight, DirectionalLight, Geom, GeomNode, GeomTriangles, GeomVertexData,
-                          GeomVertexFormat, GeomVertexWriter, Material, NodePath, PandaNode, PerspectiveLens,
-                          PointLight, Spotlight)
+                          GeomVertexFormat, GeomVertexWriter, LineSegs, LMatrix4f, Material, NodePath, PandaNode,
+                          PerspectiveLens, Point3, PointLight, Spotlight)
 
 from ..controllers.idle import IdleController
 from ..skeleton import quat
+from ..skeleton.humanoid import PARENT
 from ..skeleton.pose import Pose
 from ..tomlfile import srgb_to_linear
 from .character import Character
@@ -139,6 +140,7 @@ class Stage:
             self.props[product.id] = self._piece(product.piece)
         self._lights()
         self.hosts = [self._host(h) for h in spec.hosts]
+        self._skeleton: NodePath | None = None
 
     def _piece(self, piece: Piece) -> NodePath:
         if piece.shape == "model":
@@ -178,9 +180,12 @@ class Stage:
         character = Character(placement.rig, placement.mapping)
         holder = self.root.attach_new_node(f"host:{placement.name}")
         holder.set_pos(*placement.position)
-        # Every host faces the audience at facing 0, whichever way its file was authored.
-        holder.set_h(placement.facing + (180.0 if character.facing < 0 else 0.0))
+        holder.set_h(placement.facing)
+        # Every host stands upright facing the audience at facing 0, however its file was authored.
+        upright = np.eye(4)
+        upright[:3, :3] = character.upright
         character.root.reparent_to(holder)
+        character.root.set_mat(LMatrix4f(*upright.T.reshape(-1)))
         idle = IdleController(placement.seed, self.spec.tick_rate)
         host = Host(placement, character, holder, idle, idle.pose(0))
         character.apply(host.pose)
@@ -198,6 +203,29 @@ class Stage:
             if previous is not None and alpha > 0.0:
                 pose = interpolate(previous[i], pose, alpha)
             host.character.apply(pose)
+
+    def draw_skeletons(self) -> None:
+        """Overlay each host's mapped skeleton (lines between canonical bones), drawn on top."""
+        if self._skeleton is not None:
+            self._skeleton.remove_node()
+        lines = LineSegs("skeleton")
+        lines.set_thickness(2.0)
+        lines.set_color(1.0, 0.85, 0.1, 1.0)
+        for host in self.hosts:
+            pos = host.character.bone_positions()
+            to_set = host.character.root.get_mat(self.root)
+            for bone, p in pos.items():
+                parent = PARENT[bone]
+                while parent is not None and parent not in pos:
+                    parent = PARENT[parent]
+                if parent is not None:
+                    lines.move_to(to_set.xform_point(Point3(*pos[parent])))
+                    lines.draw_to(to_set.xform_point(Point3(*p)))
+        self._skeleton = self.root.attach_new_node(lines.create())
+        self._skeleton.set_light_off(1)
+        self._skeleton.set_depth_test(False)
+        self._skeleton.set_depth_write(False)
+        self._skeleton.set_bin("fixed", 100)
 
     def host_bounds(self, host: Host) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = host.character.root.get_tight_bounds(self.root)

@@ -8,7 +8,10 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ..tomlfile import TomlDoc
+from . import quat
 from .humanoid import BONE_NAMES, CONTROLLER_BONES, REQUIRED, VRM1_RENAMES, match_bone
 
 VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou")
@@ -116,6 +119,54 @@ def _node_names(doc: dict) -> list[str]:
     return names
 
 
+def _node_matrix(node: dict) -> np.ndarray:
+    if "matrix" in node:
+        return np.array(node["matrix"], float).reshape(4, 4).T
+    m = np.eye(4)
+    m[:3, :3] = quat.to_matrix(np.array(node.get("rotation", [0, 0, 0, 1]), float)) * node.get("scale", [1, 1, 1])
+    m[:3, 3] = node.get("translation", [0, 0, 0])
+    return m
+
+
+def _set_matrix(node: dict, m: np.ndarray) -> None:
+    for key in ("translation", "rotation", "scale"):
+        node.pop(key, None)
+    node["matrix"] = [float(v) for v in m.T.reshape(-1)]
+
+
+def _push_down_skeleton_ancestors(doc: dict, fixes: list[str]) -> None:
+    """The loader builds joint binds from the skeleton root's own transform and ignores the transforms
+    above it (CesiumMan's Z_UP node): move those down into their children, which keeps every world
+    transform as it was."""
+    nodes = doc["nodes"]
+    parent = {c: i for i, n in enumerate(nodes) for c in n.get("children", [])}
+
+    def path(i: int) -> list[int]:
+        out = [i]
+        while out[0] in parent:
+            out.insert(0, parent[out[0]])
+        return out
+
+    for skin_id, skin in enumerate(doc.get("skins", [])):
+        members = list(skin.get("joints", [])) + [i for i, n in enumerate(nodes) if n.get("skin") == skin_id]
+        paths = [path(i) for i in members]
+        common = paths[0]
+        for p in paths[1:]:
+            k = 0
+            while k < min(len(common), len(p)) and common[k] == p[k]:
+                k += 1
+            common = common[:k]
+        for ancestor in common[:-1]:
+            m = _node_matrix(nodes[ancestor])
+            if np.allclose(m, np.eye(4)):
+                continue
+            for child in nodes[ancestor].get("children", []):
+                _set_matrix(nodes[child], m @ _node_matrix(nodes[child]))
+            _set_matrix(nodes[ancestor], np.eye(4))
+            fixes.append(f"moved the transform of '{nodes[ancestor].get('name')}' into its children "
+                         f"(the loader ignores transforms above a skeleton)")
+
+
 def _fix_for_loader(doc: dict, fixes: list[str]) -> None:
     """Rewrite the JSON where panda3d-gltf 1.3 would drop or break the character."""
     scene = doc.get("scenes", [{}])[doc.get("scene", 0)]
@@ -126,6 +177,7 @@ def _fix_for_loader(doc: dict, fixes: list[str]) -> None:
         doc["scenes"] = [scene]
         doc["scene"] = 0
         fixes.append(f"wrapped {len(roots)} top-level nodes under one root (skinned meshes beside the armature)")
+    _push_down_skeleton_ancestors(doc, fixes)
     # Animations are sampled by Cohost's own clip sampler; the loader's is not interpolated.
     if doc.pop("animations", None):
         fixes.append("animations left to Cohost's sampler (the loader does not interpolate keys)")

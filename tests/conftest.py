@@ -1,0 +1,10 @@
+from pathlib import Path
+
+import pytest
+
+from helpers import PROJECT
+
+
+@pytest.fixture(scope="session")
+def project() -> Path:
+    return PROJECT

@@ -1,0 +1,22 @@
+"""Helpers shared by the tests: the third-party assets folder and pixel comparisons."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+ASSETS = PROJECT.parent / "shared" / "assets"
+MODELS = ASSETS / "models"
+
+
+def asset(relative: str) -> Path:
+    path = MODELS / relative
+    if not path.exists():
+        pytest.skip(f"third-party test asset not present: {path} (see README, 'Tests')")
+    return path
+
+
+def changed_pixels(a: np.ndarray, b: np.ndarray, threshold: int = 24) -> int:
+    return int((np.abs(a.astype(int) - b.astype(int)).sum(axis=-1) > threshold).sum())

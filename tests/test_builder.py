@@ -1,0 +1,85 @@
+import json
+import struct
+
+import numpy as np
+import pytest
+
+from runtime.builder.body import TARGET_NAMES, build_glb, build_host
+from runtime.builder.spec import load_host_spec
+from runtime.skeleton.humanoid import BONE_NAMES, FINGERS
+from runtime.tomlfile import FileError
+
+
+def _json(glb: bytes) -> dict:
+    size = struct.unpack_from("<I", glb, 12)[0]
+    return json.loads(glb[20:20 + size])
+
+
+@pytest.mark.parametrize("name", ["mei", "jun"])
+def test_rebuild_is_byte_identical(project, name):
+    committed = (project / "rigs" / f"{name}.glb").read_bytes()
+    assert build_glb(load_host_spec(project / "rigs" / f"{name}.toml")) == committed
+
+
+@pytest.mark.parametrize("name", ["mei", "jun"])
+def test_built_host_has_full_humanoid_and_face(project, name):
+    doc = _json((project / "rigs" / f"{name}.glb").read_bytes())
+    joint_names = [doc["nodes"][j]["name"] for j in doc["skins"][0]["joints"]]
+    assert joint_names == list(BONE_NAMES)
+    for side in ("left", "right"):
+        for finger in FINGERS:
+            assert all(f"{side}{finger}{seg}" in joint_names for seg in ("Proximal", "Intermediate", "Distal"))
+    face = next(m for m in doc["meshes"] if m["name"] == "Face")
+    assert face["extras"]["targetNames"] == list(TARGET_NAMES)
+    assert all(len(p["targets"]) == len(TARGET_NAMES) for p in face["primitives"])
+
+
+def test_skin_weights_are_normalised_and_morphs_move_the_mouth(project):
+    joints, meshes, _ = build_host(load_host_spec(project / "rigs" / "mei.toml"))
+    for part in meshes["Body"] + meshes["Face"]:
+        assert np.allclose(part.weights.sum(axis=1), 1.0)
+        assert part.joints.max() < len(joints)
+    lips = [p for p in meshes["Face"] if p.material == "lips"]
+    opening = max(np.abs(p.morphs["aa"][:, 1]).max() for p in lips)
+    closed = max(np.abs(p.morphs["sil"]).max() for p in lips)
+    assert opening > 0.01 and closed == 0.0                 # aa drops the lower lip by more than 1 cm
+
+
+def test_elbow_blends_between_bones(project):
+    """Smooth skinning: across the elbow the forearm's weight rises gradually along the arm (no tearing)."""
+    joints, meshes, _ = build_host(load_host_spec(project / "rigs" / "jun.toml"))
+    upper, lower = BONE_NAMES.index("leftUpperArm"), BONE_NAMES.index("leftLowerArm")
+    xs, ws = [], []
+    for part in meshes["Body"]:
+        w_lower = np.where(part.joints == lower, part.weights, 0).sum(axis=1)
+        w_upper = np.where(part.joints == upper, part.weights, 0).sum(axis=1)
+        blended = (w_lower > 0.05) & (w_upper > 0.05)
+        xs.append(part.positions[blended, 0])
+        ws.append(w_lower[blended])
+    x, w = np.concatenate(xs), np.concatenate(ws)
+    levels = np.unique(np.round(w, 3))
+    assert len(levels) >= 2 and len(x) >= 28              # at least two rings share the two bones
+    order = np.argsort(x)
+    assert np.all(np.diff(w[order]) >= -1e-6)             # the forearm's share only grows toward the hand
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[host]\nname = "A"\nheight = "tall"\n[colors]\n', r"host.toml:3:1: host.height: expected number"),
+    ('[host]\nname = "A"\nheight = 3.5\n', r"host.toml:3:1: host.height: 3.5 is out of range"),
+    ('[host]\nname = "A"\n[colors]\nskin = "pink"\n', r"host.toml:4:1: colors.skin: expected a colour"),
+    ('[host]\nname = "A"\n[colors]\nskin = "#ffffff"\n', r"host.toml:3:1: colors: missing colour 'hair'"),
+    ('[host\nname = "A"\n', r"host.toml:1:\d+: TOML syntax"),
+])
+def test_host_file_errors_name_the_line(tmp_path, text, message):
+    path = tmp_path / "host.toml"
+    path.write_text(text)
+    with pytest.raises(FileError, match=message):
+        load_host_spec(path)
+
+
+def test_unknown_style_is_named(tmp_path, project):
+    text = (project / "rigs" / "mei.toml").read_text().replace('hair = "bob"', 'hair = "mohawk"')
+    path = tmp_path / "host.toml"
+    path.write_text(text)
+    with pytest.raises(FileError, match=r"style.hair: unknown value 'mohawk'; expected one of short, bob"):
+        load_host_spec(path)

@@ -1,0 +1,102 @@
+"""Shipped sets render offscreen: backdrop where nothing stands, hosts inside the frame, determinism."""
+import hashlib
+
+import numpy as np
+import pytest
+
+from runtime.scene.render import OffscreenRenderer
+from runtime.scene.setfile import load_set
+from runtime.tomlfile import FileError
+
+SETS = ["shop_studio", "chroma"]
+
+
+def _srgb8(color) -> np.ndarray:
+    return np.round(np.array(color) * 255).astype(int)
+
+
+@pytest.fixture(scope="module", params=SETS)
+def rendered(request, project):
+    spec = load_set(project / "scenes" / f"{request.param}.toml")
+    renderer = OffscreenRenderer(spec, (640, 360))
+    frame = renderer.frame()
+    boxes = [renderer.project(*renderer.stage.host_bounds(h)) for h in renderer.stage.hosts]
+    yield spec, frame, boxes
+    renderer.close()
+
+
+def test_backdrop_where_nothing_stands(rendered):
+    spec, frame, _ = rendered
+    expected = _srgb8(spec.backdrop)
+    for y, x in ((2, 2), (2, 637)):                       # top corners: above the set pieces
+        assert np.abs(frame[y, x].astype(int) - expected).max() <= 2, (spec.name, frame[y, x], expected)
+
+
+def test_chroma_corners_are_pure_green(project):
+    renderer = OffscreenRenderer(load_set(project / "scenes" / "chroma.toml"), (640, 360))
+    frame = renderer.frame()
+    renderer.close()
+    for y, x in ((0, 0), (0, 639), (359, 0), (359, 639)):
+        assert tuple(frame[y, x]) == (0, 255, 0)
+
+
+def test_each_host_is_in_frame_and_visible(rendered):
+    spec, frame, boxes = rendered
+    background = _srgb8(spec.backdrop)
+    assert len(boxes) == 2
+    for (x0, y0, x1, y1), host in zip(boxes, spec.hosts):
+        assert 0 <= x0 < x1 <= 640 and 0 <= y0 < y1, (host.name, (x0, y0, x1, y1))
+        assert y0 < 360 * 0.5, f"{host.name}'s head should be in the upper half of a medium shot"
+        region = frame[max(y0, 0):min(y1, 360), x0:x1].astype(int)
+        non_background = (np.abs(region - background).sum(axis=-1) > 30).mean()
+        assert non_background > 0.25, (host.name, non_background)
+        skin_like = ((region[..., 0] > 150) & (region[..., 0] > region[..., 2] + 30)).sum()
+        assert skin_like > 50, f"{host.name}: no skin-coloured pixels (face, hands) in its box"
+
+
+def test_two_renders_are_identical(project):
+    def digest():
+        renderer = OffscreenRenderer(load_set(project / "scenes" / "shop_studio.toml"), (320, 180), fps=30)
+        h = hashlib.sha256()
+        for frame in renderer.frames(6):
+            h.update(frame.tobytes())
+        renderer.close()
+        return h.hexdigest()
+    assert digest() == digest()
+
+
+def test_hosts_move_while_idling(project):
+    renderer = OffscreenRenderer(load_set(project / "scenes" / "shop_studio.toml"), (320, 180), fps=10)
+    frames = list(renderer.frames(12))
+    renderer.close()
+    assert not np.array_equal(frames[0], frames[-1])
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace('name = "Shop studio"\n', ''), r"shop\.toml:\d+:1: set: missing key 'name'"),
+    (lambda t: t.replace('fov = 34', 'fov = "wide"'), r"shop\.toml:\d+:1: cameras\[0\]\.fov: expected number, got str"),
+    (lambda t: t.replace('rig = "rigs/jun.glb"', 'rig = "rigs/nobody.glb"'),
+     r"shop\.toml:\d+:1: hosts\[1\]\.rig: file not found: 'rigs/nobody.glb'"),
+    (lambda t: t.replace('shape = "cylinder"', 'shape = "torus"', 1),
+     r"shop\.toml:\d+:1: pieces\[\d\]\.shape: unknown shape 'torus'"),
+    (lambda t: t.replace('price = 39.0', 'price = -1'), r"products\[0\]\.price: price must not be negative"),
+    (lambda t: t.replace('backdrop = "#3b4a5c"', 'backdrop = "#3b4a5"'), r"set\.backdrop: expected a colour"),
+    (lambda t: t + "\n[[cameras]]\nname = \"medium\"\nposition = [0, 0, 1]\nlook_at = [0, 1, 1]\n",
+     r"duplicate camera name 'medium'"),
+    (lambda t: t.replace('[set]', '[set', 1), r"shop\.toml:\d+:\d+: TOML syntax"),
+])
+def test_scene_errors_name_file_line_and_key(tmp_path, project, edit, message):
+    text = (project / "scenes" / "shop_studio.toml").read_text()
+    path = tmp_path / "shop.toml"
+    path.write_text(edit(text))            # rigs/ paths resolve from the project when not beside the file
+    with pytest.raises(FileError, match=message):
+        load_set(path)
+
+
+def test_error_line_points_at_the_key(tmp_path, project):
+    text = (project / "scenes" / "shop_studio.toml").read_text().replace('fov = 34', 'fov = "wide"')
+    path = tmp_path / "shop.toml"
+    path.write_text(text)
+    with pytest.raises(FileError) as err:
+        load_set(path)
+    assert text.splitlines()[err.value.line - 1].startswith("fov = ")
