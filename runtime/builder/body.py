@@ -169,20 +169,21 @@ def _torso(f: Figure, material: str, y0: float, y1: float, grow: float) -> Part:
     return Part(material, pos, idx, joints, weights)
 
 
-def _front_surface(f: Figure, x: np.ndarray, y: np.ndarray, lift: float) -> np.ndarray:
-    prof = _torso_profile(f)
-    rx, rz, zc = (np.interp(y, prof[:, 0], prof[:, k]) for k in (1, 2, 3))
-    return zc + rz * np.sqrt(np.clip(1 - (x / rx) ** 2, 0, 1)) + lift
-
-
-def _neckline(f: Figure) -> Part:
-    """The V of the shirt under the top."""
+def _neckline(f: Figure, top: Part) -> Part:
+    """The V of the shirt under the top, laid just above the top's surface."""
     s = f.s
     v = np.linspace(0, 1, 8)[:, None]
     u = np.linspace(-1, 1, 9)[None, :]
-    y = (1.43 - 0.12 * v) * s + 0 * u
+    y = (1.425 - 0.12 * v) * s + 0 * u
     x = u * (1 - v) * 0.05 * s * f.build
-    pts = np.stack([x, y, _front_surface(f, x, y, 0.014 * s)], -1)
+    front = top.positions[top.positions[:, 2] > 0]
+    z = np.empty_like(x)
+    for idx in np.ndindex(x.shape):              # inverse-distance blend of the 4 nearest surface points
+        d = np.hypot(front[:, 0] - x[idx], front[:, 1] - y[idx])
+        near = np.argsort(d)[:4]
+        w = 1.0 / (d[near] + 1e-4)
+        z[idx] = (front[near, 2] * w).sum() / w.sum() + 0.005 * s
+    pts = np.stack([x, y, z], -1)
     pos, idx = patch(pts)
     idx = orient(pos, idx, [0.0, 1.4 * s, -0.1 * s])
     spine = ["chest", "upperChest", "neck"]
@@ -256,9 +257,10 @@ def _hand(f: Figure, side: str, sign: int) -> list[Part]:
 
 def _leg(f: Figure, side: str, sign: int) -> list[Part]:
     s, b, jt = f.s, f.build, f.joints
-    pts = [jt[f"{side}UpperLeg"] + [0, 0.07 * s, 0], jt[f"{side}UpperLeg"], jt[f"{side}LowerLeg"],
+    # The thigh starts inside the pelvis, leaning in, so the seat and the legs read as one garment.
+    pts = [jt[f"{side}UpperLeg"] + [-sign * 0.035 * s, 0.09 * s, 0], jt[f"{side}UpperLeg"], jt[f"{side}LowerLeg"],
            jt[f"{side}Foot"] + [0, 0.01 * s, 0]]
-    radii = list(np.array([0.074, 0.072, 0.047, 0.036]) * s * b)
+    radii = list(np.array([0.085, 0.078, 0.047, 0.036]) * s * b)
     material = "bottom" if f.spec.outfit == "trousers" else "skin"
     if material == "skin":
         radii = [r * 0.85 for r in radii]
@@ -476,9 +478,10 @@ def build_host(spec: HostSpec) -> tuple[list[Joint], dict[str, list[Part]], list
     joints = [Joint(name, BONE_NAMES.index(PARENT[name]) if PARENT[name] else -1, f.joints[name])
               for name in BONE_NAMES]
     col = {k: srgb_to_linear(v) for k, v in spec.colors.items()}
-    body: list[Part] = [_torso(f, "bottom", 0.80, 1.0, 0.004 * f.s), _torso(f, "top", 0.97, 1.44, 0.006 * f.s)]
+    top = _torso(f, "top", 0.97, 1.44, 0.006 * f.s)
+    body: list[Part] = [_torso(f, "bottom", 0.80, 1.0, 0.004 * f.s), top]
     if spec.neckline == "v":
-        body.append(_neckline(f))
+        body.append(_neckline(f, top))
     if spec.outfit == "skirt":
         body.append(_skirt(f))
     for side, sign in (("left", 1), ("right", -1)):
