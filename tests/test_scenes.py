@@ -100,3 +100,45 @@ def test_error_line_points_at_the_key(tmp_path, project):
     with pytest.raises(FileError) as err:
         load_set(path)
     assert text.splitlines()[err.value.line - 1].startswith("fov = ")
+
+
+def test_backdrop_image_fills_the_background(tmp_path, project):
+    from runtime.scene.render import write_png
+    image = np.zeros((64, 64, 3), np.uint8)
+    image[:32] = (200, 40, 160)                           # top half magenta, bottom half blue
+    image[32:] = (30, 60, 200)
+    write_png(tmp_path / "wall.png", image)
+    text = (project / "scenes" / "chroma.toml").read_text().replace(
+        'backdrop = "chroma"', 'backdrop = "#000000"\nbackdrop_image = "wall.png"')
+    (tmp_path / "set.toml").write_text(text)
+    with OffscreenRenderer(load_set(tmp_path / "set.toml"), (320, 180)) as renderer:
+        frame = renderer.frame().astype(int)
+    assert np.abs(frame[2, 2] - [200, 40, 160]).max() <= 3
+    assert np.abs(frame[177, 2] - [30, 60, 200]).max() <= 3
+
+
+def test_gltf_prop_on_the_set(tmp_path, project):
+    from helpers import asset
+    fox = asset("Fox.glb")
+    text = (project / "scenes" / "chroma.toml").read_text() + f"""
+[[pieces]]
+name = "fox"
+shape = "model"
+model = "{fox}"
+size = [0.01, 0.01, 0.01]
+position = [0.0, -1.0, 0.0]
+"""
+    (tmp_path / "set.toml").write_text(text)
+    spec = load_set(tmp_path / "set.toml")
+    with OffscreenRenderer(spec, (320, 180), camera="full") as renderer:
+        frame = renderer.frame().astype(int)
+        x0, y0, x1, y1 = renderer.project(*[np.array(v) for v in renderer.stage.props_bounds("fox")])
+    region = frame[y0:y1, x0:x1]
+    assert (np.abs(region - [0, 255, 0]).sum(-1) > 60).mean() > 0.2
+
+
+def test_unknown_set_key_is_named(tmp_path, project):
+    text = (project / "scenes" / "chroma.toml").read_text().replace('floor = false', 'flor = false')
+    (tmp_path / "set.toml").write_text(text)
+    with pytest.raises(FileError, match=r"set\.toml:\d+:1: set\.flor: unknown key 'flor'"):
+        load_set(tmp_path / "set.toml")

@@ -19,7 +19,7 @@ from panda3d.core import (Camera as PandaCamera, FrameBufferProperties, Graphics
 from ..clock import FixedClock
 from ..tomlfile import srgb_to_linear
 from .setfile import Camera, SetSpec
-from .stage import Stage, aim_camera
+from .stage import Stage, add_backdrop_image, aim_camera
 
 log = logging.getLogger(__name__)
 _configured = False
@@ -76,6 +76,7 @@ class OffscreenRenderer:
         self.stage = Stage(spec, self.scene.attach_new_node("set"))
         self.lens = PerspectiveLens()
         self.camera = self.scene.attach_new_node(PandaCamera("camera", self.lens))
+        add_backdrop_image(self.buffer, spec)
         region = self.buffer.make_display_region()
         region.set_camera(self.camera)
         self.set_camera(camera)

@@ -151,6 +151,9 @@ def load_set(path: str | Path) -> SetSpec:
         if key not in ("set", "lights", "cameras", "pieces", "hosts", "products"):
             raise d.error(f"unknown table '{key}'", key)
     name = d.get(top, "name", str, "set", "name")
+    for key in top:
+        if key not in ("name", "backdrop", "backdrop_image", "floor", "floor_size", "tick_rate"):
+            raise d.error(f"unknown key '{key}'", "set", key)
     backdrop_value = top.get("backdrop", "#30343c")
     chroma = backdrop_value == "chroma"
     backdrop = CHROMA_GREEN if chroma else r.color(top, "backdrop", "set", default=(0.19, 0.2, 0.24))

@@ -5,9 +5,9 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from panda3d.core import (AmbientLight, DirectionalLight, Geom, GeomNode, GeomTriangles, GeomVertexData,
+from panda3d.core import (AmbientLight, Camera as PandaCamera, CardMaker, DirectionalLight, Geom, GeomNode, GeomTriangles, GeomVertexData,
                           GeomVertexFormat, GeomVertexWriter, LineSegs, LMatrix4f, Material, NodePath, PandaNode,
-                          PerspectiveLens, Point3, PointLight, Spotlight)
+                          OrthographicLens, PerspectiveLens, Point3, PointLight, Spotlight, Texture)
 
 from ..controllers.idle import IdleController
 from ..skeleton import quat
@@ -227,9 +227,38 @@ class Stage:
         self._skeleton.set_depth_write(False)
         self._skeleton.set_bin("fixed", 100)
 
+    def props_bounds(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.root.find(f"**/{name}").get_tight_bounds(self.root)
+        return np.array(lo), np.array(hi)
+
     def host_bounds(self, host: Host) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = host.character.root.get_tight_bounds(self.root)
         return np.array(lo), np.array(hi)
+
+
+def add_backdrop_image(output, spec: SetSpec) -> None:
+    """Draw the set's backdrop image (stretched to the frame) behind everything `output` renders."""
+    if spec.backdrop_image is None:
+        return
+    texture = Texture("backdrop")
+    if not texture.read(str(spec.backdrop_image)):
+        raise ValueError(f"{spec.source}: cannot read backdrop image {spec.backdrop_image}")
+    texture.set_format(Texture.F_srgb)
+    card = CardMaker("backdrop")
+    card.set_frame(-1, 1, -1, 1)
+    layer = NodePath("backdrop-layer")
+    node = layer.attach_new_node(card.generate())
+    node.set_texture(texture)
+    node.set_depth_write(False)
+    node.set_depth_test(False)
+    lens = OrthographicLens()
+    lens.set_film_size(2, 2)
+    lens.set_near_far(-10, 10)
+    camera = layer.attach_new_node(PandaCamera("backdrop-camera", lens))
+    node.set_y(1)
+    region = output.make_display_region()
+    region.set_sort(-10)            # drawn first; writes no depth, so the set draws over it
+    region.set_camera(camera)
 
 
 def interpolate(a: Pose, b: Pose, t: float) -> Pose:

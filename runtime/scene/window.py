@@ -11,7 +11,7 @@ from ..clock import FixedClock
 from ..tomlfile import srgb_to_linear
 from .render import configure_panda
 from .setfile import SetSpec
-from .stage import Stage, aim_camera
+from .stage import Stage, add_backdrop_image, aim_camera
 
 
 def run_window(spec: SetSpec, size: tuple[int, int], borderless: bool, debug: bool, camera: str | None) -> None:
@@ -27,6 +27,7 @@ def run_window(spec: SetSpec, size: tuple[int, int], borderless: bool, debug: bo
                          f"'cohost render SCENE --out show.mp4'.") from None
     base.disableMouse()
     base.win.set_clear_color(LColor(*srgb_to_linear(spec.backdrop), 1.0))
+    add_backdrop_image(base.win, spec)
     stage = Stage(spec, base.render.attach_new_node("set"))
     clock = FixedClock(spec.tick_rate)
     names = [c.name for c in spec.cameras]
