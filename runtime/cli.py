@@ -17,6 +17,8 @@ EXAMPLES = """examples:
   cohost run scenes/chroma.toml --size 1920x1080 --borderless     clean chroma window for OBS
   cohost render scenes/shop_studio.toml --seconds 5 --out show.mp4
   cohost render scenes/chroma.toml --seconds 1 --fps 30 --size 640x360 --out frames/
+  cohost motion walk.bvh --host rigs/jun.glb --out walk.mp4      mocap retargeted onto a host
+  cohost record scenes/shop_studio.toml --seconds 10 --out take.npz
   cohost inspect rigs/mei.glb
   cohost build-host rigs/mei.toml
 """
@@ -72,6 +74,11 @@ def cmd_build_host(args) -> int:
     return 0
 
 
+def _motion():
+    from . import motion_cmd
+    return motion_cmd
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cohost", description="Digital-human hosts for livestream shops.",
                                 epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -98,6 +105,30 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(func=cmd_render)
 
+    motion = sub.add_parser("motion", help="play a mocap clip (BVH or glTF animation) retargeted onto a host",
+                            epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    motion.add_argument("clip", help=".bvh file, or a .glb/.gltf with animations")
+    motion.add_argument("--host", default=str(PROJECT / "rigs" / "mei.glb"), help="rig to play it on")
+    motion.add_argument("--name", help="animation name inside a glTF file (default: the first)")
+    motion.add_argument("--out", help="PATH.mp4 or a folder for PNGs (default: a window)")
+    motion.add_argument("--seconds", type=_positive(float), help="length (default: one pass of the clip)")
+    motion.add_argument("--speed", type=_positive(float), default=1.0, help="playback speed (default 1)")
+    motion.add_argument("--travel", action="store_true", help="keep the clip's travel (default: in place)")
+    motion.add_argument("--fps", type=_positive(int), default=30)
+    motion.add_argument("--size", type=_size, default=(1280, 720))
+    motion.add_argument("--debug", action="store_true")
+    motion.add_argument("--quiet", action="store_true")
+    motion.set_defaults(func=lambda a: _motion().cmd_motion(a))
+
+    rec = sub.add_parser("record", help="run a set headless at the fixed tick and save the performance",
+                         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    rec.add_argument("scene", help="scene file (scenes/*.toml)")
+    rec.add_argument("--seconds", type=_positive(float), default=10.0)
+    rec.add_argument("--out", required=True, help="take.npz (arrays, see README) or take.bvh (one host)")
+    rec.add_argument("--host", help="with .bvh: which host (default: the first)")
+    rec.add_argument("--quiet", action="store_true")
+    rec.set_defaults(func=lambda a: _motion().cmd_record(a))
+
     inspect = sub.add_parser("inspect", help="show how a rig maps onto the canonical humanoid")
     inspect.add_argument("rig", help=".glb, .gltf or .vrm file")
     inspect.add_argument("--mapping", help="mapping file (default: rigs/mappings/NAME.toml if present)")
@@ -116,10 +147,11 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(message)s")
     if args.command is None:
         args = parser().parse_args(["run", *(argv or sys.argv[1:])])
+    from .skeleton.bvh import BvhError
     from .skeleton.rigfile import RigError
     try:
         return args.func(args)
-    except (FileError, RigError) as e:
+    except (FileError, RigError, BvhError) as e:
         print(f"cohost: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -4,10 +4,12 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 from .render import OffscreenRenderer, write_png
 from .setfile import SetSpec
+from .stage import Stage
 
 
 @dataclass
@@ -19,7 +21,9 @@ class RenderReport:
 
 
 def render_to(spec: SetSpec, out: Path, seconds: float, fps: int, size: tuple[int, int], camera: str | None = None,
-              progress: bool = True, started: float | None = None) -> RenderReport:
+              progress: bool = True, started: float | None = None,
+              prepare: Callable[[Stage], None] | None = None) -> RenderReport:
+    """Render `seconds` of the set; `prepare(stage)` may swap host drivers before the first frame."""
     started = time.perf_counter() if started is None else started
     count = max(1, round(seconds * fps))
     video = out.suffix.lower() == ".mp4"
@@ -30,6 +34,8 @@ def render_to(spec: SetSpec, out: Path, seconds: float, fps: int, size: tuple[in
     else:
         out.mkdir(parents=True, exist_ok=True)
     renderer = OffscreenRenderer(spec, size, camera, fps)
+    if prepare is not None:
+        prepare(renderer.stage)
     writer = None
     if video:
         import imageio_ffmpeg

@@ -15,7 +15,8 @@ import numpy as np
 from panda3d.core import CharacterJoint, LMatrix4f, NodePath, PandaNode
 
 from ..skeleton import quat
-from ..skeleton.humanoid import BONE_NAMES
+from ..skeleton.frame import detect_frame
+from ..skeleton.humanoid import BONE_NAMES, PARENT
 from ..skeleton.pose import BONE_INDEX, CHANNEL_INDEX, Pose
 from ..skeleton.rigfile import JAW_OPEN, VISEMES, RigError, RigInfo, load_rig_info
 
@@ -33,18 +34,6 @@ def _to_np(m) -> np.ndarray:
 
 def _to_panda(m: np.ndarray) -> LMatrix4f:
     return LMatrix4f(*m.T.reshape(-1))
-
-
-def _snap(v: np.ndarray, exclude: list[np.ndarray]) -> np.ndarray:
-    """The signed principal axis nearest to v, other than (multiples of) those in `exclude`."""
-    best, score = None, -1.0
-    for axis in np.eye(3):
-        if any(abs(axis @ e) > 0.5 for e in exclude):
-            continue
-        s = abs(axis @ v)
-        if s > score:
-            best, score = axis * (1.0 if axis @ v >= 0 else -1.0), s
-    return best
 
 
 def _orthonormal(m: np.ndarray) -> np.ndarray:
@@ -142,6 +131,10 @@ class Character:
             rest_local.append(local)
             parent_world.append(pw)
             node.set_mat(_to_panda(local))
+        # A canonical bone the rig lacks sits on its parent; its rotation is carried by its children.
+        bound = {BONE_NAMES[i] for i in self.bone_index}
+        self._fold = [(BONE_INDEX[m], np.array([BONE_INDEX[c] for c in BONE_NAMES if PARENT[c] == m]))
+                      for m in BONE_NAMES if m not in bound and any(PARENT[c] == m for c in BONE_NAMES)]
         if not self.nodes:
             self._pre = self._post = self._rest = np.zeros((0, 4, 4))
             self._axis, self._hips = Y_UP_TO_Z_UP, None
@@ -154,25 +147,8 @@ class Character:
         self._hips = self.bone_index.index(BONE_INDEX["hips"]) if BONE_INDEX["hips"] in self.bone_index else None
 
     def _detect_frame(self, model_world: np.ndarray) -> np.ndarray:
-        """Columns: the rig's left, up and forward directions in Panda model space, snapped to its axes.
-        Up is from the feet to the hips (true for bipeds and quadrupeds), left from right limbs to left."""
         pos = {BONE_NAMES[b]: model_world[i][:3, 3] for i, b in enumerate(self.bone_index)}
-        up = np.array([0.0, 0.0, 1.0])
-        feet = [pos[b] for b in ("leftFoot", "rightFoot", "leftLowerLeg", "rightLowerLeg") if b in pos]
-        if "hips" in pos and feet:
-            up = pos["hips"] - np.mean(feet, axis=0)
-        elif "hips" in pos and "head" in pos:
-            up = pos["head"] - pos["hips"]
-        up = _snap(up, [])
-        left = np.array([1.0, 0.0, 0.0]) if abs(up[0]) < 0.5 else np.array([0.0, 1.0, 0.0])
-        for part in ("UpperArm", "UpperLeg", "Hand", "Eye", "Foot", "Shoulder"):
-            if f"left{part}" in pos and f"right{part}" in pos:
-                d = pos[f"left{part}"] - pos[f"right{part}"]
-                if np.linalg.norm(d - up * (d @ up)) > 1e-4:
-                    left = d
-                    break
-        left = _snap(left, [up])
-        return np.stack([left, up, np.cross(left, up)], axis=1)
+        return detect_frame(pos, default_up=(0.0, 0.0, 1.0), default_left=(1.0, 0.0, 0.0))
 
     def _bind_sliders(self) -> None:
         info = self.info
@@ -200,7 +176,12 @@ class Character:
         """(n_bound, 4, 4) Panda-space local matrices for `pose`."""
         if not self.nodes:
             return self._rest
-        rot = pose.rotations[self.bone_index]
+        rotations = pose.rotations
+        if self._fold:
+            rotations = rotations.copy()
+            for missing, children in self._fold:
+                rotations[children] = quat.multiply(rotations[missing], rotations[children])
+        rot = rotations[self.bone_index]
         if self._jaw_open is not None and BONE_INDEX["jaw"] in self.bone_index:
             k = self.bone_index.index(BONE_INDEX["jaw"])
             opening = float(np.clip(self._jaw_open @ pose.face, 0, 1)) * JAW_MAX

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from panda3d.core import (AmbientLight, Camera as PandaCamera, CardMaker, DirectionalLight, Geom, GeomNode, GeomTriangles, GeomVertexData,
@@ -115,12 +116,16 @@ def _material(color) -> Material:
     return m
 
 
+class Driver(Protocol):
+    def pose(self, tick: int) -> Pose: ...
+
+
 @dataclass
 class Host:
     placement: HostPlacement
     character: Character
     holder: NodePath
-    idle: IdleController
+    driver: Driver
     pose: Pose
 
 
@@ -194,7 +199,7 @@ class Stage:
     def step(self, tick: int) -> None:
         """Simulate one tick for every host."""
         for host in self.hosts:
-            host.pose = host.idle.pose(tick)
+            host.pose = host.driver.pose(tick)
 
     def show(self, previous: list[Pose] | None = None, alpha: float = 0.0) -> None:
         """Write the hosts' poses into the graph, interpolated from `previous` by `alpha`."""

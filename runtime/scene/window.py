@@ -5,6 +5,8 @@ the offscreen renderer drives, advanced by the FixedClock from measured frame ti
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from panda3d.core import LColor, WindowProperties, loadPrcFileData
 
 from ..clock import FixedClock
@@ -14,7 +16,8 @@ from .setfile import SetSpec
 from .stage import Stage, add_backdrop_image, aim_camera
 
 
-def run_window(spec: SetSpec, size: tuple[int, int], borderless: bool, debug: bool, camera: str | None) -> None:
+def run_window(spec: SetSpec, size: tuple[int, int], borderless: bool, debug: bool, camera: str | None,
+               prepare: Callable[[Stage], None] | None = None) -> None:
     configure_panda()
     loadPrcFileData("cohost-window", f"win-size {size[0]} {size[1]}\nwindow-title Cohost - {spec.name}\n"
                                      f"undecorated {int(borderless)}\nframebuffer-multisample 1\nmultisamples 4")
@@ -29,6 +32,8 @@ def run_window(spec: SetSpec, size: tuple[int, int], borderless: bool, debug: bo
     base.win.set_clear_color(LColor(*srgb_to_linear(spec.backdrop), 1.0))
     add_backdrop_image(base.win, spec)
     stage = Stage(spec, base.render.attach_new_node("set"))
+    if prepare is not None:
+        prepare(stage)
     clock = FixedClock(spec.tick_rate)
     names = [c.name for c in spec.cameras]
     state = {"camera": camera or names[0]}

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from ..tomlfile import TomlDoc
-from . import quat
+from .frame import detect_frame
+from .gltfdata import GltfData
 from .humanoid import BONE_NAMES, CONTROLLER_BONES, REQUIRED, VRM1_RENAMES, match_bone
 
 VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou")
@@ -69,6 +70,7 @@ class RigInfo:
     jaw_only: bool = False
     fixes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    animations: list[dict] = field(default_factory=list)   # glTF animations, for Cohost's clip sampler
 
     @property
     def missing(self) -> list[str]:
@@ -119,15 +121,6 @@ def _node_names(doc: dict) -> list[str]:
     return names
 
 
-def _node_matrix(node: dict) -> np.ndarray:
-    if "matrix" in node:
-        return np.array(node["matrix"], float).reshape(4, 4).T
-    m = np.eye(4)
-    m[:3, :3] = quat.to_matrix(np.array(node.get("rotation", [0, 0, 0, 1]), float)) * node.get("scale", [1, 1, 1])
-    m[:3, 3] = node.get("translation", [0, 0, 0])
-    return m
-
-
 def _set_matrix(node: dict, m: np.ndarray) -> None:
     for key in ("translation", "rotation", "scale"):
         node.pop(key, None)
@@ -157,18 +150,19 @@ def _push_down_skeleton_ancestors(doc: dict, fixes: list[str]) -> None:
                 k += 1
             common = common[:k]
         for ancestor in common[:-1]:
-            m = _node_matrix(nodes[ancestor])
+            m = GltfData.local_of(nodes[ancestor])
             if np.allclose(m, np.eye(4)):
                 continue
             for child in nodes[ancestor].get("children", []):
-                _set_matrix(nodes[child], m @ _node_matrix(nodes[child]))
+                _set_matrix(nodes[child], m @ GltfData.local_of(nodes[child]))
             _set_matrix(nodes[ancestor], np.eye(4))
             fixes.append(f"moved the transform of '{nodes[ancestor].get('name')}' into its children "
                          f"(the loader ignores transforms above a skeleton)")
 
 
-def _fix_for_loader(doc: dict, fixes: list[str]) -> None:
-    """Rewrite the JSON where panda3d-gltf 1.3 would drop or break the character."""
+def _fix_for_loader(doc: dict, fixes: list[str]) -> list[dict]:
+    """Rewrite the JSON where panda3d-gltf 1.3 would drop or break the character; returns the
+    animations taken out of it."""
     scene = doc.get("scenes", [{}])[doc.get("scene", 0)]
     roots = scene.get("nodes", [])
     if len(roots) > 1:
@@ -179,7 +173,8 @@ def _fix_for_loader(doc: dict, fixes: list[str]) -> None:
         fixes.append(f"wrapped {len(roots)} top-level nodes under one root (skinned meshes beside the armature)")
     _push_down_skeleton_ancestors(doc, fixes)
     # Animations are sampled by Cohost's own clip sampler; the loader's is not interpolated.
-    if doc.pop("animations", None):
+    animations = doc.pop("animations", [])
+    if animations:
         fixes.append("animations left to Cohost's sampler (the loader does not interpolate keys)")
     # Morph target names: take them from the mesh, else from its primitives, and keep them unique.
     used: set[str] = set()
@@ -204,6 +199,7 @@ def _fix_for_loader(doc: dict, fixes: list[str]) -> None:
         extras["targetNames"] = unique
         if len(mesh.get("weights", [])) != count:
             mesh["weights"] = [0.0] * count
+    return animations
 
 
 def _vrm_bones(doc: dict, names: list[str]) -> tuple[str, dict[str, str]]:
@@ -341,7 +337,7 @@ def load_rig_info(path: str | Path, mapping: str | Path | None = None) -> RigInf
     if path.suffix.lower() == ".vrm":
         fixes.append("read as GLB (.vrm is not a registered loader extension)")
     names = _node_names(doc)
-    _fix_for_loader(doc, fixes)
+    animations = _fix_for_loader(doc, fixes)
     kind, bones = _vrm_bones(doc, names)
     source = f"{kind} humanoid" if bones else ""
     if not bones:
@@ -362,7 +358,7 @@ def load_rig_info(path: str | Path, mapping: str | Path | None = None) -> RigInf
         channel_source = "jaw bone only"
     info = RigInfo(path=path, gltf=doc, kind=kind, bones=bones, bone_source=source or "none",
                    channels=channels, channel_source=channel_source or "none", sliders=sliders,
-                   skinned=bool(doc.get("skins")), jaw_only=jaw_only, fixes=fixes)
+                   skinned=bool(doc.get("skins")), jaw_only=jaw_only, fixes=fixes, animations=animations)
     if not info.skinned and bones:
         info.fixes.append("humanoid bones are plain nodes (no skin): they are moved as nodes")
     for b in REQUIRED:
@@ -375,3 +371,13 @@ def load_rig_info(path: str | Path, mapping: str | Path | None = None) -> RigInf
     if not any(c in channels for c in VISEMES) and not jaw_only:
         info.warnings.append("no visemes and no jaw: the mouth will not move")
     return info
+
+
+def rest_positions(info: RigInfo) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Rest positions of the mapped bones in the host frame (+X left, +Y up, +Z forward), and the 3x3
+    taking host-frame vectors into the file's glTF space."""
+    world = GltfData(info.gltf, info.path).node_world()
+    index = {n.get("name"): i for i, n in enumerate(info.gltf["nodes"])}
+    pos = {bone: world[index[node]][:3, 3] for bone, node in info.bones.items() if node in index}
+    frame = detect_frame(pos, default_up=(0.0, 1.0, 0.0), default_left=(1.0, 0.0, 0.0))
+    return {bone: frame.T @ p for bone, p in pos.items()}, frame

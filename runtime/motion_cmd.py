@@ -1,0 +1,99 @@
+"""`cohost motion` and `cohost record`: mocap on a host, and headless takes of a set."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .controllers.idle import IdleController
+from .controllers.motion import ClipPlayer
+from .scene.setfile import Camera, SetSpec, load_set, single_host_set
+from .skeleton.bvh import load_bvh
+from .skeleton.clip import Clip
+from .skeleton.gltfclip import load_gltf_clips
+from .skeleton.retarget import retarget
+from .skeleton.rigfile import RigError, load_rig_info, rest_positions
+from .skeleton.skeleton import Skeleton
+from .skeleton.take import placement_matrix, record, save_bvh, save_npz
+
+
+def host_skeleton(rig: Path, mapping: Path | None = None) -> Skeleton:
+    return Skeleton.canonical(rest_positions(load_rig_info(rig, mapping))[0])
+
+
+def load_clip(path: Path, name: str | None) -> Clip:
+    if path.suffix.lower() == ".bvh":
+        return load_bvh(path)
+    clips = load_gltf_clips(load_rig_info(path))
+    if not clips:
+        raise RigError(f"{path}: has no animations")
+    if name is None:
+        return clips[0]
+    for clip in clips:
+        if clip.name == name:
+            return clip
+    raise RigError(f"{path}: no animation named {name!r}; it has {', '.join(c.name for c in clips)}")
+
+
+def motion_set(rig: Path) -> tuple[SetSpec, Skeleton]:
+    """A bare set with the host framed full length from the front."""
+    skeleton = host_skeleton(rig)
+    spec = single_host_set(rig)
+    top = float(skeleton.world_positions(skeleton.rest_pose()[0])[:, 1].max()) + 0.15
+    distance = 0.62 * top / np.tan(np.radians(17.5))
+    spec.cameras = [Camera("full", (0.0, -distance, 0.55 * top), (0.0, 0.0, 0.5 * top), 35.0)]
+    return spec, skeleton
+
+
+def cmd_motion(args) -> int:
+    clip = load_clip(Path(args.clip), args.name)
+    rig = Path(args.host)
+    spec, skeleton = motion_set(rig)
+    moved = retarget(clip, skeleton)
+
+    def prepare(stage) -> None:
+        host = stage.hosts[0]
+        host.driver = ClipPlayer(moved, spec.tick_rate, IdleController(1, spec.tick_rate), in_place=not args.travel,
+                                 speed=args.speed)
+
+    seconds = args.seconds or moved.duration / args.speed
+    print(f"{clip.name}: {clip.frames} frames at {clip.rate:g} fps ({clip.duration:.2f} s), "
+          f"{int(clip.animated.sum())} canonical bones, retargeted onto {rig.name}")
+    if args.out:
+        from .scene.capture import render_to
+        report = render_to(spec, Path(args.out), seconds=seconds, fps=args.fps, size=args.size,
+                           progress=not args.quiet, prepare=prepare)
+        print(f"wrote {report.frames} frames to {args.out}")
+    else:
+        from .scene.window import run_window
+        run_window(spec, args.size, False, args.debug, None, prepare)
+    return 0
+
+
+def cmd_record(args) -> int:
+    spec = load_set(args.scene)
+    out = Path(args.out)
+    if out.suffix.lower() not in (".npz", ".bvh"):
+        raise SystemExit(f"cohost record: --out must end in .npz or .bvh, got {out.name}")
+    names = [h.name for h in spec.hosts]
+    if not names:
+        raise SystemExit(f"cohost record: {spec.source} has no hosts")
+    skeletons = [host_skeleton(h.rig, h.mapping) for h in spec.hosts]
+    placements = np.array([placement_matrix(h.position, h.facing) for h in spec.hosts])
+    drivers = [IdleController(h.seed, spec.tick_rate) for h in spec.hosts]
+    ticks = max(1, round(args.seconds * spec.tick_rate))
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+        bar = tqdm(total=ticks, unit="tick", desc=f"record {out.name}", file=sys.stderr)
+    take = record(names, skeletons, placements, drivers, spec.tick_rate, ticks, bar.update if bar else None)
+    if bar:
+        bar.close()
+    if out.suffix.lower() == ".npz":
+        save_npz(take, out)
+    else:
+        host = names.index(args.host) if args.host else 0
+        save_bvh(take, out, host)
+    print(f"wrote {ticks} ticks of {', '.join(names)} to {out}")
+    return 0
