@@ -1,8 +1,8 @@
 """Animation benchmark: Cohost's per-tick pose job against Panda3D's Actor, same clips, same host counts.
 
-Cohost, per tick, for H hosts of one skeleton (batched): sample 3 clips, blend 4 override layers (one
-masked to the upper body at a higher priority) plus 1 additive layer, two-bone IK on both arms, and
-local->model for all joints.
+Cohost, per tick, for H hosts of one skeleton, in one compiled PoseJob call: sample 3 clips (and a
+breathing cycle), blend 4 override layers (one masked to the upper body at a higher priority) plus 1
+additive layer, two-bone IK on both arms, and local->model for all joints.
 Panda3D: H Actors playing the same 3 clips blended with enableBlend/setControlEffect; per tick the
 clock advances and every Actor's bundle is updated (force_update: blending and joint net transforms).
 The clips are the Khronos Fox's three animations (its front legs stand in for arms). Prints ms per tick
@@ -23,10 +23,10 @@ import numpy as np
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from runtime.skeleton.blend import Layer, blend, mask  # noqa: E402
+from runtime.skeleton.blend import mask  # noqa: E402
 from runtime.skeleton.clip import breathing  # noqa: E402
 from runtime.skeleton.gltfclip import load_gltf_clips  # noqa: E402
-from runtime.skeleton.ik import two_bone_ik  # noqa: E402
+from runtime.skeleton.posejob import ChainSpec, LayerSpec, PoseJob  # noqa: E402
 from runtime.skeleton.rigfile import load_rig_info, rest_positions  # noqa: E402
 from runtime.skeleton.skeleton import Skeleton  # noqa: E402
 
@@ -37,30 +37,24 @@ RATE = 60
 class CohostJob:
     def __init__(self, hosts: int) -> None:
         info = load_rig_info(FOX)
-        self.clips = load_gltf_clips(info)[:3]
-        self.skeleton = Skeleton.canonical(rest_positions(info)[0])
-        self.breath = breathing(self.skeleton)
-        self.upper = mask("upperBody")
+        skeleton = Skeleton.canonical(rest_positions(info)[0])
+        clips = load_gltf_clips(info)[:3] + [breathing(skeleton)]
+        layers = [LayerSpec(0), LayerSpec(1), LayerSpec(2), LayerSpec(0, mask=mask("upperBody"), priority=1),
+                  LayerSpec(3, mode="additive")]
+        chains = [ChainSpec((f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand")) for s in ("left", "right")]
+        self.job = PoseJob(skeleton, clips, layers, chains, hosts)
         self.offsets = np.linspace(0.0, 1.0, hosts)
-        self.weights = np.array([0.5, 0.3, 0.2])
-        p = self.skeleton.world_positions(self.skeleton.rest_pose()[0])
-        self.targets = {side: np.broadcast_to(p[self.skeleton.index(f"{side}Hand")] + [0, 5.0, 5.0], (hosts, 3))
-                        for side in ("left", "right")}
-        self.pole = np.broadcast_to([0.0, 0.0, 1.0], (hosts, 3))
+        self.weights = np.tile([0.5, 0.3, 0.2, 0.7, 1.0], (hosts, 1))
+        p = skeleton.world_positions(skeleton.rest_pose()[0])
+        self.targets = np.stack([np.broadcast_to(p[skeleton.index(f"{s}Hand")] + [0, 5.0, 5.0], (hosts, 3))
+                                 for s in ("left", "right")], axis=1)
+        self.poles = np.zeros((hosts, 2, 3))
+        self.poles[..., 2] = 1.0
         self.tick = 0
 
     def step(self) -> np.ndarray:
-        t = self.tick / RATE + self.offsets
         self.tick += 1
-        samples = [clip.sample(t) for clip in self.clips]
-        layers = [Layer(rot, w, hips=hips) for (rot, hips), w in zip(samples, self.weights)]
-        layers.append(Layer(samples[0][0], 0.7, mask=self.upper, priority=1))
-        layers.append(Layer(self.breath.sample(t)[0], 1.0, mode="additive"))
-        rot = blend(layers).rotations
-        for side in ("left", "right"):
-            rot = two_bone_ik(self.skeleton, rot, (f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"),
-                              self.targets[side], self.pole)
-        return self.skeleton.local_to_model(rot)
+        return self.job.run(self.tick / RATE + self.offsets, self.weights, self.targets, self.poles)
 
 
 class ActorJob:

@@ -56,8 +56,11 @@ class Clip:
         u = f - i0
 
         def at(k):
-            k = np.mod(k, last) if (loop and last > 0) else np.clip(k, 0, last)
-            return k
+            """Frame index k, wrapped past either end of a looping clip (whose last frame is its first
+            again), clamped otherwise."""
+            if loop and last > 0:
+                return np.where(k > last, k - last, np.where(k < 0, k + last, k))
+            return np.clip(k, 0, last)
 
         if interpolation == "step":
             return self.rotations[i0], self.hips[i0]

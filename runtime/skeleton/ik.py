@@ -53,7 +53,7 @@ def two_bone_ik(skeleton: Skeleton, rotations: np.ndarray, chain: tuple[str, str
     new[..., a_i, :] = quat.multiply(quat.conjugate(wp), quat.multiply(r1, world[a_i]))
     w1, w2 = world[a_i], world[b_i]
     new[..., b_i, :] = quat.multiply(quat.conjugate(quat.multiply(r1, w1)), quat.multiply(r2, quat.multiply(r1, w2)))
-    weight = np.asarray(weight, float)[..., None]
+    weight = np.asarray(weight, float)
     for k in (a_i, b_i):
         new[..., k, :] = quat.slerp(rotations[..., k, :], quat.normalize(new[..., k, :]), weight)
     return new
