@@ -326,3 +326,22 @@ def test_aim_points_the_head_and_respects_max_angle(mei):
     assert np.degrees(np.arccos(forward @ to_target / np.linalg.norm(to_target))) < 1e-4
     limited = aim(mei, rot, "head", target, max_angle=np.radians(10))
     assert abs(np.degrees(quat.angle_between(limited[mei.index("head")], rot[mei.index("head")])) - 10) < 1e-6
+
+
+def test_gltf_morph_weights_become_face_channels():
+    """AnimatedMorphCube animates its morph weights; its mapping file binds morph 0 to the aa viseme."""
+    clip = load_gltf_clips(load_rig_info(asset("AnimatedMorphCube/AnimatedMorphCube.gltf")))[0]
+    aa = 10
+    assert clip.face_animated[aa] and clip.face_animated.sum() == 1
+    track = clip.sample_face(np.linspace(0, clip.duration, 50), loop=False)[:, aa]
+    assert track.min() < 0.05 and track.max() > 0.95
+
+
+def test_clip_player_uses_clip_face_and_idle_blinks():
+    from runtime.controllers.idle import IdleController
+    from runtime.controllers.motion import ClipPlayer
+    clip = load_gltf_clips(load_rig_info(asset("AnimatedMorphCube/AnimatedMorphCube.gltf")))[0]
+    player = ClipPlayer(clip, 60, IdleController(2))
+    faces = np.array([player.pose(t).face for t in range(0, 600, 3)])
+    assert faces[:, 10].max() > 0.9                       # aa from the clip
+    assert faces[:, 15].max() > 0.8                       # blinkLeft from the idle controller

@@ -1,110 +1,144 @@
-"""Idle life for a standing host: arms relaxed at the sides, breathing, a slow weight shift, small
-head motion and spontaneous blinks. A pure function of (tick, seed): any tick can be evaluated alone,
-and two runs with one seed give identical poses.
+"""Idle life for a standing host, from a procedural clip file (rigs/clips/idle.toml): arms relaxed at
+the sides, breathing, a slow weight shift, small head motion and spontaneous blinks.
 
-The motion is a fixed table of (bone, axis, angle = offset + sum of sines); each tick evaluates all
-angles as one array and composes them in layers (a bone's second rotation is applied after its first).
+A pure function of (tick, seed): any tick can be evaluated alone, and two runs with one seed give
+identical poses. Each tick evaluates every row's angle as one array and composes them in layers (a
+bone's second rotation is applied after its first).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from ..skeleton import quat
-from ..skeleton.humanoid import FINGERS
+from ..skeleton.humanoid import BONE_NAMES
 from ..skeleton.pose import BONE_INDEX, CHANNEL_INDEX, Pose
+from ..tomlfile import TomlDoc
 
-BLINK_SLOT_S = 4.0            # one blink per slot, placed at random inside it: ~15 a minute
-BLINK_CLOSE_S, BLINK_OPEN_S = 0.10, 0.20
-X, Y, Z = np.eye(3)
-
-# Periods (s) of the slow oscillators; the phase of each comes from the host's seed.
-BREATH, SWAY, HEAD_YAW, HEAD_YAW_FAST, HEAD_PITCH, ARM, FINGER = range(7)
-PERIODS = np.array([4.0, 11.0, 7.3, 3.1, 5.7, 6.1, 4.9])   # BREATH's period is drawn per host
+IDLE_FILE = Path(__file__).resolve().parents[2] / "rigs" / "clips" / "idle.toml"
+AXES = {"x": np.array([1.0, 0, 0]), "y": np.array([0, 1.0, 0]), "z": np.array([0, 0, 1.0])}
 
 
-def _table() -> list[tuple[str, np.ndarray, float, dict[int, float]]]:
-    """(bone, axis, offset deg, {oscillator: amplitude deg}) in application order."""
-    rows = [
-        ("chest", X, 0.0, {BREATH: -0.8}), ("upperChest", X, 0.0, {BREATH: -0.6}),
-        ("spine", Z, 0.0, {SWAY: 1.2}), ("neck", Z, 0.0, {SWAY: -0.8}),
-        ("head", Y, 0.0, {HEAD_YAW: 3.0, HEAD_YAW_FAST: 1.5}), ("head", X, 0.0, {HEAD_PITCH: 2.0}),
-    ]
-    for side, s in (("left", 1.0), ("right", -1.0)):
-        rows += [
-            (f"{side}Shoulder", Z, -s * 6.0, {BREATH: -s * 0.6}),
-            (f"{side}UpperArm", Z, -s * 74.0, {ARM: -s * 1.2}),
-            (f"{side}UpperArm", Y, s * 6.0, {}),                      # elbows slightly back
-            (f"{side}LowerArm", Y, -s * 18.0, {}),                    # a relaxed elbow bend
-            (f"{side}Hand", X, 6.0, {}),
-        ]
-        for k, finger in enumerate(FINGERS):
-            for seg in ("Proximal", "Intermediate", "Distal"):
-                if finger == "Thumb":
-                    rows.append((f"{side}Thumb{seg}", Y, -s * 8.0, {}))
-                else:
-                    rows.append((f"{side}{finger}{seg}", Z, -s * (14.0 + 3.0 * k), {FINGER: -s * 2.0}))
-    return rows
+@dataclass(frozen=True)
+class IdleClip:
+    oscillators: tuple[str, ...]
+    periods: tuple[tuple[float, float], ...]      # (low, high): drawn per host when they differ
+    bones: np.ndarray                             # (R,) canonical bone index per row
+    axes: np.ndarray                              # (R, 3)
+    offsets: np.ndarray                           # (R,) radians
+    amplitudes: np.ndarray                        # (R, O) radians per oscillator
+    hips: np.ndarray                              # (O, 3) metres per oscillator
+    face: dict[str, float]
+    blink: tuple[float, float, float]             # slot, close, open (seconds)
+
+
+def _mirror(bone: str) -> str:
+    return "right" + bone[4:] if bone.startswith("left") else bone
+
+
+@lru_cache(maxsize=8)
+def load_idle_clip(path: Path = IDLE_FILE) -> IdleClip:
+    doc = TomlDoc(path)
+    osc_table = doc.get(doc.data, "oscillators", dict, "oscillators")
+    names, periods = [], []
+    for name, spec in osc_table.items():
+        period = doc.get(spec, "period", (float, list), "oscillators", name)
+        lo, hi = (period, period) if isinstance(period, float) else tuple(period)
+        if not 0 < lo <= hi:
+            raise doc.error(f"period must be positive (a number or [low, high]), got {period!r}", "oscillators", name)
+        names.append(name)
+        periods.append((float(lo), float(hi)))
+    bones, axes, offsets, amps = [], [], [], []
+    for i, row in enumerate(doc.get(doc.data, "rotate", list, "rotate")):
+        where = ("rotate", i)
+        row_bones = doc.get(row, "bones", list, *where, "bones", default=None) or [doc.get(row, "bone", str, *where, "bone")]
+        axis = doc.get(row, "axis", str, *where, "axis")
+        if axis not in AXES:
+            raise doc.error(f"axis must be x, y or z, got {axis!r}", *where, "axis")
+        side = doc.get(row, "side", str, *where, "side", default="one")
+        if side not in ("one", "both"):
+            raise doc.error(f"side must be 'one' or 'both', got {side!r}", *where, "side")
+        offset = doc.get(row, "offset", float, *where, "offset", default=0.0)
+        wave = doc.get(row, "wave", dict, *where, "wave", default={})
+        amp = np.zeros(len(names))
+        for osc, a in wave.items():
+            if osc not in names:
+                raise doc.error(f"unknown oscillator {osc!r}; defined: {', '.join(names)}", *where, "wave")
+            amp[names.index(osc)] = np.radians(float(a))
+        for bone in row_bones:
+            if bone not in BONE_NAMES:
+                raise doc.error(f"unknown bone {bone!r}", *where, "bones" if "bones" in row else "bone")
+            copies = [(bone, 1.0)] + ([(_mirror(bone), -1.0)] if side == "both" else [])
+            for b, sign in copies:
+                s = sign if axis in ("y", "z") else 1.0
+                bones.append(BONE_INDEX[b])
+                axes.append(AXES[axis])
+                offsets.append(np.radians(offset) * s)
+                amps.append(amp * s)
+    hips = np.zeros((len(names), 3))
+    for osc, xyz in doc.get(doc.data, "hips", dict, "hips", default={}).items():
+        if osc not in names:
+            raise doc.error(f"unknown oscillator {osc!r}", "hips", osc)
+        for axis, value in xyz.items():
+            hips[names.index(osc), "xyz".index(axis)] = float(value)
+    face = {k: float(v) for k, v in doc.get(doc.data, "face", dict, "face", default={}).items()}
+    for k in face:
+        if k not in CHANNEL_INDEX:
+            raise doc.error(f"unknown face channel {k!r}", "face", k)
+    blink = doc.get(doc.data, "blink", dict, "blink")
+    return IdleClip(tuple(names), tuple(periods), np.array(bones), np.array(axes), np.array(offsets),
+                    np.array(amps), hips, face,
+                    tuple(doc.get(blink, k, float, "blink", k) for k in ("slot", "close", "open")))
 
 
 class IdleController:
-    def __init__(self, seed: int, rate: int = 60) -> None:
-        self.seed = seed
-        self.rate = rate
+    def __init__(self, seed: int, rate: int = 60, clip: IdleClip | None = None) -> None:
+        self.seed, self.rate = seed, rate
+        self.clip = clip or load_idle_clip()
         rng = np.random.default_rng(seed)
-        self.phases = rng.uniform(0, 2 * np.pi, len(PERIODS))
-        self.periods = PERIODS.copy()
-        self.periods[BREATH] = rng.uniform(3.6, 4.6)        # 13-17 breaths a minute
-        rows = _table()
-        self._bones = np.array([BONE_INDEX[b] for b, *_ in rows])
-        self._axes = np.array([a for _, a, _, _ in rows])
-        self._offset = np.radians([o for _, _, o, _ in rows])
-        self._amp = np.zeros((len(rows), len(PERIODS)))
-        for i, (_, _, _, amps) in enumerate(rows):
-            for osc, amp in amps.items():
-                self._amp[i, osc] = np.radians(amp)
-        # Layer k holds each bone's k-th rotation, so a layer never names a bone twice.
-        layer = self._layers(self._bones)
-        self._layer_rows = [np.nonzero(layer == k)[0] for k in range(layer.max() + 1)]
-
-    @staticmethod
-    def _layers(bones: np.ndarray) -> np.ndarray:
+        self.phases = rng.uniform(0, 2 * np.pi, len(self.clip.oscillators))
+        self.periods = np.array([rng.uniform(lo, hi) if hi > lo else lo for lo, hi in self.clip.periods])
+        layer = np.empty(len(self.clip.bones), int)
         count: dict[int, int] = {}
-        out = np.empty(len(bones), int)
-        for i, b in enumerate(bones):
-            out[i] = count.get(int(b), 0)
-            count[int(b)] = out[i] + 1
-        return out
-
-    def _oscillators(self, t: float) -> np.ndarray:
-        return np.sin(2 * np.pi * t / self.periods + self.phases)
+        for i, b in enumerate(self.clip.bones):
+            layer[i] = count.get(int(b), 0)
+            count[int(b)] = layer[i] + 1
+        self._layer_rows = [np.nonzero(layer == k)[0] for k in range(layer.max() + 1)]
+        self._face = np.zeros(len(CHANNEL_INDEX))
+        for name, value in self.clip.face.items():
+            self._face[CHANNEL_INDEX[name]] = value
 
     def _blink(self, t: float) -> float:
         """Eyelid closure 0..1 at time t: fast close, slower open."""
-        slot = int(t // BLINK_SLOT_S)
+        slot_s, close_s, open_s = self.clip.blink
+        slot = int(t // slot_s)
         weight = 0.0
         for s in (slot - 1, slot):
             if s < 0:
                 continue
-            start = s * BLINK_SLOT_S + np.random.default_rng([self.seed, s]).uniform(0.2, BLINK_SLOT_S - 0.4)
+            start = s * slot_s + np.random.default_rng([self.seed, s]).uniform(0.2, slot_s - 0.4)
             dt = t - start
-            if 0 <= dt < BLINK_CLOSE_S:
-                weight = max(weight, dt / BLINK_CLOSE_S)
-            elif BLINK_CLOSE_S <= dt < BLINK_CLOSE_S + BLINK_OPEN_S:
-                weight = max(weight, 1 - (dt - BLINK_CLOSE_S) / BLINK_OPEN_S)
+            if 0 <= dt < close_s:
+                weight = max(weight, dt / close_s)
+            elif close_s <= dt < close_s + open_s:
+                weight = max(weight, 1 - (dt - close_s) / open_s)
         return weight
 
     def pose(self, tick: int) -> Pose:
         t = tick / self.rate
-        osc = self._oscillators(t)
-        q = quat.from_axis_angle(self._axes, self._offset + self._amp @ osc)
+        osc = np.sin(2 * np.pi * t / self.periods + self.phases)
+        c = self.clip
+        q = quat.from_axis_angle(c.axes, c.offsets + c.amplitudes @ osc)
         p = Pose.rest()
         for rows in self._layer_rows:
-            bones = self._bones[rows]
+            bones = c.bones[rows]
             p.rotations[bones] = quat.multiply(q[rows], p.rotations[bones])
-        p.hips_offset[0] = 0.012 * osc[SWAY]
-        p.hips_offset[1] = 0.002 * osc[BREATH]
+        p.hips_offset[:] = osc @ c.hips
+        p.face[:] = self._face
         closure = self._blink(t)
         p.face[CHANNEL_INDEX["blinkLeft"]] = closure
         p.face[CHANNEL_INDEX["blinkRight"]] = closure
-        p.face[CHANNEL_INDEX["smile"]] = 0.25
         return p

@@ -1,4 +1,4 @@
-"""Play a clip on a host at the fixed tick, keeping the idle controller's face (blinks)."""
+"""Play a clip on a host at the fixed tick: its bones and face channels, the idle face (blinks) elsewhere."""
 from __future__ import annotations
 
 import numpy as np
@@ -20,4 +20,8 @@ class ClipPlayer:
         rot, hips = self.clip.sample(tick / self.rate, speed=self.speed)
         if self.in_place:                      # keep the host on its mark: drop horizontal travel
             hips = hips * np.array([0.0, 1.0, 0.0])
-        return Pose(rot, hips, self.idle.pose(tick).face)
+        face = self.idle.pose(tick).face
+        if self.clip.face_animated is not None:
+            own = self.clip.sample_face(tick / self.rate, speed=self.speed)
+            face = np.where(self.clip.face_animated, own, face)
+        return Pose(rot, hips, face)

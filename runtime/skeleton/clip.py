@@ -28,6 +28,8 @@ class Clip:
     skeleton: Skeleton           # the canonical skeleton with the source's rest positions
     animated: np.ndarray         # (J,) bool: bones this clip drives
     loop: bool = True
+    face: np.ndarray | None = None        # (F, 20) face channel weights (FACE_CHANNELS order)
+    face_animated: np.ndarray | None = None  # (20,) bool: channels this clip drives
 
     @property
     def frames(self) -> int:
@@ -79,13 +81,26 @@ class Clip:
         return rot, hips
 
 
+    def sample_face(self, time, speed: float = 1.0, offset: float = 0.0, loop: bool | None = None) -> np.ndarray:
+        """Face channel weights (..., 20) at `time`, linearly interpolated (zeros if the clip has none)."""
+        f = self._frame_time(np.asarray(time, float) * speed + offset, self.loop if loop is None else loop)
+        if self.face is None:
+            return np.zeros(np.shape(f) + (20,))
+        last = self.frames - 1
+        i0 = np.minimum(np.floor(f).astype(int), last)
+        i1 = np.minimum(i0 + 1, last)
+        u = (f - i0)[..., None]
+        return self.face[i0] * (1 - u) + self.face[i1] * u
+
+
 def _catmull_rom(u: np.ndarray) -> list[np.ndarray]:
     u2, u3 = u * u, u * u * u
     return [(-u3 + 2 * u2 - u) / 2, (3 * u3 - 5 * u2 + 2) / 2, (-3 * u3 + 4 * u2 + u) / 2, (u3 - u2) / 2]
 
 
 def from_world(name: str, rate: float, world_rot: dict[str, np.ndarray], hips_offset: np.ndarray,
-               skeleton: Skeleton, loop: bool = True) -> Clip:
+               skeleton: Skeleton, loop: bool = True, face: np.ndarray | None = None,
+               face_animated: np.ndarray | None = None) -> Clip:
     """Build a clip from per-frame world rotation deltas of canonical bones (host frame; identity = the
     source at rest). A bone's local rotation is its delta relative to its nearest animated ancestor's,
     so motion of joints the canonical humanoid lacks is carried by the next canonical bone."""
@@ -103,7 +118,7 @@ def from_world(name: str, rate: float, world_rot: dict[str, np.ndarray], hips_of
         local = world_rot[bone] if parent_world is None else quat.multiply(quat.conjugate(parent_world), world_rot[bone])
         rot[:, j] = quat.normalize(local)
         animated[j] = True
-    return Clip(name, rate, rot, np.asarray(hips_offset, float), skeleton, animated, loop)
+    return Clip(name, rate, rot, np.asarray(hips_offset, float), skeleton, animated, loop, face, face_animated)
 
 
 def from_function(name: str, fn: Callable[[float], tuple[np.ndarray, np.ndarray]], duration: float,

@@ -7,7 +7,7 @@ import numpy as np
 from . import quat
 from .clip import Clip, from_world
 from .gltfdata import GltfData
-from .rigfile import RigInfo, rest_positions
+from .rigfile import FACE_CHANNELS, RigInfo, rest_positions
 from .skeleton import Skeleton
 
 RATE = 60.0
@@ -48,7 +48,7 @@ def load_gltf_clips(info: RigInfo) -> list[Clip]:
         for ch in anim.get("channels", []):
             target = ch.get("target", {})
             path, node = target.get("path"), target.get("node")
-            if path not in ("rotation", "translation", "scale") or node is None:
+            if path not in ("rotation", "translation", "scale", "weights") or node is None:
                 continue
             sampler = samplers[ch["sampler"]]
             times = data.accessor(sampler["input"])[:, 0]
@@ -61,7 +61,7 @@ def load_gltf_clips(info: RigInfo) -> list[Clip]:
         world = {}
         for i in order:
             local = np.repeat(rest_local[i][None], len(grid), axis=0)
-            if i in tracks:
+            if any(path != "weights" for path in tracks.get(i, {})):
                 m = rest_local[i]
                 t, r = m[:3, 3].copy(), quat.from_matrix(_orthonormal(m[:3, :3]))
                 sc = np.linalg.norm(m[:3, :3], axis=0)
@@ -69,6 +69,8 @@ def load_gltf_clips(info: RigInfo) -> list[Clip]:
                 r = np.repeat(r[None], len(grid), 0)
                 sc = np.repeat(sc[None], len(grid), 0)
                 for path, (times, values, interp) in tracks[i].items():
+                    if path == "weights":
+                        continue
                     v = _sample(times, values, interp, grid, rotation=path == "rotation")
                     if path == "rotation":
                         r = v
@@ -92,8 +94,36 @@ def load_gltf_clips(info: RigInfo) -> list[Clip]:
         if "hips" in bone_nodes:
             i = bone_nodes["hips"]
             hips = (world[i][:, :3, 3] - rest_world[i][:3, 3]) @ frame
-        clips.append(from_world(anim.get("name") or f"animation{a}", RATE, world_rot, hips, skeleton))
+        face, face_animated = _face_tracks(info, tracks, grid)
+        clips.append(from_world(anim.get("name") or f"animation{a}", RATE, world_rot, hips, skeleton,
+                                face=face, face_animated=face_animated))
     return clips
+
+
+def _face_tracks(info: RigInfo, tracks: dict, grid: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Morph weight channels mapped back onto face channels that the rig binds to a single morph."""
+    slider_values: dict[str, np.ndarray] = {}
+    for node, paths in tracks.items():
+        if "weights" not in paths:
+            continue
+        mesh = info.gltf["meshes"][info.gltf["nodes"][node]["mesh"]]
+        names = mesh.get("extras", {}).get("targetNames", [])
+        times, values, interp = paths["weights"]
+        sampled = _sample(times, values.reshape(len(times), -1), interp, grid, rotation=False)
+        for k, name in enumerate(names[:sampled.shape[1]]):
+            slider_values[name] = sampled[:, k]
+    if not slider_values:
+        return None, None
+    face = np.zeros((len(grid), len(FACE_CHANNELS)))
+    animated = np.zeros(len(FACE_CHANNELS), bool)
+    for c, channel in enumerate(FACE_CHANNELS):
+        binds = info.channels.get(channel, {})
+        if len(binds) == 1:
+            (slider, weight), = binds.items()
+            if slider in slider_values and weight > 0:
+                face[:, c] = np.clip(slider_values[slider] / weight, 0.0, 1.0)
+                animated[c] = True
+    return (face, animated) if animated.any() else (None, None)
 
 
 def _chain(i: int, parent: dict[int, int]) -> list[int]:
