@@ -192,7 +192,7 @@ def test_skeleton_sits_inside_the_mesh(name):
         frame = renderer.frame().astype(int)
         background = frame[0, 0]
         hits = []
-        for bone, p in host.character.bone_positions().items():
+        for p in host.character.bone_positions().values():
             world = np.array(renderer.scene.get_relative_point(host.character.root, Point3(*p)))
             x0, y0, _, _ = renderer.project(world, world)
             patch = frame[max(y0 - 3, 0):y0 + 4, max(x0 - 3, 0):x0 + 4]

@@ -15,15 +15,13 @@ import numpy as np
 from panda3d.core import CharacterJoint, LMatrix4f, NodePath, PandaNode
 
 from ..skeleton import quat
-from ..skeleton.frame import detect_frame
+from ..skeleton.frame import Y_UP_TO_Z_UP, detect_frame, orthonormal
 from ..skeleton.humanoid import BONE_NAMES, PARENT
 from ..skeleton.pose import BONE_INDEX, CHANNEL_INDEX, Pose
-from ..skeleton.rigfile import JAW_OPEN, VISEMES, RigError, RigInfo, load_rig_info
+from ..skeleton.rigfile import JAW_OPEN, RigError, RigInfo, load_rig_info
 
 log = logging.getLogger(__name__)
 
-# glTF (+Y up, +Z forward) to Panda3D (+Z up, -Y forward).
-Y_UP_TO_Z_UP = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])
 JAW_MAX = np.radians(16.0)
 
 
@@ -34,11 +32,6 @@ def _to_np(m) -> np.ndarray:
 
 def _to_panda(m: np.ndarray) -> LMatrix4f:
     return LMatrix4f(*m.T.reshape(-1))
-
-
-def _orthonormal(m: np.ndarray) -> np.ndarray:
-    u, _, vt = np.linalg.svd(m)
-    return u @ vt
 
 
 def load_model(info: RigInfo) -> NodePath:
@@ -140,7 +133,7 @@ class Character:
             self._axis, self._hips = Y_UP_TO_Z_UP, None
             return
         self._rest = np.array(rest_local)
-        W = np.array([_orthonormal(m[:3, :3]) for m in parent_world])
+        W = np.array([orthonormal(m[:3, :3]) for m in parent_world])
         self._pre = np.transpose(W, (0, 2, 1))                   # W_p^-1
         self._post = W @ self._rest[:, :3, :3]                   # W_p L_b
         self._axis = self._detect_frame(np.array(parent_world) @ self._rest)
@@ -230,10 +223,3 @@ class Character:
     def upright(self) -> np.ndarray:
         """3x3 rotation that stands this rig upright facing the audience (-Y) in a Panda scene."""
         return Y_UP_TO_Z_UP @ self._axis.T
-
-    @property
-    def bound_bones(self) -> list[str]:
-        return [BONE_NAMES[i] for i in self.bone_index]
-
-    def has_visemes(self) -> bool:
-        return bool(self._mix[:, [CHANNEL_INDEX[v] for v in VISEMES]].any()) or self._jaw_open is not None

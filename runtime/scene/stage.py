@@ -1,110 +1,21 @@
 """Build the Panda3D scene graph of a virtual set and drive its hosts at the fixed tick."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
-from panda3d.core import (AmbientLight, Camera as PandaCamera, CardMaker, DirectionalLight, Geom, GeomNode, GeomTriangles, GeomVertexData,
-                          GeomVertexFormat, GeomVertexWriter, LineSegs, LMatrix4f, Material, NodePath, PandaNode,
-                          OrthographicLens, PerspectiveLens, Point3, PointLight, Spotlight, Texture)
+from panda3d.core import (AmbientLight, Camera as PandaCamera, CardMaker, DirectionalLight, LineSegs, LMatrix4f,
+                          Material, NodePath, OrthographicLens, PandaNode, PerspectiveLens, Point3, PointLight,
+                          Spotlight, Texture)
 
 from ..controllers.idle import IdleController
 from ..skeleton import quat
 from ..skeleton.humanoid import PARENT
-from ..skeleton.pose import Pose
+from ..skeleton.pose import Driver, Pose
 from ..tomlfile import srgb_to_linear
 from .character import Character
 from .setfile import Camera, HostPlacement, Piece, SetSpec
-
-log = logging.getLogger(__name__)
-
-
-def _mesh(name: str, pos: np.ndarray, nrm: np.ndarray, tris: np.ndarray) -> GeomNode:
-    vdata = GeomVertexData(name, GeomVertexFormat.get_v3n3(), Geom.UH_static)
-    vdata.set_num_rows(len(pos))
-    vw, nw = GeomVertexWriter(vdata, "vertex"), GeomVertexWriter(vdata, "normal")
-    for p, n in zip(pos, nrm):
-        vw.add_data3(*p)
-        nw.add_data3(*n)
-    prim = GeomTriangles(Geom.UH_static)
-    for a, b, c in tris.reshape(-1, 3):
-        prim.add_vertices(int(a), int(b), int(c))
-    geom = Geom(vdata)
-    geom.add_primitive(prim)
-    node = GeomNode(name)
-    node.add_geom(geom)
-    return node
-
-
-def _box(size) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unit-based box with its base centred on the origin, flat-shaded faces."""
-    w, d, h = size
-    pos, nrm, tris = [], [], []
-    for axis in range(3):
-        for sign in (-1.0, 1.0):
-            n = np.zeros(3)
-            n[axis] = sign
-            u, v = [a for a in range(3) if a != axis]
-            corners = []
-            for cu, cv in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
-                p = np.zeros(3)
-                p[axis], p[u], p[v] = sign, cu, cv
-                corners.append(p)
-            if np.dot(np.cross(corners[1] - corners[0], corners[2] - corners[0]), n) < 0:
-                corners.reverse()
-            base = len(pos)
-            pos += corners
-            nrm += [n] * 4
-            tris += [base, base + 1, base + 2, base, base + 2, base + 3]
-    p = np.array(pos) * [w / 2, d / 2, h / 2] + [0, 0, h / 2]
-    return p, np.array(nrm), np.array(tris)
-
-
-def _cylinder(size, sides: int = 32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    w, d, h = size
-    a = np.linspace(0, 2 * np.pi, sides, endpoint=False)
-    ring = np.stack([np.cos(a) * w / 2, np.sin(a) * d / 2], -1)
-    pos, nrm, tris = [], [], []
-    for i in range(sides):                         # side wall, smooth normals
-        j = (i + 1) % sides
-        base = len(pos)
-        for k in (i, j):
-            n = np.array([np.cos(a[k]), np.sin(a[k]), 0.0])
-            pos += [[*ring[k], 0.0], [*ring[k], h]]
-            nrm += [n, n]
-        tris += [base, base + 2, base + 3, base, base + 3, base + 1]
-    for z, n in ((h, 1.0), (0.0, -1.0)):           # caps
-        centre = len(pos)
-        pos.append([0, 0, z])
-        nrm.append([0, 0, n])
-        for i in range(sides):
-            pos.append([*ring[i], z])
-            nrm.append([0, 0, n])
-        for i in range(sides):
-            a1, b1 = centre + 1 + i, centre + 1 + (i + 1) % sides
-            tris += [centre, a1, b1] if n > 0 else [centre, b1, a1]
-    return np.array(pos), np.array(nrm), np.array(tris)
-
-
-def _sphere(size, rows: int = 16, cols: int = 24) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    t, p = np.meshgrid(np.linspace(0, np.pi, rows + 1), np.linspace(0, 2 * np.pi, cols + 1), indexing="ij")
-    unit = np.stack([np.sin(t) * np.cos(p), np.sin(t) * np.sin(p), -np.cos(t)], -1).reshape(-1, 3)
-    r, c = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
-    a = r * (cols + 1) + c
-    tris = np.stack([a, a + 1, a + cols + 2, a, a + cols + 2, a + cols + 1], -1).reshape(-1)
-    return unit * np.array(size) / 2 + [0, 0, size[2] / 2], unit, tris
-
-
-def _plane(size) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    w, d, _ = size
-    pos = np.array([[-w / 2, -d / 2, 0], [w / 2, -d / 2, 0], [w / 2, d / 2, 0], [-w / 2, d / 2, 0]])
-    return pos, np.tile([0, 0, 1.0], (4, 1)), np.array([0, 1, 2, 0, 2, 3])
-
-
-SHAPE_BUILDERS = {"box": _box, "cylinder": _cylinder, "sphere": _sphere, "plane": _plane}
-
+from .shapes import SHAPES, geom_node
 
 def _material(color) -> Material:
     m = Material()
@@ -114,10 +25,6 @@ def _material(color) -> Material:
     m.set_specular((0.08, 0.08, 0.08, 1.0))
     m.set_shininess(24.0)
     return m
-
-
-class Driver(Protocol):
-    def pose(self, tick: int) -> Pose: ...
 
 
 @dataclass
@@ -154,8 +61,8 @@ class Stage:
             np_ = self.root.attach_new_node(load_model(load_rig_info(piece.model)).node())
             np_.set_scale(*piece.size)
         else:
-            pos, nrm, tris = SHAPE_BUILDERS[piece.shape](piece.size)
-            np_ = self.root.attach_new_node(_mesh(piece.name, pos, nrm, tris))
+            pos, nrm, tris = SHAPES[piece.shape](piece.size)
+            np_ = self.root.attach_new_node(geom_node(piece.name, pos, nrm, tris))
             np_.set_material(_material(piece.color), 1)
         np_.set_pos(*piece.position)
         np_.set_hpr(*piece.rotation)

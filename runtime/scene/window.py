@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from panda3d.core import LColor, WindowProperties, loadPrcFileData
+from panda3d.core import LColor, loadPrcFileData
 
 from ..clock import FixedClock
 from ..tomlfile import srgb_to_linear
@@ -66,6 +66,7 @@ def run_window(spec: SetSpec, size: tuple[int, int], borderless: bool, debug: bo
             stage.step(clock.tick - step.ticks + 1 + k)
         stage.show(previous if step.ticks == 1 else None, step.alpha)
         if overlay is not None:
+            stage.draw_skeletons()
             overlay.setText(f"tick {clock.tick}  t={clock.time:7.2f}s  camera {state['camera']}  "
                             f"fps {globalClock.get_average_frame_rate():4.1f}  dropped {clock.skipped_total_s:.2f}s")
         return task.cont

@@ -3,6 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
+# glTF and the host frame (+Y up, +Z forward) into Panda3D and set coordinates (+Z up, -Y forward).
+Y_UP_TO_Z_UP = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])
+
+
+def orthonormal(m: np.ndarray) -> np.ndarray:
+    """The rotation nearest to each (..., 3, 3) matrix (drops scale and shear)."""
+    u, _, vt = np.linalg.svd(m)
+    return u @ vt
+
 
 def snap(v: np.ndarray, exclude: list[np.ndarray]) -> np.ndarray:
     """The signed principal axis nearest to v, other than (multiples of) those in `exclude`."""

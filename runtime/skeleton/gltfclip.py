@@ -6,6 +6,7 @@ import numpy as np
 
 from . import quat
 from .clip import Clip, from_world
+from .frame import orthonormal
 from .gltfdata import GltfData
 from .rigfile import FACE_CHANNELS, RigInfo, rest_positions
 from .skeleton import Skeleton
@@ -63,7 +64,7 @@ def load_gltf_clips(info: RigInfo) -> list[Clip]:
             local = np.repeat(rest_local[i][None], len(grid), axis=0)
             if any(path != "weights" for path in tracks.get(i, {})):
                 m = rest_local[i]
-                t, r = m[:3, 3].copy(), quat.from_matrix(_orthonormal(m[:3, :3]))
+                t, r = m[:3, 3].copy(), quat.from_matrix(orthonormal(m[:3, :3]))
                 sc = np.linalg.norm(m[:3, :3], axis=0)
                 t = np.repeat(t[None], len(grid), 0)
                 r = np.repeat(r[None], len(grid), 0)
@@ -86,8 +87,8 @@ def load_gltf_clips(info: RigInfo) -> list[Clip]:
         rest_world = {i: _rest_world(i, parent, rest_local) for i in bone_nodes.values()}
         world_rot = {}
         for bone, i in bone_nodes.items():
-            g = quat.from_matrix(_orthonormal_batch(world[i][:, :3, :3]))
-            g0 = quat.from_matrix(_orthonormal(rest_world[i][:3, :3]))
+            g = quat.from_matrix(orthonormal(world[i][:, :3, :3]))
+            g0 = quat.from_matrix(orthonormal(rest_world[i][:3, :3]))
             delta = quat.multiply(g, quat.conjugate(g0))
             world_rot[bone] = quat.multiply(quat.multiply(quat.conjugate(frame_q), delta), frame_q)
         hips = np.zeros((len(grid), 3))
@@ -138,13 +139,3 @@ def _rest_world(i: int, parent: dict[int, int], rest_local: list[np.ndarray]) ->
     for k in reversed(_chain(i, parent)):
         m = m @ rest_local[k]
     return m
-
-
-def _orthonormal(m: np.ndarray) -> np.ndarray:
-    u, _, vt = np.linalg.svd(m)
-    return u @ vt
-
-
-def _orthonormal_batch(m: np.ndarray) -> np.ndarray:
-    u, _, vt = np.linalg.svd(m)
-    return u @ vt

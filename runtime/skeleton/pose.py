@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -28,3 +29,9 @@ class Pose:
 
     def copy(self) -> "Pose":
         return Pose(self.rotations.copy(), self.hips_offset.copy(), self.face.copy())
+
+
+class Driver(Protocol):
+    """Anything that gives a host's pose at a tick (idle controller, clip player, ...)."""
+
+    def pose(self, tick: int) -> Pose: ...

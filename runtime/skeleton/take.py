@@ -12,22 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable
 
 import numpy as np
 
 from . import quat
+from .frame import Y_UP_TO_Z_UP
 from .humanoid import BONE_NAMES
-from .pose import Pose
+from .pose import Driver
 from .rigfile import FACE_CHANNELS
 from .skeleton import Skeleton
 
-# Host frame (+Y up, +Z forward) into set coordinates (+Z up, hosts face -Y toward the audience).
-Y_UP_TO_Z_UP = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])
-
-
-class Driver(Protocol):
-    def pose(self, tick: int) -> Pose: ...
 
 
 def placement_matrix(position, facing_deg: float) -> np.ndarray:
