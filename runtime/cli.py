@@ -19,6 +19,8 @@ EXAMPLES = """examples:
   cohost render scenes/chroma.toml --seconds 1 --fps 30 --size 640x360 --out frames/
   cohost motion walk.bvh --host rigs/jun.glb --out walk.mp4      mocap retargeted onto a host
   cohost record scenes/shop_studio.toml --seconds 10 --out take.npz
+  cohost render scenes/shop_studio.toml --seconds 6 --say "Mei: Welcome to the shop!" --out hello.mp4
+  cohost say "Hello everyone" --host rigs/jun.glb --out line.wav --track track.json
   cohost inspect rigs/mei.glb
   cohost build-host rigs/mei.toml
 """
@@ -46,16 +48,29 @@ def _positive(kind):
 def cmd_run(args) -> int:
     from .scene.setfile import load_set
     from .scene.window import run_window
-    run_window(load_set(args.scene), args.size, args.borderless, args.debug, args.camera)
+    from .speech.espeak import LineCache
+    from .speech_cmd import schedule, speaking_prepare
+    spec = load_set(args.scene)
+    lines = schedule(spec, args.say or [], LineCache())
+    run_window(spec, args.size, args.borderless, args.debug, args.camera, speaking_prepare(spec, lines), lines)
     return 0
 
 
 def cmd_render(args) -> int:
+    import tempfile
+
     from .scene.capture import render_to
     from .scene.setfile import load_set
+    from .speech.espeak import LineCache
+    from .speech_cmd import audio_for, schedule, speaking_prepare
     started = time.perf_counter()
-    report = render_to(load_set(args.scene), Path(args.out), seconds=args.seconds, fps=args.fps, size=args.size,
-                       camera=args.camera, progress=not args.quiet, started=started)
+    spec = load_set(args.scene)
+    lines = schedule(spec, args.say or [], LineCache())
+    with tempfile.TemporaryDirectory() as tmp:
+        audio = audio_for(lines, spec.tick_rate, args.seconds, Path(tmp) / "lines.wav")
+        report = render_to(spec, Path(args.out), seconds=args.seconds, fps=args.fps, size=args.size,
+                           camera=args.camera, progress=not args.quiet, started=started,
+                           prepare=speaking_prepare(spec, lines), audio=audio)
     print(f"wrote {report.frames} frames to {args.out} ({report.renderer}); first frame after "
           f"{report.first_frame_s:.2f} s, {report.per_frame_s * 1000:.1f} ms per frame")
     return 0
@@ -72,6 +87,11 @@ def cmd_build_host(args) -> int:
     out = build_file(args.spec, args.out)
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
     return 0
+
+
+def _speech():
+    from . import speech_cmd
+    return speech_cmd
 
 
 def _motion():
@@ -92,6 +112,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--borderless", action="store_true", help="no window frame, for window capture")
     run.add_argument("--debug", action="store_true", help="show tick, camera and frame-rate overlay")
     run.add_argument("--camera", help="start on this named camera (keys 1-9 switch, c cycles)")
+    run.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT",
+                     help="a line for a host to speak (repeatable; lines follow each other unless timed)")
     run.set_defaults(func=cmd_run)
 
     render = sub.add_parser("render", help="render a set offscreen to MP4 or a PNG folder",
@@ -103,6 +125,8 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("--camera", help="named camera (default: the first in the scene)")
     render.add_argument("--out", required=True, help="PATH.mp4 for a video, or a folder for numbered PNGs")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
+    render.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT",
+                        help="a line for a host to speak, muxed into the MP4 (repeatable)")
     render.set_defaults(func=cmd_render)
 
     motion = sub.add_parser("motion", help="play a mocap clip (BVH or glTF animation) retargeted onto a host",
@@ -129,6 +153,19 @@ def parser() -> argparse.ArgumentParser:
     rec.add_argument("--quiet", action="store_true")
     rec.set_defaults(func=lambda a: _motion().cmd_record(a))
 
+    say = sub.add_parser("say", help="synthesise a line with a host's voice: audio and viseme track",
+                         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    say.add_argument("text")
+    say.add_argument("--host", default=str(PROJECT / "rigs" / "mei.glb"), help="rig whose voice to use")
+    say.add_argument("--voice", help="eSpeak NG voice (en-us, cmn, ko, ...); default: the host's")
+    say.add_argument("--rate", type=_positive(int), help="words per minute")
+    say.add_argument("--pitch", type=int, help="0..100")
+    say.add_argument("--out", help="line.wav")
+    say.add_argument("--track", help="track.json (per-tick viseme weights)")
+    say.add_argument("--tick-rate", type=_positive(int), default=60)
+    say.add_argument("--phonemes", dest="verbose_phonemes", action="store_true", help="list the phoneme timeline")
+    say.set_defaults(func=lambda a: _speech().cmd_say(a))
+
     inspect = sub.add_parser("inspect", help="show how a rig maps onto the canonical humanoid")
     inspect.add_argument("rig", help=".glb, .gltf or .vrm file")
     inspect.add_argument("--mapping", help="mapping file (default: rigs/mappings/NAME.toml if present)")
@@ -149,9 +186,11 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(["run", *(argv or sys.argv[1:])])
     from .skeleton.bvh import BvhError
     from .skeleton.rigfile import RigError
+    from .speech.espeak import SpeechError
+    from .speech.track import TrackError
     try:
         return args.func(args)
-    except (FileError, RigError, BvhError) as e:
+    except (FileError, RigError, BvhError, SpeechError, TrackError) as e:
         print(f"cohost: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,6 +1,7 @@
 """Offscreen renders to disk: an MP4 (ffmpeg from imageio-ffmpeg) or a folder of numbered PNGs."""
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -22,8 +23,9 @@ class RenderReport:
 
 def render_to(spec: SetSpec, out: Path, seconds: float, fps: int, size: tuple[int, int], camera: str | None = None,
               progress: bool = True, started: float | None = None,
-              prepare: Callable[[Stage], None] | None = None) -> RenderReport:
-    """Render `seconds` of the set; `prepare(stage)` may swap host drivers before the first frame."""
+              prepare: Callable[[Stage], None] | None = None, audio: Path | None = None) -> RenderReport:
+    """Render `seconds` of the set; `prepare(stage)` may swap host drivers before the first frame.
+    `audio` (a WAV starting at tick 0) is muxed into an MP4, or copied into a PNG folder."""
     started = time.perf_counter() if started is None else started
     count = max(1, round(seconds * fps))
     video = out.suffix.lower() == ".mp4"
@@ -33,6 +35,8 @@ def render_to(spec: SetSpec, out: Path, seconds: float, fps: int, size: tuple[in
         out.parent.mkdir(parents=True, exist_ok=True)
     else:
         out.mkdir(parents=True, exist_ok=True)
+        if audio:
+            shutil.copyfile(audio, out / "audio.wav")
     renderer = OffscreenRenderer(spec, size, camera, fps)
     if prepare is not None:
         prepare(renderer.stage)
@@ -40,8 +44,10 @@ def render_to(spec: SetSpec, out: Path, seconds: float, fps: int, size: tuple[in
     if video:
         import imageio_ffmpeg
         writer = imageio_ffmpeg.write_frames(str(out), size, fps=fps, codec="libx264", pix_fmt_in="rgb24",
-                                             quality=8, macro_block_size=2,
-                                             output_params=["-threads", "1"], ffmpeg_log_level="error")
+                                             quality=8, macro_block_size=2, ffmpeg_log_level="error",
+                                             audio_path=str(audio) if audio else None,
+                                             audio_codec="aac" if audio else None,
+                                             output_params=["-threads", "1"] + (["-shortest"] if audio else []))
         writer.send(None)
     bar = None
     if progress:

@@ -56,6 +56,7 @@ class HostPlacement:
     facing: float
     seed: int
     mapping: Path | None = None
+    voice: dict = field(default_factory=dict)     # overrides the rig's own [voice]
 
 
 @dataclass
@@ -142,6 +143,19 @@ class _Reader:
                      color=self.color(t, "color", *path, default=(0.7, 0.7, 0.7)), model=model)
 
 
+VOICE_KEYS = {"language": str, "variant": str, "rate": int, "pitch": int}
+
+
+def _voice_table(d: TomlDoc, host: dict, path: tuple) -> dict:
+    voice = d.get(host, "voice", dict, *path, "voice", default={})
+    for key, value in voice.items():
+        if key not in VOICE_KEYS:
+            raise d.error(f"unknown voice key '{key}'; expected {', '.join(VOICE_KEYS)}", *path, "voice")
+        if not isinstance(value, VOICE_KEYS[key]) or isinstance(value, bool):
+            raise d.error(f"voice {key} must be a {VOICE_KEYS[key].__name__}, got {value!r}", *path, "voice")
+    return voice
+
+
 def load_set(path: str | Path) -> SetSpec:
     path = Path(path)
     r = _Reader(path)
@@ -199,7 +213,8 @@ def load_set(path: str | Path) -> SetSpec:
             position=r.vec(t, "position", 3, *p, default=(0.0, 0.0, 0.0)),
             facing=d.get(t, "facing", float, *p, "facing", default=0.0),
             seed=d.get(t, "seed", int, *p, "seed", default=i + 1),
-            mapping=r.file(t, "mapping", *p, suffixes=(".toml",)) if "mapping" in t else None))
+            mapping=r.file(t, "mapping", *p, suffixes=(".toml",)) if "mapping" in t else None,
+            voice=_voice_table(d, t, p)))
     products = []
     for i, t in enumerate(r.tables("products")):
         p = ("products", i)

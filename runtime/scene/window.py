@@ -17,10 +17,11 @@ from .stage import Stage, add_backdrop_image, aim_camera
 
 
 def run_window(spec: SetSpec, size: tuple[int, int], borderless: bool, debug: bool, camera: str | None,
-               prepare: Callable[[Stage], None] | None = None) -> None:
+               prepare: Callable[[Stage], None] | None = None, lines: dict | None = None) -> None:
     configure_panda()
     loadPrcFileData("cohost-window", f"win-size {size[0]} {size[1]}\nwindow-title Cohost - {spec.name}\n"
-                                     f"undecorated {int(borderless)}\nframebuffer-multisample 1\nmultisamples 4")
+                                     f"undecorated {int(borderless)}\nframebuffer-multisample 1\nmultisamples 4\n"
+                                     "audio-library-name p3openal_audio")
     from direct.showbase.ShowBase import ShowBase
 
     try:
@@ -62,6 +63,7 @@ def run_window(spec: SetSpec, size: tuple[int, int], borderless: bool, debug: bo
         from direct.showbase.ShowBaseGlobal import globalClock
         previous = [h.pose for h in stage.hosts]
         step = clock.advance(globalClock.get_dt())
+        start_sounds(clock.tick - step.ticks + 1, clock.tick)
         for k in range(step.ticks):
             stage.step(clock.tick - step.ticks + 1 + k)
         stage.show(previous if step.ticks == 1 else None, step.alpha)
@@ -71,5 +73,27 @@ def run_window(spec: SetSpec, size: tuple[int, int], borderless: bool, debug: bo
                             f"fps {globalClock.get_average_frame_rate():4.1f}  dropped {clock.skipped_total_s:.2f}s")
         return task.cont
 
+    sounds = _line_sounds(base, lines or {})
+
+    def start_sounds(first: int, last: int) -> None:
+        for tick, sound in sounds:
+            if first <= tick <= last:
+                sound.play()
+
     base.taskMgr.add(tick_task, "cohost-tick")
     base.run()
+
+
+def _line_sounds(base, lines: dict) -> list:
+    """(start tick, Panda3D sound) for every line; each plays on the tick its line starts."""
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="cohost-lines-"))
+    sounds = []
+    for host, host_lines in lines.items():
+        for k, line in enumerate(host_lines):
+            path = folder / f"{host}-{k}.wav"
+            line.utterance.write_wav(path)
+            sounds.append((line.start_tick, base.loader.loadSfx(str(path))))
+    return sounds

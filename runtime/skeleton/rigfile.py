@@ -71,6 +71,7 @@ class RigInfo:
     fixes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     animations: list[dict] = field(default_factory=list)   # glTF animations, for Cohost's clip sampler
+    voice: dict = field(default_factory=dict)               # the host builder's [voice] table, if any
 
     @property
     def missing(self) -> list[str]:
@@ -358,7 +359,8 @@ def load_rig_info(path: str | Path, mapping: str | Path | None = None) -> RigInf
         channel_source = "jaw bone only"
     info = RigInfo(path=path, gltf=doc, kind=kind, bones=bones, bone_source=source or "none",
                    channels=channels, channel_source=channel_source or "none", sliders=sliders,
-                   skinned=bool(doc.get("skins")), jaw_only=jaw_only, fixes=fixes, animations=animations)
+                   skinned=bool(doc.get("skins")), jaw_only=jaw_only, fixes=fixes, animations=animations,
+                   voice=dict(doc.get("extras", {}).get("cohost", {}).get("voice", {})))
     if not info.skinned and bones:
         info.fixes.append("humanoid bones are plain nodes (no skin): they are moved as nodes")
     for b in REQUIRED:

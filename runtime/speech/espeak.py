@@ -1,0 +1,187 @@
+"""Speech synthesis with exact phoneme timing: eSpeak NG through pyttsx3's own ctypes binding.
+
+pyttsx3 drives libespeak-ng; Cohost uses the same binding with phoneme events switched on, so each
+phoneme arrives (as IPA) with its sample position in the audio it belongs to. The library and its data
+come from the espeakng-loader wheel: nothing is installed system-wide or fetched at run time.
+eSpeak NG is a process-wide engine, so synthesis is serialised behind one lock.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+EVENT_END_OF_LIST, EVENT_WORD, EVENT_PHONEME = 0, 1, 7
+INIT_PHONEME_EVENTS, INIT_PHONEME_IPA = 0x0001, 0x0002
+STRESS_MARKS = "ˈˌ"
+
+
+class SpeechError(RuntimeError):
+    """Synthesis could not run (no library, unknown voice); the message says which."""
+
+
+class _EventId(ctypes.Union):
+    _fields_ = (("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8))
+
+
+class _Event(ctypes.Structure):
+    # espeak_EVENT from speak_lib.h; pyttsx3's declaration lacks the phoneme `string` member.
+    _fields_ = (("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint), ("text_position", ctypes.c_int),
+                ("length", ctypes.c_int), ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
+                ("user_data", ctypes.c_void_p), ("id", _EventId))
+
+
+@dataclass(frozen=True)
+class Voice:
+    language: str = "en-us"     # an eSpeak NG voice name: en-us, cmn, ko, ...
+    variant: str = ""           # eSpeak variant, e.g. f3, m3
+    rate: int = 165             # words per minute
+    pitch: int = 50             # 0..100
+
+    @property
+    def name(self) -> str:
+        return f"{self.language}+{self.variant}" if self.variant else self.language
+
+    @classmethod
+    def from_table(cls, table: dict, base: "Voice | None" = None) -> "Voice":
+        """A voice from a host or scene [voice] table; missing keys come from `base`."""
+        base = base or cls()
+        return cls(language=str(table.get("language", base.language)), variant=str(table.get("variant", base.variant)),
+                   rate=int(table.get("rate", base.rate)), pitch=int(table.get("pitch", base.pitch)))
+
+
+@dataclass(frozen=True)
+class Phoneme:
+    ipa: str          # without stress marks; "" is a pause
+    start: float      # seconds from the start of the line's audio
+    end: float
+    stressed: bool
+
+    @property
+    def centre(self) -> float:
+        return (self.start + self.end) / 2
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: float
+
+
+@dataclass
+class Utterance:
+    text: str
+    voice: Voice
+    sample_rate: int
+    audio: np.ndarray                    # int16 mono
+    phonemes: list[Phoneme] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float:
+        return len(self.audio) / self.sample_rate
+
+    def write_wav(self, path: str | Path) -> None:
+        write_wav(path, self.audio, self.sample_rate)
+
+
+def write_wav(path: str | Path, audio: np.ndarray, rate: int) -> None:
+    """Mono 16-bit PCM WAV."""
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.asarray(audio).astype("<i2").tobytes())
+
+
+class Espeak:
+    """The process's eSpeak NG engine."""
+
+    _instance: "Espeak | None" = None
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        try:
+            import espeakng_loader
+        except ImportError as e:
+            raise SpeechError("the espeakng-loader package is missing (pip install espeakng-loader)") from e
+        data = espeakng_loader.get_data_path()
+        # Load the wheel's library under its soname first, so pyttsx3's binding binds to it.
+        ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+        os.environ.setdefault("ESPEAK_DATA_PATH", data)
+        from pyttsx3.drivers import _espeak
+        self._e = _espeak
+        self.sample_rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 0, data.encode(),
+                                              INIT_PHONEME_EVENTS | INIT_PHONEME_IPA)
+        if self.sample_rate <= 0:
+            raise SpeechError(f"eSpeak NG failed to initialise with data at {data}")
+        self._chunks: list[bytes] = []
+        self._events: list[tuple[int, int, str, int, int]] = []
+        self._callback = _espeak.t_espeak_callback(self._on_synth)     # kept alive with the engine
+        _espeak.SetSynthCallback(self._callback)
+
+    @classmethod
+    def get(cls) -> "Espeak":
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+    def _on_synth(self, wav, count, events) -> int:
+        if count > 0:
+            self._chunks.append(ctypes.string_at(wav, count * 2))
+        ev = ctypes.cast(events, ctypes.POINTER(_Event))
+        i = 0
+        while ev[i].type != EVENT_END_OF_LIST:
+            e = ev[i]
+            if e.type == EVENT_PHONEME:
+                self._events.append((e.type, e.sample, e.id.string.decode("utf-8", "replace"), 0, 0))
+            elif e.type == EVENT_WORD:
+                self._events.append((e.type, e.sample, "", e.text_position, e.length))
+            i += 1
+        return 0
+
+    def synthesize(self, text: str, voice: Voice) -> Utterance:
+        e = self._e
+        with self._lock:
+            if e.SetVoiceByName(voice.name.encode()) != e.EE_OK:
+                raise SpeechError(f"eSpeak NG has no voice {voice.name!r}")
+            e.SetParameter(e.RATE, int(voice.rate), 0)
+            e.SetParameter(e.PITCH, int(voice.pitch), 0)
+            self._chunks, self._events = [], []
+            encoded = text.encode("utf-8")
+            if e.Synth(encoded, flags=e.CHARS_UTF8 | e.ENDPAUSE) != e.EE_OK:
+                raise SpeechError(f"eSpeak NG could not synthesise {text!r}")
+            audio = np.frombuffer(b"".join(self._chunks), np.int16).copy()
+            events = list(self._events)
+        rate = self.sample_rate
+        raw = [(s / rate, ipa) for kind, s, ipa, _, _ in events if kind == EVENT_PHONEME]
+        phonemes = []
+        for k, (start, ipa) in enumerate(raw):
+            end = raw[k + 1][0] if k + 1 < len(raw) else len(audio) / rate
+            if end > start:
+                phonemes.append(Phoneme(ipa.strip(STRESS_MARKS), start, end, any(m in ipa for m in STRESS_MARKS)))
+        words = [Word(text[pos - 1:pos - 1 + length], s / rate)      # positions count characters, from 1
+                 for kind, s, _, pos, length in events if kind == EVENT_WORD]
+        return Utterance(text, voice, rate, audio, phonemes, words)
+
+
+class LineCache:
+    """Prepared lines keyed by text and voice, so a show never waits on synthesis twice."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._lines: dict[tuple[str, Voice], Utterance] = {}
+
+    def get(self, text: str, voice: Voice) -> Utterance:
+        key = (text, voice)
+        if key not in self._lines:
+            if len(self._lines) >= self.size:
+                self._lines.pop(next(iter(self._lines)))
+            self._lines[key] = Espeak.get().synthesize(text, voice)
+        return self._lines[key]
