@@ -135,8 +135,13 @@ class OffscreenRenderer:
         return data.reshape(self.texture.get_y_size(), self.texture.get_x_size(), 3)[::-1, :w]
 
     def frames(self, count: int) -> Iterator[np.ndarray]:
-        for _ in range(count):
-            self.advance()
+        """`count` frames; frame i shows simulation time i / fps (frame 0 is tick 0)."""
+        for i in range(count):
+            if i == 0:
+                self.stage.step(self.clock.tick)
+                self.stage.show()
+            else:
+                self.advance()
             yield self.frame()
 
     def close(self) -> None:

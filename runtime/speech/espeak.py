@@ -120,6 +120,8 @@ class Espeak:
                                               INIT_PHONEME_EVENTS | INIT_PHONEME_IPA)
         if self.sample_rate <= 0:
             raise SpeechError(f"eSpeak NG failed to initialise with data at {data}")
+        # Language codes eSpeak NG knows (it would silently fall back to a default for others).
+        self.languages = {v.languages[1:].decode("ascii", "ignore").lower() for v in _espeak.ListVoices(None)}
         self._chunks: list[bytes] = []
         self._events: list[tuple[int, int, str, int, int]] = []
         self._callback = _espeak.t_espeak_callback(self._on_synth)     # kept alive with the engine
@@ -148,6 +150,8 @@ class Espeak:
 
     def synthesize(self, text: str, voice: Voice) -> Utterance:
         e = self._e
+        if voice.language.lower() not in self.languages:
+            raise SpeechError(f"eSpeak NG has no voice {voice.language!r} (it has e.g. en-us, cmn, ko, ja, de, fr)")
         with self._lock:
             if e.SetVoiceByName(voice.name.encode()) != e.EE_OK:
                 raise SpeechError(f"eSpeak NG has no voice {voice.name!r}")

@@ -43,7 +43,7 @@ for _viseme, _symbols in {
 _LONGEST = sorted(IPA_VISEME, key=len, reverse=True)
 _IGNORED = re.compile(r"[ːˑ.ʰʲʷ̩̯̃0-9-]")
 
-# Dominance: strength and how far it reaches before and after the centre (seconds, at least half the part).
+# Dominance: strength, and how far it reaches before and after the centre (seconds, plus 30 % of half the part).
 DOMINANCE = {"vowel": (1.0, 0.035, 0.035), "consonant": (0.8, 0.025, 0.025),
              "PP": (5.0, 0.080, 0.030), "FF": (3.0, 0.050, 0.030), "sil": (2.0, 0.020, 0.020)}
 VOWELS = {"aa", "E", "ih", "oh", "ou"}
@@ -112,7 +112,9 @@ def viseme_weights(phonemes: list[Phoneme], rate: int, duration: float) -> np.nd
     centre = np.array([s.centre for s in segs])
     half = np.array([(s.end - s.start) / 2 for s in segs])
     params = np.array([_dominance_params(s) for s in segs])
-    alpha, before, after = params[:, 0], np.maximum(params[:, 1], half), np.maximum(params[:, 2], half)
+    # Long sounds reach a little further, but not their whole length: a long vowel must not hold the
+    # mouth open deep into the pause after it.
+    alpha, before, after = params[:, 0], params[:, 1] + 0.3 * half, params[:, 2] + 0.3 * half
     dt = t[:, None] - centre[None, :]                                     # (T, S)
     reach = np.where(dt < 0, before[None, :], after[None, :])
     dom = alpha[None, :] * np.exp(-np.abs(dt) / reach)

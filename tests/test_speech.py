@@ -1,0 +1,177 @@
+"""Speech: eSpeak NG phoneme timing, visemes with coarticulation, tracks, spoken lines in renders."""
+import json
+import subprocess
+import sys
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+from runtime.skeleton.rigfile import VISEMES
+from runtime.speech.espeak import Espeak, LineCache, SpeechError, Voice
+from runtime.speech.track import TrackError, VisemeTrack
+from runtime.speech.visemes import V, ipa_visemes, jaw_opening, parts, viseme_weights
+
+from helpers import PROJECT
+
+RATE = 60
+SENTENCES = {
+    "en": (Voice("en-us"), "Buy my amazing phone, maybe the best purchase of May. Bob's mom made a big pie."),
+    "cmn": (Voice("cmn"), "大家好，欢迎来到直播间。买吧，便宜又漂亮，八百块。妈妈不忙。"),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(SENTENCES))
+def spoken(request):
+    voice, text = SENTENCES[request.param]
+    u = Espeak.get().synthesize(text, voice)
+    return u, viseme_weights(u.phonemes, RATE, u.duration)
+
+
+def test_synthesis_gives_audio_phonemes_and_words():
+    for voice, text, first in ((Voice("en-us"), "Hello there", "Hello"), (Voice("cmn"), "大家好", "大"),
+                               (Voice("ko"), "안녕하세요 여러분", "안녕하세요")):
+        u = Espeak.get().synthesize(text, voice)
+        assert u.duration > 0.4 and np.abs(u.audio).max() > 1000
+        starts = [p.start for p in u.phonemes]
+        assert starts == sorted(starts) and u.phonemes[-1].end <= u.duration + 1e-9
+        assert u.words[0].text == first
+
+
+def test_phoneme_times_match_the_audio():
+    """The phoneme timeline is the audio's: pauses are quiet, vowels are loud."""
+    u = Espeak.get().synthesize("Papa, a banana. Mama, a melon.", Voice("en-us"))
+    level = lambda p: np.sqrt(np.mean(u.audio[int(p.start * u.sample_rate):int(p.end * u.sample_rate)].astype(float) ** 2))  # noqa: E731
+    pauses = [level(p) for p in u.phonemes if p.ipa == "" and p.end - p.start > 0.1]
+    vowels = [level(p) for p in u.phonemes if ipa_visemes(p.ipa) == ["aa"]]
+    assert pauses and vowels and max(pauses) < 0.1 * np.median(vowels)
+
+
+def test_unknown_voice_is_named():
+    with pytest.raises(SpeechError, match="eSpeak NG has no voice 'klingon'"):
+        Espeak.get().synthesize("hi", Voice("klingon"))
+
+
+def test_lines_are_cached_by_text_and_voice():
+    cache = LineCache()
+    a = cache.get("Welcome!", Voice("en-us"))
+    assert cache.get("Welcome!", Voice("en-us")) is a
+    assert cache.get("Welcome!", Voice("en-us", pitch=80)) is not a
+
+
+@pytest.mark.parametrize("ipa, visemes", [
+    ("p", ["PP"]), ("m", ["PP"]), ("f", ["FF"]), ("θ", ["TH"]), ("tʃ", ["CH"]), ("tɕ", ["CH"]), ("ts.", ["SS"]),
+    ("aɪ", ["aa", "ih"]), ("oʊ", ["oh", "ou"]), ("əl", ["E", "nn"]), ("ˈiː", ["ih"]), ("", ["sil"]), ("ɹ", ["RR"]),
+])
+def test_ipa_to_visemes(ipa, visemes):
+    assert ipa_visemes(ipa) == visemes
+
+
+def test_weights_are_a_blend(spoken):
+    _, w = spoken
+    assert np.allclose(w.sum(axis=1), 1.0) and w.min() >= 0
+
+
+def test_bilabials_close_the_lips(spoken):
+    """Every /p b m/: PP dominates at its midpoint tick, and at its onset the lips are already closed."""
+    u, w = spoken
+    bilabials = [p for p in parts(u.phonemes) if p.viseme == "PP"]
+    assert len(bilabials) >= 6
+    for p in bilabials:
+        mid, onset = int(round(p.centre * RATE)), int(round(p.start * RATE))
+        assert VISEMES[w[mid].argmax()] == "PP", (p, w[mid])
+        assert VISEMES[w[onset].argmax()] == "PP" and jaw_opening(w[onset]) < 0.25, (p, w[onset])
+
+
+def test_silence_closes_the_mouth(spoken):
+    """In every pause of 200 ms or more the mouth is closed, once an 80 ms closing (after the last sound)
+    and before an 80 ms opening (for the next one) are allowed."""
+    u, w = spoken
+    pauses = [p for p in u.phonemes if p.ipa == "" and p.end - p.start >= 0.2]
+    assert pauses
+    jaw = jaw_opening(w)
+    vowels = [V[v] for v in ("aa", "E", "ih", "oh", "ou")]
+    for p in pauses:
+        inner = np.arange(int(np.ceil((p.start + 0.08) * RATE)), int((p.end - 0.08) * RATE))
+        assert len(inner) and np.all(jaw[inner] < 0.1) and np.all(w[inner][:, vowels].sum(1) < 0.1)
+
+
+def test_vowel_peaks_sit_on_the_phoneme_centre(spoken):
+    """Each vowel's viseme peaks within one tick of the vowel's centre (vowels whose neighbours have
+    another viseme; two neighbours with one viseme share a single plateau)."""
+    u, w = spoken
+    segs = parts(u.phonemes)
+    checked = 0
+    for k, p in enumerate(segs):
+        if not p.vowel or (k and segs[k - 1].viseme == p.viseme) or (k + 1 < len(segs) and segs[k + 1].viseme == p.viseme):
+            continue
+        lo, hi = int(np.floor(p.start * RATE)), int(np.ceil(p.end * RATE))
+        peak = lo + int(np.argmax(w[lo:hi + 1, V[p.viseme]]))
+        assert abs(peak - p.centre * RATE) <= 1.0, (p, peak)
+        checked += 1
+    assert checked >= 15
+
+
+def test_track_json_round_trip_and_errors(tmp_path):
+    u = Espeak.get().synthesize("Good morning", Voice("en-us"))
+    track = VisemeTrack.from_utterance(u)
+    track.save(tmp_path / "t.json")
+    data = json.loads((tmp_path / "t.json").read_text())
+    assert data["rate"] == 60 and data["visemes"] == list(VISEMES) and len(data["weights"][0]) == 15
+    back = VisemeTrack.load(tmp_path / "t.json")
+    assert np.allclose(back.weights, track.weights, atol=1e-4)
+    (tmp_path / "bad.json").write_text(json.dumps({"rate": 60, "visemes": ["aa"], "weights": []}))
+    with pytest.raises(TrackError, match="bad.json: 'visemes' must list the 15 Oculus visemes"):
+        VisemeTrack.load(tmp_path / "bad.json")
+
+
+def cohost(*args):
+    return subprocess.run([sys.executable, "-m", "runtime", *args], cwd=PROJECT, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_say_command_writes_audio_and_track(tmp_path):
+    out = cohost("say", "大家好", "--host", "rigs/jun.glb", "--voice", "cmn", "--out", str(tmp_path / "l.wav"),
+                 "--track", str(tmp_path / "t.json"))
+    assert out.returncode == 0, out.stderr
+    assert "cmn+m3" in out.stdout                         # the host's variant, the requested language
+    track = VisemeTrack.load(tmp_path / "t.json")
+    import wave
+    with wave.open(str(tmp_path / "l.wav")) as w:
+        seconds = w.getnframes() / w.getframerate()
+    assert abs(track.ticks - seconds * 60) <= 1.5
+
+
+def _decode_audio(path, rate=22050) -> np.ndarray:
+    raw = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
+                          "-ar", str(rate), "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.int16)
+
+
+def test_rendered_mp4_lips_and_audio_start_together(tmp_path):
+    """In a rendered MP4 the first frame with lips apart and the audio onset are at most a frame apart."""
+    from runtime.scene.render import OffscreenRenderer
+    from runtime.scene.setfile import load_set
+    fps, start = 30, 0.5
+    video = tmp_path / "line.mp4"
+    out = cohost("render", "scenes/shop_studio.toml", "--seconds", "2", "--fps", str(fps), "--size", "640x360",
+                 "--camera", "mei", "--say", f"Mei@{start}: Ah, hello!", "--out", str(video), "--quiet")
+    assert out.returncode == 0, out.stderr
+    audio = _decode_audio(video)
+    loud = np.nonzero(np.abs(audio.astype(int)) > 0.05 * np.abs(audio.astype(int)).max())[0]
+    audio_onset = loud[0] / 22050
+    with OffscreenRenderer(load_set(PROJECT / "scenes" / "shop_studio.toml"), (640, 360), camera="mei") as r:
+        character = r.stage.hosts[0].character
+        head = character.bone_positions()["head"]
+        in_front_of_head = head + character.frame @ np.array([0.0, 0.005, 0.095])   # the lips, host frame
+        mouth = np.array(r.scene.get_relative_point(character.root, tuple(in_front_of_head)))
+        x0, y0, _, _ = r.project(mouth, mouth)
+    reader = imageio_ffmpeg.read_frames(str(video))
+    meta = next(reader)
+    w, h = meta["size"]
+    frames = [np.frombuffer(f, np.uint8).reshape(h, w, 3) for f in reader]
+    region = lambda f: f[y0 - 10:y0 + 10, x0 - 14:x0 + 14].astype(int)  # noqa: E731
+    dark = [int((region(f).sum(-1) < 250).sum()) for f in frames]
+    closed = max(dark[:int(start * fps) - 3])
+    first_open = next(i for i, d in enumerate(dark) if d > closed + 4)
+    assert abs(first_open / fps - audio_onset) <= 1.0 / fps + 1e-6, (first_open / fps, audio_onset, dark[10:25])
