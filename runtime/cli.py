@@ -21,6 +21,8 @@ EXAMPLES = """examples:
   cohost record scenes/shop_studio.toml --seconds 10 --out take.npz
   cohost render scenes/shop_studio.toml --seconds 6 --say "Mei: Welcome to the shop!" --out hello.mp4
   cohost say "Hello everyone" --host rigs/jun.glb --out line.wav --track track.json
+  cohost lipsync take.wav --text script.txt --out track.json --plot track.png
+  cohost puppet --mic --host Mei                 a human voice drives Mei's mouth live
   cohost inspect rigs/mei.glb
   cohost build-host rigs/mei.toml
 """
@@ -165,6 +167,35 @@ def parser() -> argparse.ArgumentParser:
     say.add_argument("--tick-rate", type=_positive(int), default=60)
     say.add_argument("--phonemes", dest="verbose_phonemes", action="store_true", help="list the phoneme timeline")
     say.set_defaults(func=lambda a: _speech().cmd_say(a))
+
+    sync = sub.add_parser("lipsync", help="a viseme track from a voice recording (vosk + eSpeak NG, or the audio alone)",
+                          epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sync.add_argument("audio", help="WAV, MP3, MP4 ... (anything ffmpeg reads)")
+    sync.add_argument("--text", help="the script: text, or a file holding it")
+    sync.add_argument("--vosk-model", help="vosk model folder (default: the bundled Korean model)")
+    sync.add_argument("--no-vosk", action="store_true", help="drive the mouth from the audio level and spectrum only")
+    sync.add_argument("--voice", help="eSpeak NG language for phonemes (default: the model's)")
+    sync.add_argument("--out", required=True, help="track.json")
+    sync.add_argument("--plot", help="track.png: the track over the waveform")
+    sync.add_argument("--tick-rate", type=_positive(int), default=60)
+    sync.set_defaults(func=lambda a: _speech().cmd_lipsync(a))
+
+    puppet = sub.add_parser("puppet", help="drive a host's mouth live from a voice (file, stdin PCM or microphone)",
+                            epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    puppet.add_argument("audio", nargs="?", help="audio file, or '-' for raw s16le 16 kHz mono PCM on stdin")
+    puppet.add_argument("--mic", action="store_true", help="listen to the microphone (needs sounddevice)")
+    puppet.add_argument("--scene", default=str(DEFAULT_SCENE))
+    puppet.add_argument("--host", help="which host speaks (default: the first)")
+    puppet.add_argument("--vosk-model", help="vosk model folder to refine vowels (default: the bundled Korean one)")
+    puppet.add_argument("--no-vosk", action="store_true", help="level and spectrum only")
+    puppet.add_argument("--voice", help="eSpeak NG language for recognised words")
+    puppet.add_argument("--out", help="render offscreen to PATH.mp4 or a folder instead of a window")
+    puppet.add_argument("--camera")
+    puppet.add_argument("--fps", type=_positive(int), default=30)
+    puppet.add_argument("--size", type=_size, default=(1280, 720))
+    puppet.add_argument("--debug", action="store_true")
+    puppet.add_argument("--quiet", action="store_true")
+    puppet.set_defaults(func=lambda a: _speech().cmd_puppet(a))
 
     inspect = sub.add_parser("inspect", help="show how a rig maps onto the canonical humanoid")
     inspect.add_argument("rig", help=".glb, .gltf or .vrm file")

@@ -75,3 +75,114 @@ def audio_for(lines: dict[str, list[Line]], tick_rate: int, seconds: float, path
     rate = every[0].utterance.sample_rate
     write_wav(path, mix_audio(every, rate, tick_rate, seconds), rate)
     return path
+
+
+def cmd_lipsync(args) -> int:
+    from .speech.audio import RATE, read_audio
+    from .speech.lipsync import default_model, lipsync
+    try:
+        audio = read_audio(args.audio)
+    except (FileNotFoundError, ValueError) as e:
+        raise SystemExit(f"cohost lipsync: {e}") from None
+    script = None
+    if args.text:
+        path = Path(args.text)
+        script = path.read_text(encoding="utf-8") if path.exists() else args.text
+    bundled, language = default_model()
+    model = None if args.no_vosk else (Path(args.vosk_model) if args.vosk_model else bundled)
+    if model is not None and not model.exists():
+        raise SystemExit(f"cohost lipsync: vosk model folder not found: {model}")
+    voice = Voice(args.voice or (language if model == bundled else "en-us"))
+    try:
+        result = lipsync(audio, args.tick_rate, script, model, voice)
+    except ValueError as e:
+        raise SystemExit(f"cohost lipsync: {e}") from None
+    result.track.save(args.out)
+    print(f"{args.audio}: {len(audio) / RATE:.2f} s, {result.track.ticks} ticks from {result.method}; wrote {args.out}")
+    if args.plot:
+        from .speech.lipsync import word_ipa
+        from .speech.plot import plot_track
+        # The bundled font has Latin and IPA but no CJK glyphs: such words are labelled with their IPA.
+        labels = [(w.start, w.end, w.text if all(ord(c) < 0x2E80 for c in w.text) else word_ipa(w.text, voice))
+                  for w in result.words]
+        plot_track(result.track, audio, RATE, args.plot, f"{Path(args.audio).name}: {result.method}", labels)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def cmd_puppet(args) -> int:
+    """A host's mouth follows a voice: a file (rendered with --out, or played live in a window), raw PCM on
+    stdin ('-'), or the microphone (--mic)."""
+    import tempfile
+
+    from .controllers.puppet import FileSource, PuppetDriver, StreamSource
+    from .scene.setfile import load_set
+    from .speech.audio import RATE, read_audio
+    from .speech.espeak import write_wav
+    from .speech.lipsync import default_model
+    from .speech.live import LiveMouth
+    spec = load_set(args.scene)
+    names = [h.name for h in spec.hosts]
+    host = args.host or names[0]
+    if host not in names:
+        raise SystemExit(f"cohost puppet: no host {host!r} in {spec.source}; hosts: {', '.join(names)}")
+    bundled, language = default_model()
+    model = None if args.no_vosk else (Path(args.vosk_model) if args.vosk_model else bundled)
+    mouth = LiveMouth(RATE, model, Voice(args.voice or (language if model == bundled else "en-us")))
+    audio = None
+    if args.mic:
+        source = StreamSource()
+    elif args.audio == "-":
+        source = StreamSource()
+        source.read_stdin(RATE, spec.tick_rate)
+    else:
+        if not args.audio:
+            raise SystemExit("cohost puppet: give an audio file, '-' for PCM on stdin, or --mic")
+        try:
+            audio = read_audio(args.audio)
+        except (FileNotFoundError, ValueError) as e:
+            raise SystemExit(f"cohost puppet: {e}") from None
+        source = FileSource(audio, RATE, spec.tick_rate) if args.out else StreamSource()
+
+    def prepare(stage) -> None:
+        for h in stage.hosts:
+            if h.placement.name == host:
+                h.driver = PuppetDriver(h.driver, mouth, source)
+
+    try:
+        if args.out:
+            if audio is None:
+                raise SystemExit("cohost puppet: --out renders a recording; give an audio file")
+            from .scene.capture import render_to
+            with tempfile.TemporaryDirectory() as tmp:
+                wav = Path(tmp) / "voice.wav"
+                write_wav(wav, audio, RATE)
+                report = render_to(spec, Path(args.out), seconds=len(audio) / RATE, fps=args.fps, size=args.size,
+                                   camera=args.camera, progress=not args.quiet, prepare=prepare, audio=wav)
+            print(f"wrote {report.frames} frames of {host} speaking to {args.out}")
+            return 0
+        from .scene.window import run_window
+        stream = source.read_microphone(RATE, spec.tick_rate) if args.mic else None
+        if audio is not None:
+            _play_into(source, audio, RATE)
+        run_window(spec, args.size, False, args.debug, args.camera, prepare)
+        if stream is not None:
+            stream.stop()
+    finally:
+        mouth.close()
+    return 0
+
+
+def _play_into(source, audio, rate: int) -> None:
+    """Feed a recording into a stream source at real-time pace (as a microphone would)."""
+    import threading
+    import time
+
+    def pump() -> None:
+        start, block = time.perf_counter(), rate // 100
+        for k in range(0, len(audio), block):
+            delay = start + k / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            source.push(audio[k:k + block])
+    threading.Thread(target=pump, daemon=True).start()

@@ -1,0 +1,39 @@
+"""A picture of a viseme track over the waveform, for animators checking lip sync."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..skeleton.rigfile import VISEMES
+from .track import VisemeTrack
+
+
+def plot_track(track: VisemeTrack, audio: np.ndarray, rate: int, path: str | Path, title: str = "",
+               labels: list[tuple[float, float, str]] | None = None) -> None:
+    """Waveform with labelled word spans, the 15 viseme weights as a heat map, and the jaw opening."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t_audio = np.arange(len(audio)) / rate
+    t_track = np.arange(track.ticks) / track.rate
+    fig, (ax_wave, ax_vis, ax_jaw) = plt.subplots(3, 1, figsize=(12, 6.5), sharex=True,
+                                                  gridspec_kw={"height_ratios": [1, 2, 1]})
+    ax_wave.plot(t_audio, audio / 32768.0, lw=0.4, color="#444")
+    ax_wave.set_ylabel("audio")
+    for start, end, label in labels or []:
+        ax_wave.axvspan(start, end, color="#4c8bf5", alpha=0.12)
+        ax_wave.text(start, 0.9, label, fontsize=7, va="top")
+    ax_vis.imshow(track.weights.T, aspect="auto", origin="lower", interpolation="nearest", cmap="magma",
+                  extent=(0, track.ticks / track.rate, -0.5, len(VISEMES) - 0.5), vmin=0, vmax=1)
+    ax_vis.set_yticks(range(len(VISEMES)), VISEMES, fontsize=7)
+    ax_vis.set_ylabel("viseme weight")
+    ax_jaw.plot(t_track, track.jaw, color="#c8323c")
+    ax_jaw.set_ylim(0, 1.05)
+    ax_jaw.set_ylabel("jaw open")
+    ax_jaw.set_xlabel("seconds")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
