@@ -175,3 +175,30 @@ def test_rendered_mp4_lips_and_audio_start_together(tmp_path):
     closed = max(dark[:int(start * fps) - 3])
     first_open = next(i for i, d in enumerate(dark) if d > closed + 4)
     assert abs(first_open / fps - audio_onset) <= 1.0 / fps + 1e-6, (first_open / fps, audio_onset, dark[10:25])
+
+
+def test_host_voices_come_from_the_rig_and_the_scene(tmp_path):
+    from runtime.scene.setfile import load_set
+    from runtime.speech_cmd import host_voice
+    from runtime.tomlfile import FileError
+    spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
+    assert host_voice(spec, "Mei") == Voice("en-us", "f3", 165, 60)            # rigs/mei.toml [voice]
+    text = (PROJECT / "scenes" / "shop_studio.toml").read_text().replace(
+        'seed = 22', 'seed = 22\nvoice = { language = "cmn", rate = 150 }')
+    (tmp_path / "s.toml").write_text(text)
+    assert host_voice(load_set(tmp_path / "s.toml"), "Jun") == Voice("cmn", "m3", 150, 40)
+    (tmp_path / "bad.toml").write_text(text.replace('rate = 150', 'speed = 150'))
+    with pytest.raises(FileError, match=r"bad\.toml:\d+:1: hosts\[1\]\.voice: unknown voice key 'speed'"):
+        load_set(tmp_path / "bad.toml")
+
+
+def test_say_lines_follow_each_other(tmp_path):
+    from runtime.scene.setfile import load_set
+    from runtime.speech_cmd import schedule
+    spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
+    lines = schedule(spec, ["Mei: Hello!", "Jun: Hi there.", "Mei@5: Later."], LineCache())
+    first, later = lines["Mei"]
+    (second,) = lines["Jun"]
+    assert first.start_tick == 0 and second.start_tick == first.end_tick and later.start_tick == 300
+    with pytest.raises(SystemExit, match="hosts are Mei, Jun"):
+        schedule(spec, ["Bob: hi"], LineCache())

@@ -143,6 +143,20 @@ def phonemes_in_words(words: list[TimedWord], voice: Voice) -> list[Phoneme]:
     return out
 
 
+def trim_to_voice(words: list[TimedWord], level: np.ndarray, tick_rate: int) -> list[TimedWord]:
+    """Shrink each word's span off the silence at its ends (alignment hands pauses to neighbouring words)."""
+    voiced = level > SILENCE_LEVEL
+    out = []
+    for w in words:
+        a, b = int(w.start * tick_rate), int(np.ceil(w.end * tick_rate))
+        while a < b - 1 and a < len(voiced) and not voiced[a]:
+            a += 1
+        while b - 1 > a and b - 1 < len(voiced) and not voiced[b - 1]:
+            b -= 1
+        out.append(TimedWord(w.text, a / tick_rate, max(b, a + 1) / tick_rate))
+    return out
+
+
 def close_silences(weights: np.ndarray, level: np.ndarray, tick_rate: int) -> np.ndarray:
     """Force a closed mouth where the audio stays silent for at least MIN_SILENCE_S."""
     silent = level[:len(weights)] < SILENCE_LEVEL
@@ -207,5 +221,6 @@ def lipsync(audio: np.ndarray, tick_rate: int = 60, script: str | None = None, m
     if not words:
         return LipsyncResult(VisemeTrack(tick_rate, energy_track(level, centroid)),
                              "audio level and spectrum (vosk heard no words)", [])
+    words = trim_to_voice(words, level, tick_rate)
     weights = viseme_weights(phonemes_in_words(words, voice), tick_rate, duration)
     return LipsyncResult(VisemeTrack(tick_rate, close_silences(weights, level, tick_rate)), method, words)

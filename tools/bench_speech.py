@@ -1,0 +1,117 @@
+"""Speech benchmarks, each measured in this run:
+  - preparing a line (eSpeak NG synthesis + phoneme timeline + viseme track), as a real-time factor;
+  - the per-tick cost of evaluating mouth weights for 2 speaking hosts, as a share of a 60 Hz tick;
+  - the live path's latency from an audio chunk to mouth weights (one chunk of waiting + compute);
+  - vosk alignment (Korean model) as a real-time factor, restricted to a script and free.
+
+    python tools/bench_speech.py
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from runtime.controllers.idle import IdleController  # noqa: E402
+from runtime.controllers.speech import Line, SpeakingDriver  # noqa: E402
+from runtime.speech.audio import RATE, resample  # noqa: E402
+from runtime.speech.espeak import Espeak, Voice  # noqa: E402
+from runtime.speech.lipsync import default_model, lipsync, recognise  # noqa: E402
+from runtime.speech.live import LiveMouth  # noqa: E402
+from runtime.speech.track import VisemeTrack  # noqa: E402
+
+LINES = {
+    "en-us": "Welcome back, everyone! Today we have the Aroma electric kettle: one point seven litres, "
+             "eighteen hundred watts, and it boils in three minutes. Only thirty-nine dollars, shipping is free.",
+    "cmn": "大家好，欢迎来到直播间。今天给大家介绍这款电水壶，一点七升，三分钟就能烧开，只要三十九美元，包邮。",
+    "ko": "안녕하세요 여러분. 이 주전자는 정말 빨리 끓어요. 가격은 삼만 원입니다. 지금 바로 주문하세요.",
+}
+
+
+def line_rtf() -> None:
+    engine = Espeak.get()
+    engine.synthesize("warm up", Voice())
+    for language, text in LINES.items():
+        times, seconds = [], 0.0
+        for _ in range(3):
+            t = time.perf_counter()
+            u = engine.synthesize(text, Voice(language))
+            VisemeTrack.from_utterance(u, 60)
+            times.append(time.perf_counter() - t)
+            seconds = u.duration
+        print(f"  prepare a line, {language:6s}: {statistics.median(times) / seconds:.3f} x real time "
+              f"({seconds:.1f} s of speech)")
+
+
+def tick_cost() -> None:
+    drivers = []
+    for language in ("en-us", "cmn"):
+        u = Espeak.get().synthesize(LINES[language], Voice(language))
+        d = SpeakingDriver(IdleController(len(drivers) + 1))
+        d.say(Line(0, u, VisemeTrack.from_utterance(u, 60)))
+        drivers.append(d)
+    idle = [IdleController(7), IdleController(8)]
+    for name, ds in (("speaking", drivers), ("idle only", idle)):
+        t = time.perf_counter()
+        for tick in range(600):
+            for d in ds:
+                d.pose(tick)
+        per_tick = (time.perf_counter() - t) / 600
+        print(f"  pose + mouth for 2 hosts, {name:9s}: {per_tick * 1e3:.3f} ms per tick "
+              f"({per_tick * 60:.2%} of a 60 Hz tick)")
+
+
+def live_latency() -> None:
+    u = Espeak.get().synthesize(LINES["ko"], Voice("ko"))
+    audio = resample(u.audio, u.sample_rate, RATE)
+    hop = RATE // 60
+    mouth = LiveMouth(RATE)
+    compute = []
+    for k in range(0, len(audio), hop):
+        t = time.perf_counter()
+        mouth.feed(audio[k:k + hop])
+        compute.append(time.perf_counter() - t)
+    mouth.close()
+    p50, p99 = np.percentile(compute, [50, 99]) * 1e3
+    print(f"  live path: chunk {hop / RATE * 1e3:.1f} ms + compute p50 {p50:.3f} ms / p99 {p99:.3f} ms "
+          f"= latency {hop / RATE * 1e3 + p99:.1f} ms (budget 50 ms)")
+
+
+def vosk_rtf() -> None:
+    model, _ = default_model()
+    if model is None:
+        print("  vosk: no model installed")
+        return
+    u = Espeak.get().synthesize(LINES["ko"], Voice("ko", rate=150))
+    audio = resample(u.audio, u.sample_rate, RATE)
+    recognise(audio[:RATE], model, None)                  # load the model once
+    for label, words in (("restricted to known words", ["안녕하세요", "여러분", "정말", "지금", "바로"]),
+                         ("free recognition", None)):
+        t = time.perf_counter()
+        recognise(audio, model, words)
+        print(f"  vosk {label}: {(time.perf_counter() - t) / u.duration:.3f} x real time")
+    t = time.perf_counter()
+    lipsync(audio, 60, LINES["ko"], model, Voice("ko", rate=150))
+    print(f"  whole lip sync with a script (vosk + alignment + eSpeak NG): "
+          f"{(time.perf_counter() - t) / u.duration:.3f} x real time")
+
+
+def main() -> None:
+    print("line preparation:")
+    line_rtf()
+    print("per tick:")
+    tick_cost()
+    print("live:")
+    live_latency()
+    print("recorded audio:")
+    vosk_rtf()
+
+
+if __name__ == "__main__":
+    main()
