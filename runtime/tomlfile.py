@@ -59,7 +59,7 @@ class TomlDoc:
         key = tables[-1] if tables else None
         if key and table != ".".join(tables):
             for i in range(header_line, len(self._lines)):
-                if i > header_line and _HEADER.match(self._lines[i]):
+                if _HEADER.match(self._lines[i]):           # the next table starts: the key is not here
                     break
                 m = _KEY.match(self._lines[i])
                 if m and m.group(1).strip("\"'").split(".")[-1] == key:
@@ -76,7 +76,7 @@ class TomlDoc:
         """table[key] checked against `kind`; a missing key without a default is an error."""
         if key not in table:
             if default is ...:
-                return self._raise(f"missing key '{key}'", *path[:-1] if path and path[-1] == key else path)
+                raise self.error(f"missing key '{key}'", *path[:-1] if path and path[-1] == key else path)
             return default
         value = table[key]
         kinds = kind if isinstance(kind, tuple) else (kind,)
@@ -84,11 +84,8 @@ class TomlDoc:
             value = float(value)
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             names = " or ".join(k.__name__ for k in kinds).replace("str", "string").replace("float", "number")
-            return self._raise(f"expected {names}, got {type(table[key]).__name__} {table[key]!r}", *path)
+            raise self.error(f"expected {names}, got {type(table[key]).__name__} {table[key]!r}", *path)
         return value
-
-    def _raise(self, message: str, *path: str | int):
-        raise self.error(message, *path)
 
 
 def parse_color(doc: TomlDoc, value: Any, *path: str | int) -> tuple[float, float, float]:

@@ -19,13 +19,13 @@ VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E
 EXPRESSIONS = ("blinkLeft", "blinkRight", "smile", "browUp", "browDown")
 TARGET_NAMES = VISEMES + EXPRESSIONS
 
-# Mouth shape per viseme: open (jaw drop 0..1), width (x scale), round (pucker 0..1), and two lip tweaks.
+# Mouth shape per viseme: drop (jaw 0..1), width (x scale), pucker (0..1), and two lip tweaks.
 MOUTH_SHAPES: dict[str, dict[str, float]] = {
-    "sil": {}, "PP": {"press": 1.0}, "FF": {"open": 0.1, "tuck": 1.0}, "TH": {"open": 0.22},
-    "DD": {"open": 0.3, "width": 1.04}, "kk": {"open": 0.38}, "CH": {"open": 0.25, "round": 0.5, "width": 0.9},
-    "SS": {"open": 0.12, "width": 1.1}, "nn": {"open": 0.2}, "RR": {"open": 0.25, "round": 0.6, "width": 0.85},
-    "aa": {"open": 1.0}, "E": {"open": 0.55, "width": 1.15}, "ih": {"open": 0.4, "width": 1.1},
-    "oh": {"open": 0.75, "round": 0.75, "width": 0.8}, "ou": {"open": 0.35, "round": 1.0, "width": 0.65},
+    "sil": {}, "PP": {"press": 1.0}, "FF": {"drop": 0.1, "tuck": 1.0}, "TH": {"drop": 0.22},
+    "DD": {"drop": 0.3, "width": 1.04}, "kk": {"drop": 0.38}, "CH": {"drop": 0.25, "pucker": 0.5, "width": 0.9},
+    "SS": {"drop": 0.12, "width": 1.1}, "nn": {"drop": 0.2}, "RR": {"drop": 0.25, "pucker": 0.6, "width": 0.85},
+    "aa": {"drop": 1.0}, "E": {"drop": 0.55, "width": 1.15}, "ih": {"drop": 0.4, "width": 1.1},
+    "oh": {"drop": 0.75, "pucker": 0.75, "width": 0.8}, "ou": {"drop": 0.35, "pucker": 1.0, "width": 0.65},
     "smile": {"smile": 1.0, "width": 1.08},
 }
 J = {name: i for i, name in enumerate(BONE_NAMES)}
@@ -153,7 +153,6 @@ def _torso(f: Figure, material: str, y0: float, y1: float, grow: float) -> Part:
     zc = np.interp(ys, prof[:, 0], prof[:, 3])
     path = np.stack([np.zeros_like(ys), ys, zc], -1)
     pos, idx, _ = tube(path, rx, cols=24, up_hint=(1, 0, 0), cap_rows=2, cap_depth=0.3)
-    pos[:, 2] = zc.mean() + (pos[:, 2] - zc.mean())  # keep centre line
     # Squash each ring to its depth: scale z about the ring centre.
     yv = pos[:, 1]
     pos[:, 2] = np.interp(yv, ys, zc) + (pos[:, 2] - np.interp(yv, ys, zc)) * np.interp(yv, ys, rz / rx)
@@ -375,23 +374,23 @@ def _brows(f: Figure) -> list[Part]:
     return parts
 
 
-def _mouth(f: Figure, open: float = 0.0, width: float = 1.0, round: float = 0.0, press: float = 0.0,
+def _mouth(f: Figure, drop: float = 0.0, width: float = 1.0, pucker: float = 0.0, press: float = 0.0,
            tuck: float = 0.0, smile: float = 0.0) -> dict[str, np.ndarray]:
     """Lip and mouth-interior points for one mouth shape (same topology for every shape)."""
     s, hs = f.s, f.hs
     u = np.linspace(-1, 1, 17)
     bulge = 1 - u ** 2
-    half_w = 0.025 * s * hs * width * (1 - 0.25 * round)
+    half_w = 0.025 * s * hs * width * (1 - 0.25 * pucker)
     x = u * half_w
     ru, rl = 0.0042 * s * (1 - 0.25 * press), 0.0052 * s * (1 - 0.25 * press)
-    drop = open * 0.017 * s * (0.75 + 0.25 * round)
-    raise_ = open * 0.004 * s
+    lower = drop * 0.017 * s * (0.75 + 0.25 * pucker)
+    raise_ = drop * 0.004 * s
     corner = smile * 0.006 * s * u ** 2
     y_up = f.mouth_y + ru + raise_ * bulge ** 0.6 + corner - press * 0.0012 * s + tuck * 0.001 * s
-    y_lo = f.mouth_y - rl - drop * bulge ** 0.6 + corner + press * 0.0012 * s + tuck * 0.004 * s
+    y_lo = f.mouth_y - rl - lower * bulge ** 0.6 + corner + press * 0.0012 * s + tuck * 0.004 * s
     z0 = f.face_z(x, f.mouth_y) + 0.0015 * s
-    z_up = z0 + round * 0.008 * s * bulge + press * 0.001 * s
-    z_lo = z0 + round * 0.008 * s * bulge - tuck * 0.004 * s
+    z_up = z0 + pucker * 0.008 * s * bulge + press * 0.001 * s
+    z_lo = z0 + pucker * 0.008 * s * bulge - tuck * 0.004 * s
     r_prof = 0.45 + 0.55 * np.sqrt(bulge)
     upper, _, _ = tube(np.stack([x, y_up, z_up], -1), ru * r_prof, cols=8, up_hint=(0, 1, 0))
     lower, _, _ = tube(np.stack([x, y_lo, z_lo], -1), rl * r_prof, cols=8, up_hint=(0, 1, 0))

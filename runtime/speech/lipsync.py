@@ -112,7 +112,7 @@ def align(script: list[str], heard: list[TimedWord], duration: float, weights: l
     return out
 
 
-def _word_phonemes(word: str, voice: Voice) -> list[Phoneme]:
+def word_phonemes(word: str, voice: Voice) -> list[Phoneme]:
     """eSpeak NG's phonemes of one word, without the pauses around it."""
     phonemes = Espeak.get().synthesize(word, voice).phonemes
     while phonemes and phonemes[0].ipa == "":
@@ -123,7 +123,7 @@ def _word_phonemes(word: str, voice: Voice) -> list[Phoneme]:
 
 
 def word_ipa(word: str, voice: Voice) -> str:
-    return "".join(p.ipa for p in _word_phonemes(word, voice))
+    return "".join(p.ipa for p in word_phonemes(word, voice))
 
 
 def phonemes_in_words(words: list[TimedWord], voice: Voice) -> list[Phoneme]:
@@ -133,7 +133,7 @@ def phonemes_in_words(words: list[TimedWord], voice: Voice) -> list[Phoneme]:
     for w in words:
         if w.start > last:
             out.append(Phoneme("", last, w.start, False))
-        ps = _word_phonemes(w.text, voice)
+        ps = word_phonemes(w.text, voice)
         if ps:
             t0, t1 = ps[0].start, ps[-1].end
             scale = (w.end - w.start) / max(t1 - t0, 1e-6)
@@ -211,7 +211,7 @@ def lipsync(audio: np.ndarray, tick_rate: int = 60, script: str | None = None, m
     wanted = script_words(script) if script else None
     heard, restricted = recognise(audio, Path(model_dir), wanted)
     if wanted:
-        lengths = [max(len(_word_phonemes(w, voice)), 1) for w in wanted]
+        lengths = [max(len(word_phonemes(w, voice)), 1) for w in wanted]
         words = align(wanted, heard, duration, lengths)
         method = ("vosk restricted to the script" if restricted else "vosk, script aligned to what it heard") \
             + " + eSpeak NG phonemes"

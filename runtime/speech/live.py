@@ -17,7 +17,7 @@ import numpy as np
 from ..skeleton.rigfile import VISEMES
 from .audio import RATE
 from .espeak import Voice
-from .lipsync import SILENCE_LEVEL, energy_track, load_model, _word_phonemes
+from .lipsync import SILENCE_LEVEL, energy_track, load_model, word_phonemes
 from .visemes import V, VOWELS, ipa_visemes
 
 ATTACK, RELEASE = 0.9, 0.35          # per-chunk smoothing of loudness: open fast, close a little slower
@@ -47,7 +47,7 @@ class LiveMouth:
             words = text.split()
             if words and words[-1] != self.partial:
                 self.partial = words[-1]
-                vowels = [v for p in _word_phonemes(self.partial, self.voice) for v in ipa_visemes(p.ipa) if v in VOWELS]
+                vowels = [v for p in word_phonemes(self.partial, self.voice) for v in ipa_visemes(p.ipa) if v in VOWELS]
                 self._vowels, self._vowel_index = vowels, 0
 
     def feed(self, chunk: np.ndarray) -> np.ndarray:
