@@ -53,6 +53,7 @@ def cmd_run(args) -> int:
     from .speech.espeak import LineCache
     from .speech_cmd import schedule, speaking_prepare
     spec = load_set(args.scene)
+    spec.shading = args.shading or spec.shading
     lines = schedule(spec, args.say or [], LineCache())
     run_window(spec, args.size, args.borderless, args.debug, args.camera, speaking_prepare(spec, lines), lines)
     return 0
@@ -67,6 +68,7 @@ def cmd_render(args) -> int:
     from .speech_cmd import audio_for, schedule, speaking_prepare
     started = time.perf_counter()
     spec = load_set(args.scene)
+    spec.shading = args.shading or spec.shading
     lines = schedule(spec, args.say or [], LineCache())
     with tempfile.TemporaryDirectory() as tmp:
         audio = audio_for(lines, spec.tick_rate, args.seconds, Path(tmp) / "lines.wav")
@@ -114,6 +116,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--borderless", action="store_true", help="no window frame, for window capture")
     run.add_argument("--debug", action="store_true", help="show tick, camera and frame-rate overlay")
     run.add_argument("--camera", help="start on this named camera (keys 1-9 switch, c cycles)")
+    run.add_argument("--shading", choices=("vertex", "pixel"),
+                        help="pixel: per-pixel light and shadows (default: the scene's; slow without a GPU)")
     run.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT",
                      help="a line for a host to speak (repeatable; lines follow each other unless timed)")
     run.set_defaults(func=cmd_run)
@@ -127,6 +131,8 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("--camera", help="named camera (default: the first in the scene)")
     render.add_argument("--out", required=True, help="PATH.mp4 for a video, or a folder for numbered PNGs")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
+    render.add_argument("--shading", choices=("vertex", "pixel"),
+                        help="pixel: per-pixel light and shadows (default: the scene's; slow without a GPU)")
     render.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT",
                         help="a line for a host to speak, muxed into the MP4 (repeatable)")
     render.set_defaults(func=cmd_render)

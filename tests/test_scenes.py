@@ -142,3 +142,35 @@ def test_unknown_set_key_is_named(tmp_path, project):
     (tmp_path / "set.toml").write_text(text)
     with pytest.raises(FileError, match=r"set\.toml:\d+:1: set\.flor: unknown key 'flor'"):
         load_set(tmp_path / "set.toml")
+
+
+def test_pixel_shading_casts_shadows(project, tmp_path):
+    """`cohost render --shading pixel`: the key light's shadow darkens the set behind the hosts."""
+    import subprocess
+    import sys
+    from panda3d.core import PNMImage
+
+    def frame(shadows: bool) -> np.ndarray:
+        text = (project / "scenes" / "shop_studio.toml").read_text()
+        scene = tmp_path / f"set_{shadows}.toml"
+        scene.write_text(text if shadows else text.replace("shadows = true", "shadows = false"))
+        out = tmp_path / f"frames_{shadows}"
+        done = subprocess.run([sys.executable, "-m", "runtime", "render", str(scene), "--shading", "pixel",
+                               "--seconds", "0.2", "--fps", "10", "--size", "320x180", "--out", str(out),
+                               "--quiet"], cwd=project, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        img = PNMImage()
+        assert img.read(str(out / "frame_00001.png"))
+        return np.array([[[round(c * 255) for c in img.get_xel(x, y)] for x in range(320)] for y in range(180)])
+
+    lit, shadowed = frame(False), frame(True)
+    darker = (lit - shadowed).sum(-1) > 45
+    assert darker.sum() > 800                               # shadows fall on the wall and the counter
+    assert ((shadowed - lit).sum(-1) > 45).sum() < 50       # and nothing gets brighter
+
+
+def test_unknown_shading_is_named(tmp_path, project):
+    text = (project / "scenes" / "shop_studio.toml").read_text().replace('shading = "vertex"', 'shading = "ray"')
+    (tmp_path / "s.toml").write_text(text)
+    with pytest.raises(FileError, match=r"s\.toml:\d+:1: set\.shading: shading must be one of vertex, pixel"):
+        load_set(tmp_path / "s.toml")

@@ -16,6 +16,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 SHAPES = ("box", "cylinder", "sphere", "plane", "model")
 LIGHT_TYPES = ("ambient", "directional", "point", "spot")
 CHROMA_GREEN = (0.0, 1.0, 0.0)
+SHADING = ("vertex", "pixel")
 
 
 @dataclass
@@ -84,6 +85,7 @@ class SetSpec:
     hosts: list[HostPlacement]
     products: list[Product]
     tick_rate: int = 60
+    shading: str = "vertex"          # "vertex" (fast everywhere) or "pixel" (per-pixel light, shadows)
 
     def camera(self, name: str | None) -> Camera:
         if name is None:
@@ -166,7 +168,7 @@ def load_set(path: str | Path) -> SetSpec:
             raise d.error(f"unknown table '{key}'", key)
     name = d.get(top, "name", str, "set", "name")
     for key in top:
-        if key not in ("name", "backdrop", "backdrop_image", "floor", "floor_size", "tick_rate"):
+        if key not in ("name", "backdrop", "backdrop_image", "floor", "floor_size", "tick_rate", "shading"):
             raise d.error(f"unknown key '{key}'", "set", key)
     backdrop_value = top.get("backdrop", "#30343c")
     chroma = backdrop_value == "chroma"
@@ -174,6 +176,9 @@ def load_set(path: str | Path) -> SetSpec:
     image = r.file(top, "backdrop_image", "set", suffixes=(".png", ".jpg", ".jpeg")) if "backdrop_image" in top else None
     floor = None if top.get("floor") is False else r.color(top, "floor", "set", default=(0.45, 0.45, 0.47))
     floor_size = r.vec(top, "floor_size", 2, "set", default=(8.0, 6.0))
+    shading = d.get(top, "shading", str, "set", "shading", default="vertex")
+    if shading not in SHADING:
+        raise d.error(f"shading must be one of {', '.join(SHADING)}, got {shading!r}", "set", "shading")
     rate = d.get(top, "tick_rate", int, "set", "tick_rate", default=60)
     if not 10 <= rate <= 480:
         raise d.error(f"tick_rate {rate} is out of range [10, 480]", "set", "tick_rate")
@@ -235,7 +240,7 @@ def load_set(path: str | Path) -> SetSpec:
             seen.add(key)
     return SetSpec(name=name, source=path, backdrop=backdrop, chroma=chroma, backdrop_image=image, floor=floor,
                    floor_size=floor_size, pieces=pieces, lights=lights, cameras=cameras, hosts=hosts,
-                   products=products, tick_rate=rate)
+                   products=products, tick_rate=rate, shading=shading)
 
 
 def single_host_set(rig: Path, mapping: Path | None = None, backdrop=(0.22, 0.24, 0.28)) -> SetSpec:

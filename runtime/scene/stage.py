@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from panda3d.core import (AmbientLight, Camera as PandaCamera, CardMaker, DirectionalLight, LineSegs, LMatrix4f,
                           Material, NodePath, OrthographicLens, PandaNode, PerspectiveLens, Point3, PointLight,
-                          Spotlight, Texture)
+                          PTA_int, Shader, Spotlight, Texture)
 
 from ..controllers.idle import IdleController
 from ..skeleton import quat
@@ -16,6 +17,9 @@ from ..tomlfile import srgb_to_linear
 from .character import Character
 from .setfile import Camera, HostPlacement, Piece, SetSpec
 from .shapes import SHAPES, geom_node
+
+SHADERS = Path(__file__).parent / "shaders"
+SHADOW_MAP = 1024
 
 def _material(color) -> Material:
     m = Material()
@@ -70,6 +74,7 @@ class Stage:
         return np_
 
     def _lights(self) -> None:
+        lit: list[tuple[NodePath, bool]] = []
         for light in self.spec.lights:
             color = tuple(c * light.intensity for c in srgb_to_linear(light.color)) + (1.0,)
             if light.type == "ambient":
@@ -87,6 +92,26 @@ class Stage:
             if light.type in ("directional", "spot"):
                 np_.look_at(*light.look_at)
             self.root.set_light(np_)
+            if light.type != "ambient":
+                lit.append((np_, light.shadows))
+        if self.spec.shading == "pixel":
+            self._pixel_shading(lit)
+
+    def _pixel_shading(self, lit: list[tuple[NodePath, bool]]) -> None:
+        """Per-pixel lighting, and shadow maps for lights that cast them (the set's floor spans the map)."""
+        shader = Shader.load(Shader.SL_GLSL, vertex=str(SHADERS / "lit.vert"), fragment=str(SHADERS / "lit.frag"))
+        self.root.set_shader(shader)
+        flags = [0, 0, 0, 0]
+        span = max(self.spec.floor_size) + 2.0
+        for k, (np_, shadows) in enumerate(lit[:4]):
+            if shadows and isinstance(np_.node(), (DirectionalLight, Spotlight)):
+                np_.node().set_shadow_caster(True, SHADOW_MAP, SHADOW_MAP)
+                if isinstance(np_.node(), DirectionalLight):
+                    np_.node().get_lens().set_film_size(span, span)
+                    np_.node().get_lens().set_near_far(0.1, 4 * span)
+                flags[k] = 1
+        self.root.set_shader_input("cohost_shadowed", PTA_int(flags))
+        self.root.set_shader_input("cohost_lights", min(len(lit), 4))
 
     def _host(self, placement: HostPlacement) -> Host:
         character = Character(placement.rig, placement.mapping)
