@@ -86,6 +86,23 @@ def cmd_inspect(args) -> int:
     return 0
 
 
+def cmd_gesture(args) -> int:
+    from .gesture.grammar import GestureError, load_lexicon
+    paths = [args.check] if args.check else args.lexicon
+    try:
+        lexicon = load_lexicon(*paths)
+    except GestureError as e:
+        print(str(e), file=sys.stderr)
+        print(f"cohost gesture: {len(e.problems)} problem(s)", file=sys.stderr)
+        return 1
+    if args.check:
+        print(f"{args.check}: {len(lexicon)} gestures, no problems")
+    else:
+        for name in sorted(lexicon):
+            print(name)
+    return 0
+
+
 def cmd_build_host(args) -> int:
     from .builder.body import build_file
     out = build_file(args.spec, args.out)
@@ -202,6 +219,17 @@ def parser() -> argparse.ArgumentParser:
     puppet.add_argument("--debug", action="store_true")
     puppet.add_argument("--quiet", action="store_true")
     puppet.set_defaults(func=lambda a: _speech().cmd_puppet(a))
+
+    gesture = sub.add_parser("gesture", help="list the gesture lexicon or check a lexicon file",
+                             epilog="examples:\n  cohost gesture --list\n  cohost gesture --check my_gestures.gesture\n"
+                                    "the language: rigs/gestures/GRAMMAR.md",
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = gesture.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--list", action="store_true", help="print the lexicon's gesture names, one a line")
+    mode.add_argument("--check", metavar="FILE", help="validate a lexicon file; exit 1 with every problem found")
+    gesture.add_argument("--lexicon", nargs="+", default=[str(PROJECT / "rigs" / "gestures" / "lexicon.gesture")],
+                         help="lexicon files to list (default: rigs/gestures/lexicon.gesture)")
+    gesture.set_defaults(func=cmd_gesture)
 
     inspect = sub.add_parser("inspect", help="show how a rig maps onto the canonical humanoid")
     inspect.add_argument("rig", help=".glb, .gltf or .vrm file")

@@ -1,7 +1,6 @@
 """Live lip sync (puppet mode): chunks in, mouth out, fast and in step with the voice."""
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -26,23 +25,30 @@ def voice_take():
     return resample(u.audio, u.sample_rate, RATE), truth
 
 
-def test_live_mouth_follows_the_voice_within_budget(voice_take, capsys):
+def test_live_mouth_follows_the_voice(voice_take, capsys):
     audio, truth = voice_take
     mouth = LiveMouth(RATE)
     hop = RATE // TICK
-    compute, weights = [], []
-    for k in range(0, len(audio), hop):
-        t = time.perf_counter()
-        weights.append(mouth.feed(audio[k:k + hop]))
-        compute.append(time.perf_counter() - t)
+    weights = [mouth.feed(audio[k:k + hop]) for k in range(0, len(audio), hop)]
     mouth.close()
     opened = np.array(weights) @ OPENNESS > 0.15
     n = min(len(opened), len(truth))
     agree = (opened[:n] == truth[:n]).mean()
-    latency = hop / RATE + np.percentile(compute, 99)       # wait for one chunk, then compute
     with capsys.disabled():
-        print(f"\n  live path: {agree:.1%} open/closed agreement, chunk-to-mouth latency p99 {latency * 1000:.1f} ms")
-    assert agree >= 0.8 and latency < 0.050
+        print(f"\n  live path: {agree:.1%} of ticks agree with eSpeak NG's phonemes on open/closed")
+    assert agree >= 0.8
+
+
+def test_live_mouth_opens_in_the_chunk_the_voice_starts():
+    """Latency in chunks, not wall time (that is benchmarked): no buffering between audio and mouth, so
+    the chunk in which a voice starts already opens the mouth (one chunk = one tick = 16.7 ms)."""
+    hop = RATE // TICK
+    tone = (np.sin(2 * np.pi * 220 * np.arange(hop) / RATE) * 12000).astype(np.int16)
+    mouth = LiveMouth(RATE)
+    quiet = [mouth.feed(np.zeros(hop, np.int16)) for _ in range(10)]
+    loud = mouth.feed(tone)
+    mouth.close()
+    assert all(w @ OPENNESS < 0.05 for w in quiet) and loud @ OPENNESS > 0.3
 
 
 def test_vosk_refines_live_vowels(voice_take):
