@@ -1,0 +1,69 @@
+"""Gesture markup in spoken lines: `This [point_product]phone has a *huge* battery.`
+
+`[gesture]` places a gesture on the word after it; `[gesture:product_id]` also names its target;
+`*word*` stresses a word (it gets a beat unless something else is placed there). The markup is removed
+from the text that is spoken. Words are cut as eSpeak NG cuts them: runs of letters and digits, and every
+CJK character on its own, so planned words line up with the phoneme timeline.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_MARK = re.compile(r"\[([A-Za-z][A-Za-z0-9_]*)(?::([A-Za-z][A-Za-z0-9_]*))?\]")
+_WORD = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af]|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+
+class MarkupError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: int            # character offset in the clean text
+    emphasised: bool = False
+
+
+@dataclass
+class MarkedLine:
+    text: str                                             # what is spoken
+    words: list[Word]
+    placed: dict[int, tuple[str, str | None]] = field(default_factory=dict)   # word index -> (gesture, target)
+
+
+def parse_markup(line: str) -> MarkedLine:
+    clean: list[str] = []
+    pending: list[tuple[str, str | None, int]] = []       # gestures waiting for their word
+    emphasis_spans: list[tuple[int, int]] = []
+    i, emphasis_from = 0, None
+    while i < len(line):
+        m = _MARK.match(line, i)
+        if m:
+            pending.append((m.group(1), m.group(2), len("".join(clean))))
+            i = m.end()
+            continue
+        if line[i] == "[":
+            raise MarkupError(f"column {i + 1}: a '[' that is not [gesture] or [gesture:target]: {line[i:i + 20]!r}")
+        if line[i] == "*":
+            if emphasis_from is None:
+                emphasis_from = len("".join(clean))
+            else:
+                emphasis_spans.append((emphasis_from, len("".join(clean))))
+                emphasis_from = None
+            i += 1
+            continue
+        clean.append(line[i])
+        i += 1
+    if emphasis_from is not None:
+        raise MarkupError("an '*' that opens emphasis is never closed")
+    text = "".join(clean)
+    words = [Word(m.group(), m.start(), any(a <= m.start() < b for a, b in emphasis_spans))
+             for m in _WORD.finditer(text)]
+    placed = {}
+    for name, target, at in pending:
+        index = next((k for k, w in enumerate(words) if w.start >= at), None)
+        if index is None:
+            raise MarkupError(f"[{name}] has no word after it")
+        placed[index] = (name, target)
+    return MarkedLine(text, words, placed)
