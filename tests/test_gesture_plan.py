@@ -100,3 +100,17 @@ def test_close_gestures_coarticulate():
     first, second = plan(line, u, LEXICON)
     assert first.end == first.stroke_end                  # no retraction before the next stroke
     assert np.isclose(second.prep_start, first.end) or second.prep_start > first.end
+
+
+def test_long_retractions_never_overlap_the_next_gesture():
+    from runtime.gesture.grammar import parse_lexicon
+    slow = parse_lexicon("""gesture slow {
+    hands: right
+    shape: point
+    phases: prep 0.3, stroke 0.2, retract 2.0
+}
+""")
+    line = parse_markup("[slow]one two three [slow]four")
+    u = Espeak.get().synthesize(line.text, Voice("en-us"))
+    first, second = plan(line, u, slow)
+    assert second.prep_start >= first.end - 1e-9 and first.end == first.stroke_end

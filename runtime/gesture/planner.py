@@ -4,7 +4,7 @@ time, and co-articulation between close gestures.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..speech.espeak import Utterance
 from ..speech.visemes import ipa_sounds, is_vowel
@@ -143,17 +143,17 @@ def plan(line: MarkedLine, utterance: Utterance, lexicon: dict[str, Gesture],
     kept.sort(key=lambda p: p.stroke_start)
     out: list[Planned] = []
     for p in kept:
-        busy_until = max([q.end for q in out if q.hands & p.hands] + [0.0])
+        k = next((i for i in range(len(out) - 1, -1, -1) if out[i].hands & p.hands), None)
+        busy_until = 0.0
+        if k is not None:
+            prev = out[k]
+            gap = p.stroke_start - prev.stroke_end
+            if gap < max(COARTICULATE_S, prev.end - prev.stroke_end):
+                # Co-articulation: the hand goes straight on to the next gesture, no retraction between.
+                prev = replace(prev, end=prev.stroke_end)
+                out[k] = prev
+            busy_until = prev.end
         prep_start = min(max(p.prep_start, busy_until), p.stroke_start)          # shorten, never delay
-        out.append(Planned(p.gesture, p.word, p.target, prep_start, p.stroke_start, p.stroke_end, p.end, p.hands))
-    # Co-articulation: when the same hand strokes again soon, skip the retraction in between.
-    for i, p in enumerate(out):
-        nxt = next((q for q in out[i + 1:] if q.hands & p.hands), None)
-        if nxt is not None and nxt.stroke_start - p.stroke_end < COARTICULATE_S:
-            out[i] = Planned(p.gesture, p.word, p.target, p.prep_start, p.stroke_start, p.stroke_end,
-                             p.stroke_end, p.hands)
-            j = out.index(nxt)
-            out[j] = Planned(nxt.gesture, nxt.word, nxt.target, max(nxt.prep_start, p.stroke_end),
-                             nxt.stroke_start, nxt.stroke_end, nxt.end, nxt.hands)
+        out.append(replace(p, prep_start=prep_start))
     return out
 
