@@ -2,10 +2,17 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from .controllers.speech import Line, SpeakingDriver, mix_audio
-from .scene.setfile import SetSpec
+from .gesture.grammar import load_lexicon
+from .gesture.markup import MarkupError, parse_markup
+from .gesture.planner import plan
+from .gesture.realize import GestureDriver
+from .scene.setfile import PROJECT, SetSpec
 from .skeleton.rigfile import load_rig_info
 from .speech.espeak import LineCache, Voice, write_wav
 from .speech.track import VisemeTrack
@@ -20,7 +27,8 @@ def host_voice(spec: SetSpec, name: str) -> Voice:
 
 
 def schedule(spec: SetSpec, says: list[str], cache: LineCache) -> dict[str, list[Line]]:
-    """'Host: text' or 'Host@seconds: text' -> lines per host, each starting after the previous one."""
+    """'Host: text' or 'Host@seconds: text' -> lines per host, each starting after the previous one.
+    The text may carry gesture markup ([gesture], [gesture:product], *stress*); it is not spoken."""
     names = [h.name for h in spec.hosts]
     lines: dict[str, list[Line]] = {n: [] for n in names}
     next_free = 0
@@ -32,22 +40,42 @@ def schedule(spec: SetSpec, says: list[str], cache: LineCache) -> dict[str, list
         if host not in names:
             raise SystemExit(f"cohost: --say names {host!r}; the set's hosts are {', '.join(names)}")
         start = round(float(m.group("at")) * spec.tick_rate) if m.group("at") else next_free
-        utterance = cache.get(m.group("text").strip(), host_voice(spec, host))
-        line = Line(start, utterance, VisemeTrack.from_utterance(utterance, spec.tick_rate))
+        try:
+            marked = parse_markup(m.group("text").strip())
+        except MarkupError as e:
+            raise SystemExit(f"cohost: --say {say!r}: {e}") from None
+        utterance = cache.get(marked.text, host_voice(spec, host))
+        gestures = plan(marked, utterance, lexicon(), [p.id for p in spec.products])
+        line = Line(start, utterance, VisemeTrack.from_utterance(utterance, spec.tick_rate), tuple(gestures))
         lines[host].append(line)
         next_free = max(next_free, line.end_tick)
     return lines
 
 
 def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]]):
-    """A `prepare(stage)` hook that makes each host speak its lines."""
+    """A `prepare(stage)` hook that makes each host speak its lines and make their gestures."""
+    from .motion_cmd import host_skeleton
+    from .skeleton.take import placement_matrix
+
     def prepare(stage) -> None:
         for host in stage.hosts:
-            driver = SpeakingDriver(host.driver)
-            for line in lines.get(host.placement.name, []):
+            place = host.placement
+            to_host = np.linalg.inv(placement_matrix(place.position, place.facing))
+            targets = {p.id: (to_host @ [p.piece.position[0], p.piece.position[1],
+                                         p.piece.position[2] + p.piece.size[2] / 2, 1.0])[:3] for p in spec.products}
+            targets["camera"] = (to_host @ [*spec.cameras[0].position, 1.0])[:3]
+            body = GestureDriver(host.driver, host_skeleton(place.rig, place.mapping), spec.tick_rate, targets)
+            driver = SpeakingDriver(body)
+            for line in lines.get(place.name, []):
                 driver.say(line)
+                body.perform(line.start_tick, list(line.gestures))
             host.driver = driver
     return prepare
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict:
+    return load_lexicon(PROJECT / "rigs" / "gestures" / "lexicon.gesture")
 
 
 def cmd_say(args) -> int:

@@ -84,15 +84,16 @@ def test_bilabials_close_the_lips(spoken):
 
 
 def test_silence_closes_the_mouth(spoken):
-    """In every pause of 200 ms or more the mouth is closed, once an 80 ms closing (after the last sound)
-    and before an 80 ms opening (for the next one) are allowed."""
+    """In every pause of 200 ms or more the mouth is closed, once a 100 ms closing (after the last sound)
+    and opening (before the next) are allowed: 80 ms of motion plus eSpeak NG's timing, which varies by up
+    to ~11 ms from one synthesis to the next."""
     u, w = spoken
     pauses = [p for p in u.phonemes if p.ipa == "" and p.end - p.start >= 0.2]
     assert pauses
     jaw = jaw_opening(w)
     vowels = [V[v] for v in ("aa", "E", "ih", "oh", "ou")]
     for p in pauses:
-        inner = np.arange(int(np.ceil((p.start + 0.08) * RATE)), int((p.end - 0.08) * RATE))
+        inner = np.arange(int(np.ceil((p.start + 0.1) * RATE)), int((p.end - 0.1) * RATE))
         assert len(inner) and np.all(jaw[inner] < 0.1) and np.all(w[inner][:, vowels].sum(1) < 0.1)
 
 
@@ -202,3 +203,13 @@ def test_say_lines_follow_each_other(tmp_path):
     assert first.start_tick == 0 and second.start_tick == first.end_tick and later.start_tick == 300
     with pytest.raises(SystemExit, match="hosts are Mei, Jun"):
         schedule(spec, ["Bob: hi"], LineCache())
+
+
+def test_say_markup_plans_gestures_and_is_not_spoken():
+    from runtime.scene.setfile import load_set
+    from runtime.speech_cmd import schedule
+    spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
+    (line,) = schedule(spec, ["Mei: [wave_hello]Hello! This kettle is *great*."], LineCache())["Mei"]
+    assert line.utterance.text == "Hello! This kettle is great."
+    names = [g.gesture.name for g in line.gestures]
+    assert names[0] == "wave_hello" and "point_product" in names

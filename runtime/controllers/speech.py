@@ -17,6 +17,7 @@ class Line:
     start_tick: int
     utterance: Utterance
     track: VisemeTrack
+    gestures: tuple = ()          # planned gestures (runtime.gesture.planner.Planned), line time
 
     @property
     def end_tick(self) -> int:

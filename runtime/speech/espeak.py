@@ -18,6 +18,7 @@ import numpy as np
 
 EVENT_END_OF_LIST, EVENT_WORD, EVENT_PHONEME = 0, 1, 7
 INIT_PHONEME_EVENTS, INIT_PHONEME_IPA = 0x0001, 0x0002
+WORDGAP = 7                  # espeakWORDGAP in speak_lib.h (pyttsx3's binding does not name it)
 STRESS_MARKS = "ˈˌ"
 
 
@@ -155,8 +156,11 @@ class Espeak:
         with self._lock:
             if e.SetVoiceByName(voice.name.encode()) != e.EE_OK:
                 raise SpeechError(f"eSpeak NG has no voice {voice.name!r}")
-            e.SetParameter(e.RATE, int(voice.rate), 0)
-            e.SetParameter(e.PITCH, int(voice.pitch), 0)
+            # eSpeak NG keeps parameters between voices: set every one, so a line sounds the same
+            # whatever was spoken before it.
+            for parameter, value in ((e.RATE, voice.rate), (e.PITCH, voice.pitch), (e.RANGE, 50),
+                                     (e.VOLUME, 100), (WORDGAP, 0), (e.PUNCTUATION, 0), (e.CAPITALS, 0)):
+                e.SetParameter(parameter, int(value), 0)
             self._chunks, self._events = [], []
             encoded = text.encode("utf-8")
             if e.Synth(encoded, flags=e.CHARS_UTF8 | e.ENDPAUSE) != e.EE_OK:
@@ -176,7 +180,8 @@ class Espeak:
 
 
 class LineCache:
-    """Prepared lines keyed by text and voice, so a show never waits on synthesis twice."""
+    """Prepared lines keyed by text and voice, so a show never waits on synthesis twice. (eSpeak NG's
+    output also varies by a few milliseconds from one synthesis to the next: a cached line stays the same.)"""
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
