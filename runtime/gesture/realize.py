@@ -4,6 +4,8 @@ through stroke and hold, and falls through its retraction, over whatever pose th
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..skeleton import quat
@@ -36,9 +38,11 @@ def weight_at(p: Planned, t: float) -> float:
     return 1.0 - _smooth((t - p.stroke_end) / max(p.end - p.stroke_end, 1e-6))
 
 
+@lru_cache(maxsize=64)
 def finger_rotations(shape: HandShape, side: str) -> dict[int, np.ndarray]:
     """Normalised local rotations of one hand's 15 finger joints for a hand shape (host frame axes: the
-    fingers of the left hand point +X with the palm down, so flexion turns about -Z; mirrored on the right)."""
+    fingers of the left hand point +X with the palm down, so flexion turns about -Z; mirrored on the right).
+    Cached: the same shape gives the same rotations every tick."""
     s = 1.0 if side == "left" else -1.0
     out: dict[int, np.ndarray] = {}
     spread_deg = (0.0, 8.0, 0.0, -6.0, -14.0)
