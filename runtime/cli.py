@@ -110,6 +110,15 @@ def cmd_build_host(args) -> int:
     return 0
 
 
+def _picture_options(p: argparse.ArgumentParser, debug: bool = True) -> None:
+    """Frame rate, size, overlay and progress options shared by the commands that make pictures."""
+    p.add_argument("--fps", type=_positive(int), default=30, help="frames per second when rendering (default 30)")
+    p.add_argument("--size", type=_size, default=(1280, 720), help="frame or window size WxH (default 1280x720)")
+    if debug:
+        p.add_argument("--debug", action="store_true", help="in a window: tick, camera, frame rate, skeletons")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _speech():
     from . import speech_cmd
     return speech_cmd
@@ -143,11 +152,9 @@ def parser() -> argparse.ArgumentParser:
                             epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     render.add_argument("scene", help="scene file (scenes/*.toml)")
     render.add_argument("--seconds", type=_positive(float), default=5.0, help="length (default 5)")
-    render.add_argument("--fps", type=_positive(int), default=30, help="frames per second (default 30)")
-    render.add_argument("--size", type=_size, default=(1280, 720), help="frame size WxH (default 1280x720)")
+    _picture_options(render, debug=False)
     render.add_argument("--camera", help="named camera (default: the first in the scene)")
     render.add_argument("--out", required=True, help="PATH.mp4 for a video, or a folder for numbered PNGs")
-    render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.add_argument("--shading", choices=("vertex", "pixel"),
                         help="pixel: per-pixel light and shadows (default: the scene's; slow without a GPU)")
     render.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT",
@@ -163,10 +170,7 @@ def parser() -> argparse.ArgumentParser:
     motion.add_argument("--seconds", type=_positive(float), help="length (default: one pass of the clip)")
     motion.add_argument("--speed", type=_positive(float), default=1.0, help="playback speed (default 1)")
     motion.add_argument("--travel", action="store_true", help="keep the clip's travel (default: in place)")
-    motion.add_argument("--fps", type=_positive(int), default=30)
-    motion.add_argument("--size", type=_size, default=(1280, 720))
-    motion.add_argument("--debug", action="store_true")
-    motion.add_argument("--quiet", action="store_true")
+    _picture_options(motion)
     motion.set_defaults(func=lambda a: _motion().cmd_motion(a))
 
     rec = sub.add_parser("record", help="run a set headless at the fixed tick and save the performance",
@@ -214,10 +218,7 @@ def parser() -> argparse.ArgumentParser:
     puppet.add_argument("--voice", help="eSpeak NG language for recognised words")
     puppet.add_argument("--out", help="render offscreen to PATH.mp4 or a folder instead of a window")
     puppet.add_argument("--camera")
-    puppet.add_argument("--fps", type=_positive(int), default=30)
-    puppet.add_argument("--size", type=_size, default=(1280, 720))
-    puppet.add_argument("--debug", action="store_true")
-    puppet.add_argument("--quiet", action="store_true")
+    _picture_options(puppet)
     puppet.set_defaults(func=lambda a: _speech().cmd_puppet(a))
 
     gesture = sub.add_parser("gesture", help="list the gesture lexicon or check a lexicon file",

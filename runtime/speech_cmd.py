@@ -54,7 +54,8 @@ def schedule(spec: SetSpec, says: list[str], cache: LineCache) -> dict[str, list
 
 def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]]):
     """A `prepare(stage)` hook that makes each host speak its lines and make their gestures."""
-    from .motion_cmd import host_skeleton
+    from .skeleton.rigfile import rest_positions
+    from .skeleton.skeleton import Skeleton
     from .skeleton.take import placement_matrix
 
     def prepare(stage) -> None:
@@ -64,7 +65,8 @@ def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]]):
             targets = {p.id: (to_host @ [p.piece.position[0], p.piece.position[1],
                                          p.piece.position[2] + p.piece.size[2] / 2, 1.0])[:3] for p in spec.products}
             targets["camera"] = (to_host @ [*spec.cameras[0].position, 1.0])[:3]
-            body = GestureDriver(host.driver, host_skeleton(place.rig, place.mapping), spec.tick_rate, targets)
+            skeleton = Skeleton.canonical(rest_positions(host.character.info)[0])   # the rig the stage loaded
+            body = GestureDriver(host.driver, skeleton, spec.tick_rate, targets)
             driver = SpeakingDriver(body)
             for line in lines.get(place.name, []):
                 driver.say(line)
@@ -105,9 +107,20 @@ def audio_for(lines: dict[str, list[Line]], tick_rate: int, seconds: float, path
     return path
 
 
+def _vosk_choice(args, command: str) -> tuple[Path | None, Voice]:
+    """The vosk model (--vosk-model, else the bundled one, or none with --no-vosk) and the eSpeak NG voice
+    for its words (--voice, else the bundled model's language, else English)."""
+    from .speech.lipsync import default_model
+    bundled, language = default_model()
+    model = None if args.no_vosk else (Path(args.vosk_model) if args.vosk_model else bundled)
+    if model is not None and not model.exists():
+        raise SystemExit(f"cohost {command}: vosk model folder not found: {model}")
+    return model, Voice(args.voice or (language if model == bundled else "en-us"))
+
+
 def cmd_lipsync(args) -> int:
     from .speech.audio import RATE, read_audio
-    from .speech.lipsync import default_model, lipsync
+    from .speech.lipsync import lipsync
     try:
         audio = read_audio(args.audio)
     except (FileNotFoundError, ValueError) as e:
@@ -116,11 +129,7 @@ def cmd_lipsync(args) -> int:
     if args.text:
         path = Path(args.text)
         script = path.read_text(encoding="utf-8") if path.exists() else args.text
-    bundled, language = default_model()
-    model = None if args.no_vosk else (Path(args.vosk_model) if args.vosk_model else bundled)
-    if model is not None and not model.exists():
-        raise SystemExit(f"cohost lipsync: vosk model folder not found: {model}")
-    voice = Voice(args.voice or (language if model == bundled else "en-us"))
+    model, voice = _vosk_choice(args, "lipsync")
     try:
         result = lipsync(audio, args.tick_rate, script, model, voice)
     except ValueError as e:
@@ -147,16 +156,14 @@ def cmd_puppet(args) -> int:
     from .scene.setfile import load_set
     from .speech.audio import RATE, read_audio
     from .speech.espeak import write_wav
-    from .speech.lipsync import default_model
     from .speech.live import LiveMouth
     spec = load_set(args.scene)
     names = [h.name for h in spec.hosts]
     host = args.host or names[0]
     if host not in names:
         raise SystemExit(f"cohost puppet: no host {host!r} in {spec.source}; hosts: {', '.join(names)}")
-    bundled, language = default_model()
-    model = None if args.no_vosk else (Path(args.vosk_model) if args.vosk_model else bundled)
-    mouth = LiveMouth(RATE, model, Voice(args.voice or (language if model == bundled else "en-us")))
+    model, voice = _vosk_choice(args, "puppet")
+    mouth = LiveMouth(RATE, model, voice)
     audio = None
     if args.mic:
         source = StreamSource()

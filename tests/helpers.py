@@ -20,3 +20,11 @@ def asset(relative: str) -> Path:
 
 def changed_pixels(a: np.ndarray, b: np.ndarray, threshold: int = 24) -> int:
     return int((np.abs(a.astype(int) - b.astype(int)).sum(axis=-1) > threshold).sum())
+
+
+def assert_file_error(path: Path, text: str, load, message: str, error: type = ValueError):
+    """Write `text` to `path`, load it, and expect `error` whose message matches `message` (a regex)."""
+    path.write_text(text)
+    with pytest.raises(error, match=message) as caught:
+        load(path)
+    return caught.value

@@ -13,7 +13,7 @@ from runtime.skeleton.retarget import MAIN_CHILD, retarget
 from runtime.skeleton.rigfile import load_rig_info, rest_positions
 from runtime.skeleton.skeleton import Skeleton
 
-from helpers import ASSETS, PROJECT, asset
+from helpers import ASSETS, PROJECT, asset, assert_file_error
 
 J = len(BONE_NAMES)
 
@@ -70,10 +70,7 @@ def test_bvh_walk_moves_forward_and_limbs_swing(walk):
     ("HIERARCHY\nROOT Hips\n{\nOFFSET 0 0 0\n", r"bad\.bvh:\d+: unbalanced '\{'"),
 ])
 def test_broken_bvh_names_file_and_line(tmp_path, text, message):
-    path = tmp_path / "bad.bvh"
-    path.write_text(text)
-    with pytest.raises(BvhError, match=message):
-        parse_bvh(path)
+    assert_file_error(tmp_path / "bad.bvh", text, parse_bvh, message, BvhError)
 
 
 def test_gltf_clip_is_interpolated_where_the_loader_freezes():

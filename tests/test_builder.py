@@ -9,6 +9,8 @@ from runtime.builder.spec import load_host_spec
 from runtime.skeleton.humanoid import BONE_NAMES, FINGERS
 from runtime.tomlfile import FileError
 
+from helpers import assert_file_error
+
 
 def _json(glb: bytes) -> dict:
     size = struct.unpack_from("<I", glb, 12)[0]
@@ -71,15 +73,10 @@ def test_elbow_blends_between_bones(project):
     ('[host\nname = "A"\n', r"host.toml:1:\d+: TOML syntax"),
 ])
 def test_host_file_errors_name_the_line(tmp_path, text, message):
-    path = tmp_path / "host.toml"
-    path.write_text(text)
-    with pytest.raises(FileError, match=message):
-        load_host_spec(path)
+    assert_file_error(tmp_path / "host.toml", text, load_host_spec, message, FileError)
 
 
 def test_unknown_style_is_named(tmp_path, project):
     text = (project / "rigs" / "mei.toml").read_text().replace('hair = "bob"', 'hair = "mohawk"')
-    path = tmp_path / "host.toml"
-    path.write_text(text)
-    with pytest.raises(FileError, match=r"style.hair: unknown value 'mohawk'; expected one of short, bob"):
-        load_host_spec(path)
+    assert_file_error(tmp_path / "host.toml", text, load_host_spec,
+                      r"style.hair: unknown value 'mohawk'; expected one of short, bob", FileError)

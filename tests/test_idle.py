@@ -7,7 +7,7 @@ from runtime.skeleton.rigfile import load_rig_info, rest_positions
 from runtime.skeleton.skeleton import Skeleton
 from runtime.tomlfile import FileError
 
-from helpers import PROJECT
+from helpers import PROJECT, assert_file_error
 
 
 @pytest.mark.parametrize("rig", ["mei.glb", "jun.glb"])
@@ -45,7 +45,4 @@ def test_mirrored_rows_are_symmetric():
      r"oscillators\.sway: period must be positive"),
 ])
 def test_broken_idle_file_names_the_line(tmp_path, edit, message):
-    path = tmp_path / "idle.toml"
-    path.write_text(edit(IDLE_FILE.read_text()))
-    with pytest.raises(FileError, match=message):
-        load_idle_clip(path)
+    assert_file_error(tmp_path / "idle.toml", edit(IDLE_FILE.read_text()), load_idle_clip, message, FileError)

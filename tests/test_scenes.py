@@ -8,6 +8,8 @@ from runtime.scene.render import OffscreenRenderer
 from runtime.scene.setfile import load_set
 from runtime.tomlfile import FileError
 
+from helpers import assert_file_error
+
 SETS = ["shop_studio", "chroma"]
 
 
@@ -87,19 +89,14 @@ def test_hosts_move_while_idling(project):
 ])
 def test_scene_errors_name_file_line_and_key(tmp_path, project, edit, message):
     text = (project / "scenes" / "shop_studio.toml").read_text()
-    path = tmp_path / "shop.toml"
-    path.write_text(edit(text))            # rigs/ paths resolve from the project when not beside the file
-    with pytest.raises(FileError, match=message):
-        load_set(path)
+    # rigs/ paths resolve from the project when not beside the file
+    assert_file_error(tmp_path / "shop.toml", edit(text), load_set, message, FileError)
 
 
 def test_error_line_points_at_the_key(tmp_path, project):
     text = (project / "scenes" / "shop_studio.toml").read_text().replace('fov = 34', 'fov = "wide"')
-    path = tmp_path / "shop.toml"
-    path.write_text(text)
-    with pytest.raises(FileError) as err:
-        load_set(path)
-    assert text.splitlines()[err.value.line - 1].startswith("fov = ")
+    err = assert_file_error(tmp_path / "shop.toml", text, load_set, "fov", FileError)
+    assert text.splitlines()[err.line - 1].startswith("fov = ")
 
 
 def test_backdrop_image_fills_the_background(tmp_path, project):
@@ -139,9 +136,8 @@ position = [0.0, -1.0, 0.0]
 
 def test_unknown_set_key_is_named(tmp_path, project):
     text = (project / "scenes" / "chroma.toml").read_text().replace('floor = false', 'flor = false')
-    (tmp_path / "set.toml").write_text(text)
-    with pytest.raises(FileError, match=r"set\.toml:\d+:1: set\.flor: unknown key 'flor'"):
-        load_set(tmp_path / "set.toml")
+    assert_file_error(tmp_path / "set.toml", text, load_set, r"set\.toml:\d+:1: set\.flor: unknown key 'flor'",
+                      FileError)
 
 
 def test_pixel_shading_casts_shadows(project, tmp_path):
@@ -171,6 +167,5 @@ def test_pixel_shading_casts_shadows(project, tmp_path):
 
 def test_unknown_shading_is_named(tmp_path, project):
     text = (project / "scenes" / "shop_studio.toml").read_text().replace('shading = "vertex"', 'shading = "ray"')
-    (tmp_path / "s.toml").write_text(text)
-    with pytest.raises(FileError, match=r"s\.toml:\d+:1: set\.shading: shading must be one of vertex, pixel"):
-        load_set(tmp_path / "s.toml")
+    assert_file_error(tmp_path / "s.toml", text, load_set,
+                      r"s\.toml:\d+:1: set\.shading: shading must be one of vertex, pixel", FileError)

@@ -107,9 +107,18 @@ class IdleController:
             layer[i] = count.get(int(b), 0)
             count[int(b)] = layer[i] + 1
         self._layer_rows = [np.nonzero(layer == k)[0] for k in range(layer.max() + 1)]
+        self._blink_starts: dict[int, float] = {}
         self._face = np.zeros(len(CHANNEL_INDEX))
         for name, value in self.clip.face.items():
             self._face[CHANNEL_INDEX[name]] = value
+
+    def _blink_start(self, slot: int) -> float:
+        """When the blink of `slot` starts (seconds): drawn once per slot from the seed, then remembered."""
+        if slot not in self._blink_starts:
+            slot_s = self.clip.blink[0]
+            self._blink_starts[slot] = slot * slot_s + np.random.default_rng([self.seed, slot]).uniform(0.2, slot_s - 0.4)
+            self._blink_starts.pop(slot - 3, None)          # ticks move forward: forget old slots
+        return self._blink_starts[slot]
 
     def _blink(self, t: float) -> float:
         """Eyelid closure 0..1 at time t: fast close, slower open."""
@@ -119,8 +128,7 @@ class IdleController:
         for s in (slot - 1, slot):
             if s < 0:
                 continue
-            start = s * slot_s + np.random.default_rng([self.seed, s]).uniform(0.2, slot_s - 0.4)
-            dt = t - start
+            dt = t - self._blink_start(s)
             if 0 <= dt < close_s:
                 weight = max(weight, dt / close_s)
             elif close_s <= dt < close_s + open_s:

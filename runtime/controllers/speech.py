@@ -34,13 +34,14 @@ class SpeakingDriver:
         self.lines.sort(key=lambda l: l.start_tick)
 
     def line_at(self, tick: int) -> Line | None:
+        """The line playing at `tick`. Ticks only move forward, so finished lines are dropped as they end
+        (a six-hour show does not get slower)."""
+        while self.lines and self.lines[0].end_tick <= tick:
+            self.lines.pop(0)
         for line in self.lines:
             if line.start_tick <= tick < line.end_tick:
                 return line
         return None
-
-    def speaking(self, tick: int) -> bool:
-        return self.line_at(tick) is not None
 
     def pose(self, tick: int) -> Pose:
         pose = self.body.pose(tick)

@@ -105,6 +105,8 @@ class GestureDriver:
     def pose(self, tick: int) -> Pose:
         pose = self.body.pose(tick)
         rot = pose.rotations
+        # Ticks only move forward: drop gestures that have ended, so the cost stays flat over a long show.
+        self.plans = [(start, p) for start, p in self.plans if tick < start + p.end * self.rate + 1]
         for start, p in self.plans:
             t = (tick - start) / self.rate
             w = weight_at(p, t)

@@ -30,7 +30,7 @@ def _to_np(m) -> np.ndarray:
     return np.array([[m.get_cell(r, c) for c in range(4)] for r in range(4)]).T
 
 
-def _to_panda(m: np.ndarray) -> LMatrix4f:
+def to_panda_matrix(m: np.ndarray) -> LMatrix4f:
     return LMatrix4f(*m.T.reshape(-1))
 
 
@@ -123,7 +123,7 @@ class Character:
             self.nodes.append(node)
             rest_local.append(local)
             parent_world.append(pw)
-            node.set_mat(_to_panda(local))
+            node.set_mat(to_panda_matrix(local))
         # A canonical bone the rig lacks sits on its parent; its rotation is carried by its children.
         bound = {BONE_NAMES[i] for i in self.bone_index}
         self._fold = [(BONE_INDEX[m], np.array([BONE_INDEX[c] for c in BONE_NAMES if PARENT[c] == m]))
@@ -189,7 +189,7 @@ class Character:
 
     def apply(self, pose: Pose) -> None:
         for node, m in zip(self.nodes, self.local_matrices(pose)):
-            node.set_mat(_to_panda(m))
+            node.set_mat(to_panda_matrix(m))
         if self.slider_nodes:
             for node, w in zip(self.slider_nodes, np.clip(self._mix @ pose.face, 0.0, 1.0)):
                 node.set_x(float(w))

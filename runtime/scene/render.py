@@ -120,8 +120,7 @@ class OffscreenRenderer:
     def advance(self) -> None:
         """Simulate the ticks that fall inside the next frame interval (exact: no wall clock)."""
         step = self.clock.advance(1.0 / self.fps)
-        for _ in range(step.ticks):
-            self.stage.step(self.clock.tick - step.ticks + 1 + _)
+        self.stage.run_ticks(self.clock.tick, step.ticks)
         self.stage.show()
 
     def frame(self) -> np.ndarray:

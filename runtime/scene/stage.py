@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from panda3d.core import (AmbientLight, Camera as PandaCamera, CardMaker, DirectionalLight, LineSegs, LMatrix4f,
+from panda3d.core import (AmbientLight, Camera as PandaCamera, CardMaker, DirectionalLight, LineSegs,
                           Material, NodePath, OrthographicLens, PandaNode, PerspectiveLens, Point3, PointLight,
                           PTA_int, Shader, Spotlight, Texture)
 
@@ -14,7 +14,7 @@ from ..skeleton import quat
 from ..skeleton.humanoid import PARENT
 from ..skeleton.pose import Driver, Pose
 from ..tomlfile import srgb_to_linear
-from .character import Character
+from .character import Character, to_panda_matrix
 from .setfile import Camera, HostPlacement, Piece, SetSpec
 from .shapes import SHAPES, geom_node
 
@@ -122,11 +122,16 @@ class Stage:
         upright = np.eye(4)
         upright[:3, :3] = character.upright
         character.root.reparent_to(holder)
-        character.root.set_mat(LMatrix4f(*upright.T.reshape(-1)))
+        character.root.set_mat(to_panda_matrix(upright))
         idle = IdleController(placement.seed, self.spec.tick_rate)
         host = Host(placement, character, holder, idle, idle.pose(0))
         character.apply(host.pose)
         return host
+
+    def run_ticks(self, last_tick: int, count: int) -> None:
+        """Simulate the `count` ticks that end at `last_tick`, in order."""
+        for tick in range(last_tick - count + 1, last_tick + 1):
+            self.step(tick)
 
     def step(self, tick: int) -> None:
         """Simulate one tick for every host."""

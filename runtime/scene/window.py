@@ -64,8 +64,7 @@ def run_window(spec: SetSpec, size: tuple[int, int], borderless: bool, debug: bo
         previous = [h.pose for h in stage.hosts]
         step = clock.advance(globalClock.get_dt())
         start_sounds(clock.tick - step.ticks + 1, clock.tick)
-        for k in range(step.ticks):
-            stage.step(clock.tick - step.ticks + 1 + k)
+        stage.run_ticks(clock.tick, step.ticks)
         stage.show(previous if step.ticks == 1 else None, step.alpha)
         if overlay is not None:
             stage.draw_skeletons()
