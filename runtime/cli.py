@@ -86,23 +86,6 @@ def cmd_inspect(args) -> int:
     return 0
 
 
-def cmd_gesture(args) -> int:
-    from .gesture.grammar import GestureError, load_lexicon
-    paths = [args.check] if args.check else args.lexicon
-    try:
-        lexicon = load_lexicon(*paths)
-    except GestureError as e:
-        print(str(e), file=sys.stderr)
-        print(f"cohost gesture: {len(e.problems)} problem(s)", file=sys.stderr)
-        return 1
-    if args.check:
-        print(f"{args.check}: {len(lexicon)} gestures, no problems")
-    else:
-        for name in sorted(lexicon):
-            print(name)
-    return 0
-
-
 def cmd_build_host(args) -> int:
     from .builder.body import build_file
     out = build_file(args.spec, args.out)
@@ -122,6 +105,14 @@ def _picture_options(p: argparse.ArgumentParser, debug: bool = True) -> None:
 def _speech():
     from . import speech_cmd
     return speech_cmd
+
+
+def _gesture_command(args) -> int:
+    modes = sum((args.name is not None, args.list, args.check is not None))
+    if modes != 1:
+        raise SystemExit("cohost gesture: give a gesture NAME to preview, or --list, or --check FILE")
+    from .gesture_cmd import cmd_gesture
+    return cmd_gesture(args)
 
 
 def _motion():
@@ -221,16 +212,25 @@ def parser() -> argparse.ArgumentParser:
     _picture_options(puppet)
     puppet.set_defaults(func=lambda a: _speech().cmd_puppet(a))
 
-    gesture = sub.add_parser("gesture", help="list the gesture lexicon or check a lexicon file",
+    gesture = sub.add_parser("gesture", help="preview a gesture, list the lexicon or check a lexicon file",
                              epilog="examples:\n  cohost gesture --list\n  cohost gesture --check my_gestures.gesture\n"
+                                    "  cohost gesture wave_hello                  in a window; edits to the lexicon show live\n"
+                                    "  cohost gesture point_product --host rigs/jun.glb --out point.mp4 --plot point.png\n"
+                                    "  cohost gesture beat --expressivity power=1,spatial=0.5 --out beat.png\n"
                                     "the language: rigs/gestures/GRAMMAR.md",
                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    mode = gesture.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--list", action="store_true", help="print the lexicon's gesture names, one a line")
-    mode.add_argument("--check", metavar="FILE", help="validate a lexicon file; exit 1 with every problem found")
+    gesture.add_argument("name", nargs="?", help="the gesture to preview")
+    gesture.add_argument("--list", action="store_true", help="print the lexicon's gesture names, one a line")
+    gesture.add_argument("--check", metavar="FILE", help="validate a lexicon file; exit 1 with every problem found")
     gesture.add_argument("--lexicon", nargs="+", default=[str(PROJECT / "rigs" / "gestures" / "lexicon.gesture")],
-                         help="lexicon files to list (default: rigs/gestures/lexicon.gesture)")
-    gesture.set_defaults(func=cmd_gesture)
+                         help="lexicon files (default: rigs/gestures/lexicon.gesture)")
+    gesture.add_argument("--host", default=str(PROJECT / "rigs" / "mei.glb"), help="rig to perform on")
+    gesture.add_argument("--expressivity", metavar="K=V,...",
+                         help="spatial, temporal, fluidity, power, repetition from -1 to 1 (default all 0)")
+    gesture.add_argument("--out", help="render offscreen: PATH.mp4 (one cycle) or PATH.png (a strip of its phases)")
+    gesture.add_argument("--plot", help="PATH.png: wrist path, speed and joint curves with the phases marked")
+    _picture_options(gesture)
+    gesture.set_defaults(func=_gesture_command)
 
     inspect = sub.add_parser("inspect", help="show how a rig maps onto the canonical humanoid")
     inspect.add_argument("rig", help=".glb, .gltf or .vrm file")

@@ -5,8 +5,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from .controllers.speech import Line, SpeakingDriver, mix_audio
 from .gesture.grammar import load_lexicon
 from .gesture.markup import MarkupError, parse_markup
@@ -45,7 +43,8 @@ def schedule(spec: SetSpec, says: list[str], cache: LineCache) -> dict[str, list
         except MarkupError as e:
             raise SystemExit(f"cohost: --say {say!r}: {e}") from None
         utterance = cache.get(marked.text, host_voice(spec, host))
-        gestures = plan(marked, utterance, lexicon(), [p.id for p in spec.products])
+        placement = next(h for h in spec.hosts if h.name == host)
+        gestures = plan(marked, utterance, lexicon(), [p.id for p in spec.products], placement.expressivity)
         line = Line(start, utterance, VisemeTrack.from_utterance(utterance, spec.tick_rate), tuple(gestures))
         lines[host].append(line)
         next_free = max(next_free, line.end_tick)
@@ -54,19 +53,16 @@ def schedule(spec: SetSpec, says: list[str], cache: LineCache) -> dict[str, list
 
 def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]]):
     """A `prepare(stage)` hook that makes each host speak its lines and make their gestures."""
+    from .gesture.targets import host_targets
     from .skeleton.rigfile import rest_positions
     from .skeleton.skeleton import Skeleton
-    from .skeleton.take import placement_matrix
 
     def prepare(stage) -> None:
         for host in stage.hosts:
             place = host.placement
-            to_host = np.linalg.inv(placement_matrix(place.position, place.facing))
-            targets = {p.id: (to_host @ [p.piece.position[0], p.piece.position[1],
-                                         p.piece.position[2] + p.piece.size[2] / 2, 1.0])[:3] for p in spec.products}
-            targets["camera"] = (to_host @ [*spec.cameras[0].position, 1.0])[:3]
             skeleton = Skeleton.canonical(rest_positions(host.character.info)[0])   # the rig the stage loaded
-            body = GestureDriver(host.driver, skeleton, spec.tick_rate, targets)
+            body = GestureDriver(host.driver, skeleton, spec.tick_rate, host_targets(spec, place),
+                                 place.expressivity)
             driver = SpeakingDriver(body)
             for line in lines.get(place.name, []):
                 driver.say(line)

@@ -57,12 +57,17 @@ class TomlDoc:
             if header_line:
                 break
         key = tables[-1] if tables else None
+        owner = tables[-2] if len(tables) > 1 else None
+        inline = re.compile(rf"[{{,]\s*({re.escape(key)})\s*=") if key else None
         if key and table != ".".join(tables):
             for i in range(header_line, len(self._lines)):
                 if _HEADER.match(self._lines[i]):           # the next table starts: the key is not here
                     break
                 m = _KEY.match(self._lines[i])
-                if m and m.group(1).strip("\"'").split(".")[-1] == key:
+                name = m.group(1).strip("\"'").split(".")[-1] if m else None
+                if name == owner and (inner := inline.search(self._lines[i])):      # key = { ..., owner = ... }
+                    return i + 1, inner.start(1) + 1
+                if name == key:
                     return i + 1, self._lines[i].index(m.group(1)) + 1
         return max(header_line, 1), 1
 

@@ -6,6 +6,10 @@ from runtime.controllers.idle import IdleController
 from runtime.gesture.grammar import load_lexicon
 from runtime.gesture.markup import parse_markup
 from runtime.gesture.planner import plan
+from runtime.gesture.expressivity import Expressivity
+from runtime.gesture.planner import schedule
+from runtime.gesture.plot import path_length
+from runtime.gesture.preview import trace
 from runtime.gesture.realize import GestureDriver, weight_at
 from runtime.motion_cmd import host_skeleton
 from runtime.speech.espeak import Espeak, Voice
@@ -38,7 +42,7 @@ def test_deictic_index_points_at_the_product(skeleton, product):
     target = np.array(product)
     driver, planned = perform(skeleton, "Look at [point_product:kettle]this kettle.", {"kettle": target})
     (p,) = planned
-    pos = skeleton.world_positions(driver.pose(int(p.stroke_end * 60)).rotations)
+    pos = skeleton.world_positions(driver.pose(int(p.hold_end * 60)).rotations)
     index = _direction(pos, skeleton, "rightIndexProximal", "rightIndexDistal")
     to_target = target - pos[skeleton.index("rightIndexProximal")]
     assert np.degrees(np.arccos(index @ to_target / np.linalg.norm(to_target))) < 10
@@ -47,7 +51,7 @@ def test_deictic_index_points_at_the_product(skeleton, product):
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
 def test_counting_raises_that_many_fingers(skeleton, n):
     driver, planned = perform(skeleton, f"[count_{n}]number")
-    pos = skeleton.world_positions(driver.pose(int(planned[0].stroke_end * 60)).rotations)
+    pos = skeleton.world_positions(driver.pose(int(planned[0].hold_end * 60)).rotations)
     straight = 0
     for finger in ("Thumb", "Index", "Middle", "Ring", "Little"):
         first = _direction(pos, skeleton, f"right{finger}Proximal", f"right{finger}Intermediate")
@@ -66,9 +70,120 @@ def test_wave_raises_the_hand_and_puts_it_back(skeleton):
 
 def test_weights_rise_hold_and_fall():
     _, (p,) = perform(host_skeleton(PROJECT / "rigs" / "mei.glb"), "[beat]one")
+    (step,) = p.steps
     ts = np.linspace(p.prep_start - 0.1, p.end + 0.1, 200)
-    w = np.array([weight_at(p, t) for t in ts])
+    w = np.array([weight_at(step, t) for t in ts])
     assert w[0] == 0 and w[-1] == 0 and w.max() == 1.0
     rising = ts < p.stroke_start
     assert np.all(np.diff(w[rising]) >= 0)
-    assert np.all(w[(ts >= p.stroke_start) & (ts <= p.stroke_end)] == 1.0)
+    assert np.all(w[(ts >= p.stroke_start) & (ts <= p.hold_end)] == 1.0)
+
+
+def alone(skeleton, name, expressivity=Expressivity(), targets=None, lexicon=LEXICON):
+    """A gesture performed on its own (no speech), its sync phase 1 s in; (plan, positions per tick)."""
+    p = schedule(lexicon[name], 1.0, expressivity)
+    driver = GestureDriver(IdleController(1), skeleton, 60, targets, expressivity)
+    driver.perform(0, [p])
+    return p, trace(driver, int((p.end + 0.3) * 60), skeleton)[1]
+
+
+def stroke(p, positions, side="right", step=0):
+    s = p.steps[step]
+    return positions[int(np.ceil(s.stroke_start * 60)):int(s.stroke_end * 60) + 1, SKELETON.index(f"{side}Hand")]
+
+
+SKELETON = host_skeleton(PROJECT / "rigs" / "mei.glb")
+
+
+def test_spatial_extent_lengthens_the_wrist_path():
+    for name in ("come_closer", "wave_hello", "round_shape"):
+        lengths = [path_length(alone(SKELETON, name, Expressivity(spatial=e))[1][:, SKELETON.index("rightHand")])
+                   for e in (-1.0, 0.0, 1.0)]
+        assert lengths[0] < lengths[1] < lengths[2] and lengths[2] > 1.3 * lengths[0], (name, lengths)
+
+
+def test_temporal_extent_speeds_up_the_stroke():
+    peak = {}
+    for e in (-1.0, 1.0):
+        p, pos = alone(SKELETON, "come_closer", Expressivity(temporal=e))
+        peak[e] = np.linalg.norm(np.diff(stroke(p, pos), axis=0), axis=-1).max() * 60
+        assert p.steps[0].stroke_end - p.steps[0].stroke_start == pytest.approx(0.6 * (1 - 0.35 * e))
+    assert peak[1.0] > 1.5 * peak[-1.0]
+
+
+def test_power_overshoots_the_stroke_end():
+    past = {}
+    for e in (-1.0, 1.0):
+        p, pos = alone(SKELETON, "present_left", Expressivity(power=e))     # arc out, 15 cm
+        x = stroke(p, pos, "left")[:, 0]
+        past[e] = x.max() - x[-1]                  # how far out it went beyond where it settles
+    assert past[-1.0] < 0.002 and past[1.0] > 0.01
+
+
+def test_repetition_adds_passes():
+    for e, passes in ((0.0, 2), (1.0, 3)):           # come_closer: line back, repeat 2 (no power: no overshoot)
+        p, pos = alone(SKELETON, "come_closer", Expressivity(repetition=e, power=-1))
+        dz = np.diff(stroke(p, pos)[:, 2])
+        turns = np.sum(np.diff(np.sign(dz[np.abs(dz) > 5e-4])) != 0)          # ignore the idle sway
+        assert p.steps[0].repeats == passes and turns == passes - 1
+
+
+def test_wave_swings_side_to_side_three_times():
+    p, pos = alone(SKELETON, "wave_hello")
+    x = stroke(p, pos)[:, 0]
+    turns = np.sum(np.diff(np.sign(np.diff(x))) != 0)
+    assert turns == 6 and np.ptp(x) > 0.15                # 3 waves, each out and back, 12 cm each way
+
+
+def test_circle_closes_and_has_its_size():
+    p, pos = alone(SKELETON, "round_shape")
+    for side in ("left", "right"):
+        path = stroke(p, pos, side)
+        assert np.linalg.norm(path[0] - path[-1]) < 0.02
+        assert 0.18 < np.ptp(path[:, 0]) < 0.3 and 0.18 < np.ptp(path[:, 1]) < 0.3     # 12 cm radius
+    left, right = stroke(p, pos, "left"), stroke(p, pos, "right")
+    assert np.allclose(left[:, 0], -right[:, 0], atol=0.02)          # mirrored
+
+
+def test_beats_drop_and_rise_again():
+    p, pos = alone(SKELETON, "beat_double")
+    for k in range(2):
+        y = stroke(p, pos, step=k)[:, 1]
+        assert y[0] - y.min() > 0.05 and abs(y[-1] - y[0]) < 0.01
+
+
+def _palm_normal(pos, side):
+    hand, index, little = (pos[SKELETON.index(f"{side}{b}")] for b in ("Hand", "IndexProximal", "LittleProximal"))
+    n = np.cross(index - hand, little - hand)
+    return n / np.linalg.norm(n)
+
+
+@pytest.mark.parametrize("name, side, palm", [("present_product", "right", (0, 1, 0)), ("count_2", "right", (0, 0, 1)),
+                                              ("wave_hello", "right", (0, 0, 1)), ("beat", "right", (1, 0, 0)),
+                                              ("size_big", "left", (-1, 0, 0)), ("shrug", "left", (0, 1, 0))])
+def test_palm_faces_its_written_direction(name, side, palm):
+    rest = SKELETON.world_positions(SKELETON.rest_pose()[0])
+    sign = -np.sign(_palm_normal(rest, side)[1])                    # at rest the palm faces down
+    p, pos = alone(SKELETON, name)
+    at = int(p.steps[0].stroke_end * 60)
+    normal = sign * _palm_normal(pos[at], side)
+    assert np.degrees(np.arccos(np.clip(normal @ palm, -1, 1))) < 25
+
+
+def test_contrast_uses_one_hand_then_the_other():
+    p, pos = alone(SKELETON, "contrast")
+    first, second = p.steps
+    assert first.gesture.hands == "left" and second.gesture.hands == "right"
+    assert second.stroke_start >= first.hold_end
+    moved = lambda side, t: np.linalg.norm(pos[int(t * 60), SKELETON.index(f"{side}Hand")]  # noqa: E731
+                                           - pos[0, SKELETON.index(f"{side}Hand")])
+    assert moved("left", first.stroke_end) > 0.3 and moved("right", first.stroke_end) < 0.05
+    assert moved("right", second.stroke_end) > 0.3 and moved("left", second.stroke_end) < 0.1   # left back down
+
+
+def test_coarticulated_gestures_flow_without_a_jump():
+    driver, planned = perform(SKELETON, "[count_1]one, [count_2]two, and [beat]three")
+    assert any(p.steps[-1].handover for p in planned)
+    _, pos = trace(driver, int(planned[-1].end * 60) + 10, SKELETON)
+    wrist = pos[int(planned[0].stroke_start * 60):, SKELETON.index("rightHand")]      # after the first preparation
+    assert np.linalg.norm(np.diff(wrist, axis=0), axis=-1).max() < 0.06       # < 3.6 m/s at 60 Hz: no pop

@@ -86,11 +86,20 @@ def test_hosts_move_while_idling(project):
     (lambda t: t + "\n[[cameras]]\nname = \"medium\"\nposition = [0, 0, 1]\nlook_at = [0, 1, 1]\n",
      r"duplicate camera name 'medium'"),
     (lambda t: t.replace('[set]', '[set', 1), r"shop\.toml:\d+:\d+: TOML syntax"),
+    (lambda t: t.replace('power = 0.3', 'power = 3'),
+     r"shop\.toml:\d+:\d+: hosts\[0\]\.expressivity\.power: .* from -1 to 1, got 3"),
+    (lambda t: t.replace('fluidity = 0.5', 'fluency = 0.5'), r"hosts\[1\]\.expressivity\.fluency: unknown expressivity"),
 ])
 def test_scene_errors_name_file_line_and_key(tmp_path, project, edit, message):
     text = (project / "scenes" / "shop_studio.toml").read_text()
     # rigs/ paths resolve from the project when not beside the file
     assert_file_error(tmp_path / "shop.toml", edit(text), load_set, message, FileError)
+
+
+def test_expressivity_error_points_into_the_inline_table(tmp_path, project):
+    text = (project / "scenes" / "shop_studio.toml").read_text().replace('power = 0.3', 'power = "high"')
+    err = assert_file_error(tmp_path / "shop.toml", text, load_set, "power", FileError)
+    assert text.splitlines()[err.line - 1][err.col - 1:].startswith('power = "high"')
 
 
 def test_error_line_points_at_the_key(tmp_path, project):

@@ -8,10 +8,12 @@ from dataclasses import dataclass, replace
 
 from ..speech.espeak import Utterance
 from ..speech.visemes import ipa_sounds, is_vowel
+from .expressivity import Expressivity
 from .grammar import Gesture
 from .markup import MarkedLine
 
 COARTICULATE_S = 0.6         # a next stroke this soon after a hold skips the retraction in between
+LEAD_IN_S = 0.4              # hands may start preparing this long before the line's first sound
 
 # Word rules: (gesture, English words, Mandarin words). Checked in order; the first match wins.
 RULES: list[tuple[str, set[str], tuple[str, ...]]] = [
@@ -29,19 +31,80 @@ ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
 
 
 @dataclass(frozen=True)
+class Timed:
+    """One simple gesture of a plan on the line's clock (seconds). The weight rises over the preparation,
+    is full from the stroke to `hold_end`, then falls over the retraction until `end`; with `handover` the
+    hand goes straight on to the next gesture, which takes it over at `end`, so there is no retraction."""
+    gesture: Gesture
+    prep_start: float
+    stroke_start: float
+    stroke_end: float            # the stroke's movement is done
+    hold_end: float
+    end: float
+    repeats: int = 1             # how often the movement is made, after the host's repetition
+    handover: bool = False
+
+    @property
+    def free_at(self) -> float:
+        """When the hand may start preparing something else."""
+        return self.hold_end if self.handover else self.end
+
+
+@dataclass(frozen=True)
 class Planned:
     gesture: Gesture
-    word: int                    # index in the line's words
+    word: int                    # index in the line's words (-1: not tied to a word)
     target: str | None
-    prep_start: float            # seconds from the start of the line
-    stroke_start: float
-    stroke_end: float
-    end: float                   # after the retraction (or the hold, when the next gesture follows on)
+    steps: tuple[Timed, ...]     # the simple gestures, in order
     hands: frozenset[str]
+
+    prep_start = property(lambda self: self.steps[0].prep_start)
+    stroke_start = property(lambda self: self.steps[0].stroke_start)
+    hold_end = property(lambda self: self.steps[-1].hold_end)
+    end = property(lambda self: self.steps[-1].end)
+    free_at = property(lambda self: self.steps[-1].free_at)
 
     @property
     def prep(self) -> float:
         return self.stroke_start - self.prep_start
+
+
+def _hands(g: Gesture) -> frozenset[str]:
+    hands = {s.hands for s in g.steps or (g,)}
+    return frozenset({"left", "right"} if "both" in hands else hands)
+
+
+def timeline(g: Gesture, sync_at: float, expressivity: Expressivity = Expressivity()) -> tuple[Timed, ...]:
+    """The steps of `g` with its sync phase starting at `sync_at` (seconds). Strokes last as long as the
+    host's temporal extent and repetition make them; each step prepares while the one before holds, and a
+    hand going on to its next step skips the retraction in between."""
+    out: list[Timed] = []
+    for k, step in enumerate(g.steps or (g,)):
+        d = {p.name: p.duration for p in step.phases}
+        written = step.movement.repeat
+        repeats = expressivity.repeats(written) if step.movement.kind != "none" else 1
+        stroke = d["stroke"] * expressivity.stroke_time * repeats / written
+        if k == 0:
+            offset = {"prep": -d.get("prep", 0.0), "stroke": 0.0, "hold": stroke,
+                      "retract": stroke + d.get("hold", 0.0)}[step.sync_phase.name]
+            stroke_start = sync_at - offset
+        else:
+            before, now = _hands(out[-1].gesture), _hands(step)
+            # The other hand may prepare during the hold; a shared hand finishes its retraction first.
+            ready = out[-1].end if before & now and before != now else out[-1].hold_end
+            stroke_start = ready + d.get("prep", 0.0)
+            if before == now:
+                out[-1] = replace(out[-1], end=stroke_start, handover=True)
+        hold_end = stroke_start + stroke + d.get("hold", 0.0)
+        out.append(Timed(step, stroke_start - d.get("prep", 0.0), stroke_start, stroke_start + stroke, hold_end,
+                         hold_end + d.get("retract", 0.0), repeats))
+    return tuple(out)
+
+
+def schedule(g: Gesture, sync_at: float, expressivity: Expressivity = Expressivity(),
+             target: str | None = None) -> Planned:
+    """A gesture on its own (a preview, an operator's command), its sync phase at `sync_at`."""
+    return Planned(g, -1, target, timeline(g, sync_at, expressivity), _hands(g))
 
 
 def rule_gestures(line: MarkedLine, products: list[str]) -> dict[int, str]:
@@ -97,13 +160,8 @@ def stressed_onset(utterance: Utterance, start: float, end: float) -> float:
     return chosen[0].start if chosen else start
 
 
-def _hands(g: Gesture) -> frozenset[str]:
-    hands = {s.hands for s in g.steps}
-    return frozenset({"left", "right"} if "both" in hands else hands)
-
-
 def plan(line: MarkedLine, utterance: Utterance, lexicon: dict[str, Gesture],
-         products: list[str] = ()) -> list[Planned]:
+         products: list[str] = (), expressivity: Expressivity = Expressivity()) -> list[Planned]:
     """Timed gestures for a spoken line. Strokes start on the stressed syllable of their word; when there is
     no time for the whole preparation it is shortened, never the stroke moved late; a hand does one gesture
     at a time (markup outranks rules; otherwise the earlier gesture keeps the hand)."""
@@ -116,27 +174,15 @@ def plan(line: MarkedLine, utterance: Utterance, lexicon: dict[str, Gesture],
     times = _word_times(line, utterance)
     candidates = []
     for k, (name, target, explicit) in sorted(chosen.items()):
-        g = lexicon[name]
         onset = stressed_onset(utterance, *times[k])
-        steps = g.steps or (g,)
-        first, last = steps[0], steps[-1]
-        prep = sum(p.duration for p in first.phases if p.name == "prep")
-        before_stroke = sum(p.duration for p in first.phases[:[p.name for p in first.phases].index("stroke")]
-                            if p.name != "prep")
-        body = sum(p.duration for s in steps for p in s.phases if p.name in ("stroke", "hold")) + \
-            sum(p.duration for s in steps[1:] for p in s.phases if p.name in ("prep", "retract"))
-        retract = sum(p.duration for p in last.phases if p.name == "retract")
-        stroke_start = onset - before_stroke
-        stroke_end = stroke_start + body
-        candidates.append([explicit, Planned(g, k, target, stroke_start - prep, stroke_start, stroke_end,
-                                             stroke_end + retract, _hands(g))])
+        candidates.append((explicit, replace(schedule(lexicon[name], onset, expressivity, target), word=k)))
     # Explicit gestures claim their hands first; then rules, in time order, only where a hand is free.
     kept: list[Planned] = []
     for explicit_pass in (True, False):
         for explicit, p in sorted(candidates, key=lambda c: c[1].stroke_start):
             if explicit != explicit_pass:
                 continue
-            clash = any(p.hands & q.hands and p.stroke_start < q.stroke_end and q.stroke_start < p.stroke_end
+            clash = any(p.hands & q.hands and p.stroke_start < q.hold_end and q.stroke_start < p.hold_end
                         for q in kept)
             if not clash:
                 kept.append(p)
@@ -144,16 +190,18 @@ def plan(line: MarkedLine, utterance: Utterance, lexicon: dict[str, Gesture],
     out: list[Planned] = []
     for p in kept:
         k = next((i for i in range(len(out) - 1, -1, -1) if out[i].hands & p.hands), None)
-        busy_until = 0.0
+        free_at = -LEAD_IN_S
         if k is not None:
             prev = out[k]
-            gap = p.stroke_start - prev.stroke_end
-            if gap < max(COARTICULATE_S, prev.end - prev.stroke_end):
+            last = prev.steps[-1]
+            gap = p.stroke_start - last.hold_end
+            threshold = max(COARTICULATE_S * expressivity.coarticulation, last.end - last.hold_end)
+            if _hands(last.gesture) == _hands(p.steps[0].gesture) and gap < threshold:
                 # Co-articulation: the hand goes straight on to the next gesture, no retraction between.
-                prev = replace(prev, end=prev.stroke_end)
-                out[k] = prev
-            busy_until = prev.end
-        prep_start = min(max(p.prep_start, busy_until), p.stroke_start)          # shorten, never delay
-        out.append(replace(p, prep_start=prep_start))
+                last = replace(last, end=p.stroke_start, handover=True)
+                out[k] = prev = replace(prev, steps=prev.steps[:-1] + (last,))
+            free_at = prev.free_at
+        first = p.steps[0]
+        prep_start = min(max(first.prep_start, free_at), first.stroke_start)          # shorten, never delay
+        out.append(replace(p, steps=(replace(first, prep_start=prep_start),) + p.steps[1:]))
     return out
-

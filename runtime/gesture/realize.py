@@ -1,6 +1,12 @@
-"""Planned gestures on the skeleton: arms reach gesture-space points by IK, hands take their shapes, a
-deictic hand aims its index at the target. Each gesture's weight rises through its preparation, holds
-through stroke and hold, and falls through its retraction, over whatever pose the body driver gives.
+"""Planned gestures on the skeleton, at the fixed tick.
+
+For each simple gesture (a step of a plan) the wrist goes to its place in gesture space by two-bone IK,
+moving along the stroke's path (line, arc, circle, wave, beat, open, close); the hand turns so its
+fingers and palm face the written directions (the forearm takes the twist, the wrist the rest), and the
+fingers take the hand shape. A step's weight rises over its preparation, holds, and falls over its
+retraction; steps are applied in time order, each over the result of the ones before, so a hand going
+straight on to its next gesture blends from one to the other without passing through the body pose.
+The host's expressivity scales space, overshoot and the stroke's acceleration.
 """
 from __future__ import annotations
 
@@ -10,17 +16,22 @@ import numpy as np
 
 from ..skeleton import quat
 from ..skeleton.humanoid import FINGERS, FINGER_SEGMENTS
-from ..skeleton.ik import aim, two_bone_ik
+from ..skeleton.ik import two_bone_ik
 from ..skeleton.pose import BONE_INDEX, Driver, Pose
 from ..skeleton.skeleton import Skeleton
+from .expressivity import Expressivity
+from .grammar import Gesture
 from .handshapes import HANDSHAPES, HandShape
-from .planner import Planned
+from .planner import Planned, Timed
 
 HEIGHT_OF = {"head": "head", "chin": "head", "shoulder": "leftUpperArm", "chest": "chest", "waist": "spine"}
-HEIGHT_OFFSET = {"head": 0.12, "chin": 0.0, "shoulder": 0.0, "chest": 0.05, "waist": 0.0}
+HEIGHT_OFFSET = {"head": 0.12, "chin": -0.1, "shoulder": 0.0, "chest": 0.05, "waist": 0.0}   # the wrist, below the hand
 SIDEWAYS = {"centre": 0.05, "periphery": 0.25, "far": 0.45}          # metres out from the body's middle
 DISTANCE = {"near": 0.15, "middle": 0.3, "extended": 0.45}           # metres in front of the chest
 FLEX = {"Proximal": 85.0, "Intermediate": 100.0}                     # degrees at full curl; distal = 2/3 PIP
+MIDLINE_GAP = 0.03                       # metres each wrist keeps from the middle when both hands work
+FOREARM_TWIST = np.radians(110.0)        # pronation/supination the forearm may take; the wrist does the rest
+UP, FORWARD = np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0])
 
 
 def _smooth(u: float) -> float:
@@ -28,14 +39,72 @@ def _smooth(u: float) -> float:
     return u * u * (3 - 2 * u)
 
 
-def weight_at(p: Planned, t: float) -> float:
-    if t < p.prep_start or t >= p.end:
+def _trapezoid(u: float, ramp: float = 0.12) -> float:
+    """Progress under a trapezoidal speed profile: speeds up over `ramp`, steady, slows down over `ramp`."""
+    top = 1.0 / (1.0 - ramp)
+    if u < ramp:
+        return top * u * u / (2 * ramp)
+    if u < 1.0 - ramp:
+        return top * (u - ramp / 2)
+    return 1.0 - top * (1.0 - u) ** 2 / (2 * ramp)
+
+
+def weight_at(step: Timed, t: float) -> float:
+    if t < step.prep_start or t >= step.end:
         return 0.0
-    if t < p.stroke_start:
-        return _smooth((t - p.prep_start) / max(p.stroke_start - p.prep_start, 1e-6))
-    if t <= p.stroke_end:
+    if t < step.stroke_start:
+        return _smooth((t - step.prep_start) / max(step.stroke_start - step.prep_start, 1e-6))
+    if t <= step.hold_end or step.handover:
         return 1.0
-    return 1.0 - _smooth((t - p.stroke_end) / max(p.end - p.stroke_end, 1e-6))
+    return 1.0 - _smooth((t - step.hold_end) / max(step.end - step.hold_end, 1e-6))
+
+
+def direction(name: str, side: str, toward: np.ndarray | None = None) -> np.ndarray:
+    """A written direction for one hand, in the host frame (+X the host's left, +Y up, +Z forward);
+    `in` is toward the body's middle, `out` away from it, `target` toward the gesture's target."""
+    s = 1.0 if side == "left" else -1.0
+    if name == "target":
+        return toward if toward is not None else FORWARD
+    return np.array({"up": (0, 1, 0), "down": (0, -1, 0), "forward": (0, 0, 1), "back": (0, 0, -1),
+                     "in": (-s, 0, 0), "out": (s, 0, 0)}[name], float)
+
+
+def stroke_offset(step: Timed, t: float, side: str, expressivity: Expressivity,
+                  toward: np.ndarray | None = None) -> np.ndarray:
+    """Where the stroke's movement has taken the wrist at `t`, from the gesture's location (metres).
+    A movement is written for the right hand; the left mirrors it unless both hands move in parallel."""
+    g = step.gesture
+    mv = g.movement
+    if mv.kind == "none":
+        return np.zeros(3)
+    u = min(max((t - step.stroke_start) / max(step.stroke_end - step.stroke_start, 1e-6), 0.0), 1.0)
+    u = u ** expressivity.sharpness
+    # Ease in and out of the whole stroke: one pass as a smoothstep, repeated passes evenly paced between a
+    # short speed-up and slow-down.
+    u = _smooth(u) if step.repeats == 1 else _trapezoid(u)
+    n = step.repeats
+    amp = mv.amplitude * expressivity.space
+    mover = "right" if g.hands == "both" and g.pairing == "parallel" else side
+    out = direction("out", mover)
+    # Each repeat is one pass; an odd count ends at the far end, where power swings past it and back.
+    f = (1 - np.cos(np.pi * n * u)) / 2
+    if n % 2 == 1:
+        f += expressivity.overshoot * np.sin(np.pi * min(max((u - 0.55) / 0.45, 0.0), 1.0))
+    if mv.kind in ("line", "arc"):
+        d = direction(mv.direction, mover, toward)
+        offset = amp * d * f
+        if mv.kind == "arc":
+            bulge = FORWARD if abs(d[1]) < 0.7 and abs(d[2]) < 0.7 else out
+            offset = offset + 0.35 * amp * bulge * np.sin(np.pi * min(f, 1.0))
+        return offset
+    if mv.kind == "circle":
+        theta = 2 * np.pi * n * u
+        return amp * (np.sin(theta) * out + (np.cos(theta) - 1) * UP)
+    if mv.kind == "wave":
+        return amp * np.sin(2 * np.pi * n * u) * out
+    if mv.kind == "beat":
+        return -amp * (1 + expressivity.overshoot) * np.sin(np.pi * n * u) ** 2 * UP
+    return amp * out * (f - 1) * (1 if mv.kind == "open" else -1)          # open / close
 
 
 @lru_cache(maxsize=64)
@@ -63,67 +132,116 @@ def finger_rotations(shape: HandShape, side: str) -> dict[int, np.ndarray]:
     return out
 
 
+def _frame(fingers: np.ndarray, palm: np.ndarray) -> np.ndarray:
+    """Orthonormal columns (fingers, palm normal, their cross); the palm gives way when the two clash."""
+    f = fingers / np.linalg.norm(fingers)
+    p = palm - f * (palm @ f)
+    if np.linalg.norm(p) < 0.3:                       # e.g. fingers up, palm up: keep the palm facing out
+        p = FORWARD - f * (FORWARD @ f) if abs(f[2]) < 0.9 else UP - f * (UP @ f)
+    p = p / np.linalg.norm(p)
+    return np.stack([f, p, np.cross(f, p)], axis=-1)
+
+
 class GestureDriver:
     """The body from another driver; arms and hands from planned gestures, played from `start_tick`."""
 
     def __init__(self, body: Driver, skeleton: Skeleton, rate: int,
-                 targets: dict[str, np.ndarray] | None = None) -> None:
+                 targets: dict[str, np.ndarray] | None = None, expressivity: Expressivity = Expressivity()) -> None:
         self.body, self.skeleton, self.rate = body, skeleton, rate
         self.targets = targets or {}                    # product id / "camera" / "cohost" -> host-frame point
+        self.expressivity = expressivity
         self.plans: list[tuple[int, Planned]] = []
         rest = skeleton.world_positions(skeleton.rest_pose()[0])
         self._rest = {name: rest[i] for i, name in enumerate(skeleton.names)}
+        # The hands' rest frames, palm down (the canonical T-pose): fingers along the middle finger, and
+        # along the index for a hand pointing at its target.
+        self._rest_frame = {(side, pointing): _frame(self._rest[f"{side}{a}"] - self._rest[f"{side}{b}"], -UP)
+                            for side in ("left", "right") for pointing, a, b in
+                            ((False, "MiddleProximal", "Hand"), (True, "IndexDistal", "IndexProximal"))}
 
     def perform(self, start_tick: int, planned: list[Planned]) -> None:
         self.plans += [(start_tick, p) for p in planned]
 
-    def wrist_point(self, p: Planned, side: str) -> np.ndarray:
-        """Where the wrist goes for this gesture, in the host frame."""
-        step = p.gesture.steps[0]
-        height, sideways, distance = step.location
+    def clear(self) -> None:
+        self.plans = []
+
+    def wrist_point(self, g: Gesture, side: str, target: np.ndarray | None) -> np.ndarray:
+        """Where the wrist goes for this gesture before its movement, in the host frame."""
+        height, sideways, distance = g.location
         s = 1.0 if side == "left" else -1.0
+        space = self.expressivity.space
         y = self._rest[HEIGHT_OF[height]][1] + HEIGHT_OFFSET[height]
         chest = self._rest["chest"]
-        point = np.array([s * SIDEWAYS[sideways], y, chest[2] + DISTANCE[distance]])
-        target = self._target(p)
-        if target is not None and step.target is not None and step.target.kind == "product":
-            shoulder = self._rest[f"{side}UpperArm"]
-            reach = np.linalg.norm(self._rest[f"{side}Hand"] - shoulder) * 0.85
-            toward = target - shoulder
-            point = shoulder + toward / max(np.linalg.norm(toward), 1e-6) * min(reach, np.linalg.norm(toward))
-        return point
+        point = np.array([s * SIDEWAYS[sideways] * space, y, chest[2] + DISTANCE[distance] * space])
+        if target is not None and g.target is not None and g.target.kind == "product":
+            point = target
+        # Keep the elbow a little bent (wide hosts and far products alike) so the stroke has room to move.
+        shoulder = self._rest[f"{side}UpperArm"]
+        reach = np.linalg.norm(self._rest[f"{side}Hand"] - shoulder) * 0.85
+        toward = point - shoulder
+        return shoulder + toward / max(np.linalg.norm(toward), 1e-6) * min(reach, np.linalg.norm(toward))
 
-    def _target(self, p: Planned) -> np.ndarray | None:
-        step = p.gesture.steps[0]
-        if step.target is None:
+    def target_of(self, g: Gesture, planned_target: str | None) -> np.ndarray | None:
+        if g.target is None:
             return None
-        key = p.target or step.target.name or step.target.kind
-        if step.target.kind == "point" and step.target.point is not None:
-            return np.array(step.target.point)
-        return self.targets.get(key, self.targets.get(step.target.kind))
+        if g.target.kind == "point" and g.target.point is not None:
+            return np.array(g.target.point)
+        key = planned_target or g.target.name or g.target.kind
+        return self.targets.get(key, self.targets.get(g.target.kind))
+
+    def _orient_hand(self, rot: np.ndarray, side: str, g: Gesture, target: np.ndarray | None,
+                     w: float) -> np.ndarray:
+        """Turn the hand so fingers and palm face the gesture's directions: the forearm takes the twist
+        about its own axis (so the wrist stays where IK put it), the wrist the remaining swing."""
+        sk = self.skeleton
+        upper, lower, hand = (sk.index(f"{side}{b}") for b in ("UpperArm", "LowerArm", "Hand"))
+        world, pos = sk.chain_world(rot, hand)
+        pointing = g.fingers == "target" and target is not None and HANDSHAPES[g.shape].extended[1]
+        origin = pos[hand]
+        for _ in range(2 if pointing else 1):      # a pointing index aims from its knuckle: refine once
+            toward = None if target is None else (target - origin) / max(np.linalg.norm(target - origin), 1e-6)
+            frame = _frame(direction(g.fingers, side, toward), direction(g.palm, side, toward))
+            wanted = quat.from_matrix(frame @ self._rest_frame[side, pointing].T)
+            knuckle = self._rest[f"{side}IndexProximal"] - self._rest[f"{side}Hand"]
+            origin = pos[hand] + quat.rotate(wanted, knuckle)
+        delta = quat.multiply(wanted, quat.conjugate(world[hand]))
+        axis = (pos[hand] - pos[lower]) / max(np.linalg.norm(pos[hand] - pos[lower]), 1e-9)
+        twist = np.append(axis * (delta[:3] @ axis), delta[3])
+        if np.linalg.norm(twist) < 1e-9:
+            twist = quat.IDENTITY.copy()
+        twist_axis, twist_angle = quat.to_axis_angle(quat.normalize(twist))
+        twist = quat.from_axis_angle(twist_axis, min(float(twist_angle), FOREARM_TWIST))
+        lower_world = quat.multiply(twist, world[lower])
+        out = rot.copy()
+        out[lower] = quat.slerp(rot[lower], quat.normalize(quat.multiply(quat.conjugate(world[upper]), lower_world)), w)
+        out[hand] = quat.slerp(rot[hand], quat.normalize(quat.multiply(quat.conjugate(lower_world), wanted)), w)
+        return out
 
     def pose(self, tick: int) -> Pose:
         pose = self.body.pose(tick)
         rot = pose.rotations
         # Ticks only move forward: drop gestures that have ended, so the cost stays flat over a long show.
         self.plans = [(start, p) for start, p in self.plans if tick < start + p.end * self.rate + 1]
-        for start, p in self.plans:
+        active = sorted(((start + step.stroke_start * self.rate, start, p, step) for start, p in self.plans
+                         for step in p.steps), key=lambda a: a[0])
+        for _, start, p, step in active:
             t = (tick - start) / self.rate
-            w = weight_at(p, t)
+            w = weight_at(step, t)
             if w <= 0.0:
                 continue
-            step = p.gesture.steps[0]
-            sides = ("left", "right") if step.hands == "both" else (step.hands,)
-            for side in sides:
+            g = step.gesture
+            target = self.target_of(g, p.target)
+            for side in (("left", "right") if g.hands == "both" else (g.hands,)):
                 s = 1.0 if side == "left" else -1.0
-                chain = (f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand")
-                rot = two_bone_ik(self.skeleton, rot, chain, self.wrist_point(p, side),
+                home = self.wrist_point(g, side, target)
+                toward = None if target is None else (target - home) / max(np.linalg.norm(target - home), 1e-6)
+                wrist = home + stroke_offset(step, t, side, self.expressivity, toward)
+                if g.hands == "both":                 # two hands never cross the body's middle
+                    wrist[0] = s * max(s * wrist[0], MIDLINE_GAP)
+                rot = two_bone_ik(self.skeleton, rot, (f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"), wrist,
                                   pole=np.array([s * 0.6, -1.0, -0.4]), weight=w)
-                for joint, q in finger_rotations(HANDSHAPES[step.shape], side).items():
+                rot = self._orient_hand(rot, side, g, target, w)
+                for joint, q in finger_rotations(HANDSHAPES[g.shape], side).items():
                     rot[joint] = quat.slerp(rot[joint], q, w)
-                target = self._target(p)
-                if target is not None and step.fingers == "target":
-                    hand_dir = self._rest[f"{side}MiddleProximal"] - self._rest[f"{side}Hand"]
-                    rot = aim(self.skeleton, rot, f"{side}Hand", target, forward=hand_dir, weight=w)
         pose.rotations = rot
         return pose

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..gesture.expressivity import Expressivity
 from ..tomlfile import FileError, TomlDoc, parse_color
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -58,6 +59,7 @@ class HostPlacement:
     seed: int
     mapping: Path | None = None
     voice: dict = field(default_factory=dict)     # overrides the rig's own [voice]
+    expressivity: Expressivity = Expressivity()   # how the host gestures
 
 
 @dataclass
@@ -148,6 +150,16 @@ class _Reader:
 VOICE_KEYS = {"language": str, "variant": str, "rate": int, "pitch": int}
 
 
+def _expressivity(d: TomlDoc, host: dict, path: tuple) -> Expressivity:
+    table = d.get(host, "expressivity", dict, *path, "expressivity", default={})
+    for key, value in table.items():          # one at a time, so an error points at its own line
+        try:
+            Expressivity.from_table({key: value})
+        except ValueError as e:
+            raise d.error(str(e), *path, "expressivity", key) from None
+    return Expressivity.from_table(table)
+
+
 def _voice_table(d: TomlDoc, host: dict, path: tuple) -> dict:
     voice = d.get(host, "voice", dict, *path, "voice", default={})
     for key, value in voice.items():
@@ -219,7 +231,7 @@ def load_set(path: str | Path) -> SetSpec:
             facing=d.get(t, "facing", float, *p, "facing", default=0.0),
             seed=d.get(t, "seed", int, *p, "seed", default=i + 1),
             mapping=r.file(t, "mapping", *p, suffixes=(".toml",)) if "mapping" in t else None,
-            voice=_voice_table(d, t, p)))
+            voice=_voice_table(d, t, p), expressivity=_expressivity(d, t, p)))
     products = []
     for i, t in enumerate(r.tables("products")):
         p = ("products", i)

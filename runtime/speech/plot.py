@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..figures import pyplot, save
 from ..skeleton.rigfile import VISEMES
 from .track import VisemeTrack
 
@@ -12,9 +13,7 @@ from .track import VisemeTrack
 def plot_track(track: VisemeTrack, audio: np.ndarray, rate: int, path: str | Path, title: str = "",
                labels: list[tuple[float, float, str]] | None = None) -> None:
     """Waveform with labelled word spans, the 15 viseme weights as a heat map, and the jaw opening."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     t_audio = np.arange(len(audio)) / rate
     t_track = np.arange(track.ticks) / track.rate
@@ -33,7 +32,4 @@ def plot_track(track: VisemeTrack, audio: np.ndarray, rate: int, path: str | Pat
     ax_jaw.set_ylim(0, 1.05)
     ax_jaw.set_ylabel("jaw open")
     ax_jaw.set_xlabel("seconds")
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path, title)
