@@ -24,9 +24,9 @@ def skeleton(request):
     return host_skeleton(PROJECT / "rigs" / request.param)
 
 
-def perform(skeleton, text, targets=None):
+def perform(skeleton, text, targets=None, voice="en-us"):
     line = parse_markup(text)
-    planned = plan(line, Espeak.get().synthesize(line.text, Voice("en-us")), LEXICON, list(targets or {}))
+    planned = plan(line, Espeak.get().synthesize(line.text, Voice(voice)), LEXICON, list(targets or {}))
     driver = GestureDriver(IdleController(1), skeleton, 60, targets)
     driver.perform(0, planned)
     return driver, planned
@@ -48,16 +48,32 @@ def test_deictic_index_points_at_the_product(skeleton, product):
     assert np.degrees(np.arccos(index @ to_target / np.linalg.norm(to_target))) < 10
 
 
+def extended_fingers(skeleton, pos, side="right"):
+    """Fingers whose two segments are within 30 degrees of straight, from joint positions."""
+    straight = 0
+    for finger in ("Thumb", "Index", "Middle", "Ring", "Little"):
+        first = _direction(pos, skeleton, f"{side}{finger}Proximal", f"{side}{finger}Intermediate")
+        second = _direction(pos, skeleton, f"{side}{finger}Intermediate", f"{side}{finger}Distal")
+        straight += np.degrees(np.arccos(np.clip(first @ second, -1, 1))) < 30
+    return straight
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
 def test_counting_raises_that_many_fingers(skeleton, n):
     driver, planned = perform(skeleton, f"[count_{n}]number")
-    pos = skeleton.world_positions(driver.pose(int(planned[0].hold_end * 60)).rotations)
-    straight = 0
-    for finger in ("Thumb", "Index", "Middle", "Ring", "Little"):
-        first = _direction(pos, skeleton, f"right{finger}Proximal", f"right{finger}Intermediate")
-        second = _direction(pos, skeleton, f"right{finger}Intermediate", f"right{finger}Distal")
-        straight += np.degrees(np.arccos(np.clip(first @ second, -1, 1))) < 30
-    assert straight == n
+    assert extended_fingers(skeleton, skeleton.world_positions(driver.pose(int(planned[0].hold_end * 60)).rotations)) == n
+
+
+@pytest.mark.parametrize("text, voice", [("One, two, three.", "en-us"), ("一、二、三。", "cmn")])
+def test_counting_aloud_shows_one_two_three_fingers(skeleton, text, voice):
+    driver, planned = perform(skeleton, text, voice=voice)          # no markup: the enumeration rule
+    assert [p.gesture.name for p in planned] == ["count_1", "count_2", "count_3"]
+    shown = []
+    for tick in range(int(planned[-1].end * 60)):                  # ticks in order, as a show runs them
+        pose = driver.pose(tick)
+        if any(tick == int(p.steps[0].stroke_end * 60) + 1 for p in planned):
+            shown.append(extended_fingers(skeleton, skeleton.world_positions(pose.rotations)))
+    assert shown == [1, 2, 3]
 
 
 def test_wave_raises_the_hand_and_puts_it_back(skeleton):

@@ -28,6 +28,9 @@ RULES: list[tuple[str, set[str], tuple[str, ...]]] = [
 ]
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
             "第一": 1, "第二": 2, "第三": 3, "第四": 4, "第五": 5}
+# Plain numbers count on the fingers only in an enumeration: when the next or previous number is said too.
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5,
+           "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,10 @@ def rule_gestures(line: MarkedLine, products: list[str]) -> dict[int, str]:
     words = [w.text.lower() for w in line.words]
     out: dict[int, str] = {}
     product_words = {p.lower() for p in products}
+    said = {NUMBERS[w] for w in words if w in NUMBERS}
+    counted = {k: NUMBERS[w] for k, w in enumerate(words)
+               if w in NUMBERS and ({NUMBERS[w] - 1, NUMBERS[w] + 1} & said)
+               and not (w in "一二三四五" and "".join(words[k + 1:k + 2]) in ("十", "百", "千", "万"))}
     for k, word in enumerate(words):
         joined = "".join(words[k:k + 3])                       # Mandarin rules span characters
         for gesture, english, mandarin in RULES:
@@ -124,6 +131,8 @@ def rule_gestures(line: MarkedLine, products: list[str]) -> dict[int, str]:
             elif word in ORDINALS or "".join(words[k:k + 2]) in ORDINALS:
                 n = ORDINALS.get(word) or ORDINALS["".join(words[k:k + 2])]
                 out.setdefault(k, f"count_{n}")
+            elif k in counted and (k == 0 or words[k - 1] != "第"):
+                out.setdefault(k, f"count_{counted[k]}")
             elif line.words[k].emphasised:
                 out.setdefault(k, "beat")
     return out
@@ -160,17 +169,25 @@ def stressed_onset(utterance: Utterance, start: float, end: float) -> float:
     return chosen[0].start if chosen else start
 
 
+def _busy_until(a: Planned, b: Planned) -> float:
+    """Until when `a` keeps its hands from `b`: a gesture on the very same hands may cut a's hold short
+    (counting on, pointing again), any other only starts after a's hold."""
+    same = _hands(a.steps[-1].gesture) == _hands(b.steps[0].gesture)
+    return a.steps[-1].stroke_end if same else a.hold_end
+
+
 def plan(line: MarkedLine, utterance: Utterance, lexicon: dict[str, Gesture],
          products: list[str] = (), expressivity: Expressivity = Expressivity()) -> list[Planned]:
     """Timed gestures for a spoken line. Strokes start on the stressed syllable of their word; when there is
     no time for the whole preparation it is shortened, never the stroke moved late; a hand does one gesture
     at a time (markup outranks rules; otherwise the earlier gesture keeps the hand)."""
     chosen: dict[int, tuple[str, str | None, bool]] = {k: (g, t, True) for k, (g, t) in line.placed.items()}
-    for k, g in rule_gestures(line, list(products)).items():
-        chosen.setdefault(k, (g, None, False))
     for k, (name, _, _) in chosen.items():
         if name not in lexicon:
             raise KeyError(f"gesture {name!r} is not in the lexicon")
+    for k, g in rule_gestures(line, list(products)).items():
+        if g in lexicon:                                  # a lexicon may leave some rule gestures out
+            chosen.setdefault(k, (g, None, False))
     times = _word_times(line, utterance)
     candidates = []
     for k, (name, target, explicit) in sorted(chosen.items()):
@@ -182,26 +199,29 @@ def plan(line: MarkedLine, utterance: Utterance, lexicon: dict[str, Gesture],
         for explicit, p in sorted(candidates, key=lambda c: c[1].stroke_start):
             if explicit != explicit_pass:
                 continue
-            clash = any(p.hands & q.hands and p.stroke_start < q.hold_end and q.stroke_start < p.hold_end
+            clash = any(p.hands & q.hands and p.stroke_start < _busy_until(q, p) and q.stroke_start < _busy_until(p, q)
                         for q in kept)
             if not clash:
                 kept.append(p)
     kept.sort(key=lambda p: p.stroke_start)
     out: list[Planned] = []
     for p in kept:
-        k = next((i for i in range(len(out) - 1, -1, -1) if out[i].hands & p.hands), None)
-        free_at = -LEAD_IN_S
+        first = p.steps[0]
+        hands = _hands(first.gesture)
+        k = next((i for i in range(len(out) - 1, -1, -1) if _hands(out[i].steps[-1].gesture) & hands), None)
         if k is not None:
             prev = out[k]
             last = prev.steps[-1]
             gap = p.stroke_start - last.hold_end
             threshold = max(COARTICULATE_S * expressivity.coarticulation, last.end - last.hold_end)
-            if _hands(last.gesture) == _hands(p.steps[0].gesture) and gap < threshold:
-                # Co-articulation: the hand goes straight on to the next gesture, no retraction between.
-                last = replace(last, end=p.stroke_start, handover=True)
-                out[k] = prev = replace(prev, steps=prev.steps[:-1] + (last,))
-            free_at = prev.free_at
-        first = p.steps[0]
+            if _hands(last.gesture) == hands and gap < threshold:
+                # Co-articulation: the hand goes straight on to the next gesture, no retraction between;
+                # the next one's preparation may cut this one's hold short.
+                hold_end = min(last.hold_end, max(last.stroke_end, p.prep_start))
+                out[k] = replace(prev, steps=prev.steps[:-1] + (
+                    replace(last, hold_end=hold_end, end=p.stroke_start, handover=True),))
+        # The hands are free once every earlier step that used them has let go.
+        free_at = max([-LEAD_IN_S] + [s.free_at for q in out for s in q.steps if _hands(s.gesture) & hands])
         prep_start = min(max(first.prep_start, free_at), first.stroke_start)          # shorten, never delay
         out.append(replace(p, steps=(replace(first, prep_start=prep_start),) + p.steps[1:]))
     return out
