@@ -71,29 +71,64 @@ def cmd_motion(args) -> int:
     return 0
 
 
+def read_dialogue(path: Path) -> list[str]:
+    """'Host: text' lines of a dialogue file ('#' starts a comment), for --lines."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise SystemExit(f"cohost: {path}: cannot read: {e.strerror}") from None
+    out = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            if ":" not in line:
+                raise SystemExit(f"cohost: {path}:{number}:1: expected 'Host: text', got {line!r}")
+            out.append(line)
+    return out
+
+
 def cmd_record(args) -> int:
+    from .controllers.config import load_behaviour
+    from .controllers.report import behaviour_report, format_report
+    from .speech.espeak import LineCache
+    from .speech_cmd import cast, schedule
+
     spec = load_set(args.scene)
-    out = Path(args.out)
-    if out.suffix.lower() not in (".npz", ".bvh"):
+    if args.tick_rate:
+        spec.tick_rate = args.tick_rate
+    out = Path(args.out) if args.out else None
+    if out is None and not args.report:
+        raise SystemExit("cohost record: give --out take.npz|take.bvh, or --report, or both")
+    if out is not None and out.suffix.lower() not in (".npz", ".bvh"):
         raise SystemExit(f"cohost record: --out must end in .npz or .bvh, got {out.name}")
     names = [h.name for h in spec.hosts]
     if not names:
         raise SystemExit(f"cohost record: {spec.source} has no hosts")
+    ticks = max(1, round(args.seconds * spec.tick_rate))
+    says = list(args.say or [])
+    if args.lines:
+        dialogue = read_dialogue(Path(args.lines))
+        says += dialogue * max(1, int(np.ceil(args.seconds / max(1.0, 2.0 * len(dialogue)))))   # loop to fill the take
+    lines = schedule(spec, says, LineCache(), gap_s=args.gap) if says else {}
     skeletons = [host_skeleton(h.rig, h.mapping) for h in spec.hosts]
     placements = np.array([placement_matrix(h.position, h.facing) for h in spec.hosts])
-    drivers = [IdleController(h.seed, spec.tick_rate) for h in spec.hosts]
-    ticks = max(1, round(args.seconds * spec.tick_rate))
+    everyone = cast(spec, skeletons, [IdleController(h.seed, spec.tick_rate) for h in spec.hosts], lines)
     bar = None
     if not args.quiet:
         from tqdm import tqdm
-        bar = tqdm(total=ticks, unit="tick", desc=f"record {out.name}", file=sys.stderr)
-    take = record(names, skeletons, placements, drivers, spec.tick_rate, ticks, bar.update if bar else None)
+        bar = tqdm(total=ticks, unit="tick", desc=f"record {out.name if out else 'take'}", file=sys.stderr)
+    take = record(names, skeletons, placements, [everyone.member(h) for h in range(len(names))], spec.tick_rate,
+                  ticks, bar.update if bar else None, speaking=lambda: everyone.speaking)
     if bar:
         bar.close()
-    if out.suffix.lower() == ".npz":
+    if out is not None and out.suffix.lower() == ".npz":
         save_npz(take, out)
-    else:
-        host = names.index(args.host) if args.host else 0
-        save_bvh(take, out, host)
-    print(f"wrote {ticks} ticks of {', '.join(names)} to {out}")
+    elif out is not None:
+        save_bvh(take, out, names.index(args.host) if args.host else 0)
+    if out is not None:
+        print(f"wrote {ticks} ticks of {', '.join(names)} to {out}")
+    if args.report:
+        config = load_behaviour()
+        gaze = config["gaze"]
+        print(format_report(behaviour_report(take, (gaze["eye_yaw"], gaze["eye_up"], gaze["eye_down"])), take, config))
     return 0

@@ -5,6 +5,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
+from .controllers.behaviour import Cast, Performer
 from .controllers.speech import Line, SpeakingDriver, mix_audio
 from .gesture.grammar import load_lexicon
 from .gesture.markup import MarkupError, parse_markup
@@ -24,8 +27,8 @@ def host_voice(spec: SetSpec, name: str) -> Voice:
     return Voice.from_table(host.voice, Voice.from_table(load_rig_info(host.rig, host.mapping).voice))
 
 
-def schedule(spec: SetSpec, says: list[str], cache: LineCache) -> dict[str, list[Line]]:
-    """'Host: text' or 'Host@seconds: text' -> lines per host, each starting after the previous one.
+def schedule(spec: SetSpec, says: list[str], cache: LineCache, gap_s: float = 0.0) -> dict[str, list[Line]]:
+    """'Host: text' or 'Host@seconds: text' -> lines per host, each starting `gap_s` after the previous one.
     The text may carry gesture markup ([gesture], [gesture:product], *stress*); it is not spoken."""
     names = [h.name for h in spec.hosts]
     lines: dict[str, list[Line]] = {n: [] for n in names}
@@ -47,27 +50,38 @@ def schedule(spec: SetSpec, says: list[str], cache: LineCache) -> dict[str, list
         gestures = plan(marked, utterance, lexicon(), [p.id for p in spec.products], placement.expressivity)
         line = Line(start, utterance, VisemeTrack.from_utterance(utterance, spec.tick_rate), tuple(gestures))
         lines[host].append(line)
-        next_free = max(next_free, line.end_tick)
+        next_free = max(next_free, line.end_tick + round(gap_s * spec.tick_rate))
     return lines
 
 
-def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]]):
-    """A `prepare(stage)` hook that makes each host speak its lines and make their gestures."""
+def cast(spec: SetSpec, skeletons: list, bodies: list, lines: dict[str, list[Line]]) -> Cast:
+    """Every host of the set alive: its body driver (idle, clips) under its gestures and lines, and the
+    procedural controllers (gaze, blinks, breathing, nods) for all hosts together."""
     from .gesture.targets import host_targets
+    from .skeleton.take import placement_matrix
+
+    performers = []
+    for place, skeleton, body in zip(spec.hosts, skeletons, bodies):
+        gestures = GestureDriver(body, skeleton, spec.tick_rate, host_targets(spec, place), place.expressivity)
+        speech = SpeakingDriver(gestures)
+        for line in lines.get(place.name, []):
+            speech.say(line)
+            gestures.perform(line.start_tick, list(line.gestures))
+        performers.append(Performer(skeleton, placement_matrix(place.position, place.facing), place.seed, speech,
+                                    speech))
+    return Cast(performers, spec.tick_rate, np.array(spec.cameras[0].position))
+
+
+def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]]):
+    """A `prepare(stage)` hook that brings the stage's hosts to life with their lines and gestures."""
     from .skeleton.rigfile import rest_positions
     from .skeleton.skeleton import Skeleton
 
     def prepare(stage) -> None:
-        for host in stage.hosts:
-            place = host.placement
-            skeleton = Skeleton.canonical(rest_positions(host.character.info)[0])   # the rig the stage loaded
-            body = GestureDriver(host.driver, skeleton, spec.tick_rate, host_targets(spec, place),
-                                 place.expressivity)
-            driver = SpeakingDriver(body)
-            for line in lines.get(place.name, []):
-                driver.say(line)
-                body.perform(line.start_tick, list(line.gestures))
-            host.driver = driver
+        skeletons = [Skeleton.canonical(rest_positions(h.character.info)[0]) for h in stage.hosts]  # as loaded
+        everyone = cast(spec, skeletons, [h.driver for h in stage.hosts], lines)
+        for h, host in enumerate(stage.hosts):
+            host.driver = everyone.member(h)
     return prepare
 
 

@@ -132,6 +132,13 @@ def finger_rotations(shape: HandShape, side: str) -> dict[int, np.ndarray]:
     return out
 
 
+@lru_cache(maxsize=64)
+def finger_pose(shape: HandShape, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """finger_rotations as (joint indices (15,), rotations (15, 4)), to blend in one call."""
+    rotations = finger_rotations(shape, side)
+    return np.array(list(rotations)), np.array(list(rotations.values()))
+
+
 def _frame(fingers: np.ndarray, palm: np.ndarray) -> np.ndarray:
     """Orthonormal columns (fingers, palm normal, their cross); the palm gives way when the two clash."""
     f = fingers / np.linalg.norm(fingers)
@@ -241,7 +248,7 @@ class GestureDriver:
                 rot = two_bone_ik(self.skeleton, rot, (f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"), wrist,
                                   pole=np.array([s * 0.6, -1.0, -0.4]), weight=w)
                 rot = self._orient_hand(rot, side, g, target, w)
-                for joint, q in finger_rotations(HANDSHAPES[g.shape], side).items():
-                    rot[joint] = quat.slerp(rot[joint], q, w)
+                joints, shaped = finger_pose(HANDSHAPES[g.shape], side)
+                rot[joints] = quat.slerp(rot[joints], shaped, w)
         pose.rotations = rot
         return pose

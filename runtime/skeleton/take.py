@@ -4,7 +4,7 @@
   rate () int, ticks (T,), hosts (H,) names, bones (J,) names, parents (J,),
   rotations (T, H, J, 4) normalised local rotations, xyzw,
   hips (T, H, 3) hips offset from rest in the host frame (metres),
-  world (T, H, J, 4, 4) joint matrices in set coordinates (metres, +Z up; column vectors),
+  world (T, H, J, 4, 4) float32 joint matrices in set coordinates (metres, +Z up; column vectors),
   morph_names (M,), morphs (T, H, M) face channel weights,
   speaking (T, H) whether each host is speaking.
 """
@@ -46,27 +46,37 @@ class Take:
     morphs: np.ndarray          # (T, H, M)
     speaking: np.ndarray        # (T, H) bool
 
-    def world(self) -> np.ndarray:
-        out = np.empty(self.rotations.shape[:3] + (4, 4))
+    def world(self, joints: list[int] | None = None, chunk: int = 2048) -> np.ndarray:
+        """Joint matrices in set coordinates (T, H, J', 4, 4) float32, for `joints` (default: all),
+        computed a chunk of ticks at a time so long takes fit in memory."""
+        joints = list(range(self.rotations.shape[2])) if joints is None else joints
+        out = np.empty(self.rotations.shape[:2] + (len(joints), 4, 4), np.float32)
         for h, sk in enumerate(self.skeletons):
-            trans = np.broadcast_to(sk.offsets, self.rotations.shape[:1] + sk.offsets.shape).copy()
-            trans[:, 0] += self.hips[:, h]
-            out[:, h] = self.placements[h] @ sk.local_to_model(self.rotations[:, h], trans)
+            for a in range(0, len(self.rotations), chunk):
+                rot = self.rotations[a:a + chunk, h]
+                trans = np.broadcast_to(sk.offsets, rot.shape[:1] + sk.offsets.shape).copy()
+                trans[:, 0] += self.hips[a:a + chunk, h]
+                out[a:a + chunk, h] = (self.placements[h] @ sk.local_to_model(rot, trans))[:, joints]
         return out
 
 
 def record(names: list[str], skeletons: list[Skeleton], placements: np.ndarray, drivers: list[Driver],
-           rate: int, ticks: int, progress: Callable[[int], None] | None = None) -> Take:
+           rate: int, ticks: int, progress: Callable[[int], None] | None = None,
+           speaking: Callable[[], np.ndarray] | None = None) -> Take:
+    """`ticks` ticks of every host's driver; `speaking()`, asked after each tick, says who spoke in it."""
     rot = np.empty((ticks, len(names), len(BONE_NAMES), 4))
     hips = np.empty((ticks, len(names), 3))
     morphs = np.empty((ticks, len(names), len(FACE_CHANNELS)))
+    talking = np.zeros((ticks, len(names)), bool)
     for t in range(ticks):
         for h, driver in enumerate(drivers):
             p = driver.pose(t)
             rot[t, h], hips[t, h], morphs[t, h] = p.rotations, p.hips_offset, p.face
+        if speaking is not None:
+            talking[t] = speaking()
         if progress:
             progress(1)
-    return Take(rate, names, skeletons, placements, rot, hips, morphs, np.zeros((ticks, len(names)), bool))
+    return Take(rate, names, skeletons, placements, rot, hips, morphs, talking)
 
 
 def save_npz(take: Take, path: Path) -> None:

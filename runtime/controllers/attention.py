@@ -1,0 +1,102 @@
+"""What each host looks at, and for how long: the conversation's gaze patterns.
+
+A speaking host mostly addresses the camera and glances at its co-host, looking away first when a long
+turn starts; a listening host looks at the speaker more than the speaker looks back; with nobody speaking, hosts look at the viewers
+and now and then at each other. On a face the eyes move between its two eyes and its mouth; on the camera
+they make small re-fixations. Each decision draws from the host's own seeded generator, in tick order, so
+a run repeats exactly.
+"""
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+CAMERA_JITTER_M = (0.03, 0.06) # re-fixations on the camera land this far off its centre (~1 degree at 3 m)
+CAMERA_REFIX_S = (0.8, 2.2)
+MOUTH_BELOW_EYES_M = 0.065
+
+
+class Look(IntEnum):
+    CAMERA = 0
+    PARTNER = 1
+    AWAY = 2
+    POINT = 3              # a product or a point someone asked for
+
+
+class Role(IntEnum):
+    IDLE = 0
+    SPEAKING = 1
+    LISTENING = 2
+
+
+class Attention:
+    def __init__(self, seeds: list[int], config: dict) -> None:
+        self.c = config
+        self.rng = [np.random.default_rng([seed, 0x6A2E]) for seed in seeds]
+        n = len(seeds)
+        self.look = np.full(n, Look.CAMERA)
+        self.until = np.zeros(n)              # the current look ends
+        self.sub_until = np.zeros(n)          # the current re-fixation / face point ends
+        self.sub = np.zeros(n, int)           # which face point (0 left eye, 1 right eye, 2 mouth) or jitter
+        self.jitter = np.zeros((n, 3))
+        self.away = np.zeros((n, 3))          # direction of a look away (host frame)
+        self.point = np.zeros((n, 3))         # a POINT look's target (host frame)
+        self.role = np.full(n, Role.IDLE)
+        self.target_id = np.zeros(n, int)     # changes whenever the gaze should jump
+
+    def _draw(self, h: int, span: tuple[float, float]) -> float:
+        return float(self.rng[h].uniform(*span))
+
+    def _choose(self, h: int, t: float, turn_started: bool, turn_length: float) -> None:
+        rng, role, previous = self.rng[h], self.role[h], self.look[h]
+        pattern = self.c[{Role.SPEAKING: "gaze.speaking", Role.LISTENING: "gaze.listening"}.get(role, "gaze.idle")]
+        if role == Role.SPEAKING and turn_started and turn_length >= pattern["aversion_after"]:
+            look, span = Look.AWAY, pattern["aversion"]
+            yaw, pitch = rng.choice([-1, 1]) * rng.uniform(0.25, 0.4), rng.choice([-0.25, 0.3])
+            self.away[h] = [np.sin(yaw) * np.cos(pitch), np.sin(pitch), np.cos(yaw) * np.cos(pitch)]
+        elif previous != Look.PARTNER and rng.random() < pattern["partner_chance"]:
+            look, span = Look.PARTNER, pattern["partner"]
+        else:
+            look, span = Look.CAMERA, pattern["camera"]
+        self.look[h], self.until[h], self.sub_until[h] = look, t + self._draw(h, span), t
+        self.target_id[h] += 1
+
+    def look_at(self, h: int, t: float, point: np.ndarray, seconds: float) -> None:
+        """Make host h look at a point (host frame) now, for `seconds` (the director's or an operator's call)."""
+        self.look[h], self.point[h], self.until[h], self.sub_until[h] = Look.POINT, point, t + seconds, t + seconds
+        self.target_id[h] += 1
+
+    def step(self, t: float, roles: np.ndarray, turn_lengths: np.ndarray, has_partner: np.ndarray) -> None:
+        """Update every host's look for time t. `roles` (H,) Role; `turn_lengths` (H,) seconds of the line
+        a host starts now (0 otherwise)."""
+        for h in range(len(roles)):
+            # Taking the turn redirects the gaze at once; otherwise the current look runs its course.
+            takes_turn = roles[h] == Role.SPEAKING and self.role[h] != Role.SPEAKING
+            self.role[h] = roles[h]
+            if takes_turn or t >= self.until[h]:
+                self._choose(h, t, takes_turn, float(turn_lengths[h]))
+                if self.look[h] == Look.PARTNER and not has_partner[h]:
+                    self.look[h] = Look.CAMERA
+            if t >= self.sub_until[h]:
+                rng = self.rng[h]
+                if self.look[h] == Look.PARTNER:
+                    face = self.c["gaze.face"]
+                    mouth = rng.random() < face["mouth_chance"]
+                    self.sub[h] = 2 if mouth else (1 - self.sub[h] if self.sub[h] < 2 else int(rng.integers(2)))
+                    self.sub_until[h] = t + self._draw(h, face["dwell"])
+                else:
+                    angle = rng.uniform(0, 2 * np.pi)               # a re-fixation of at least half a degree
+                    self.jitter[h] = rng.uniform(*CAMERA_JITTER_M) * np.array([np.cos(angle), np.sin(angle), 0.0])
+                    self.sub_until[h] = t + self._draw(h, CAMERA_REFIX_S)
+                self.target_id[h] += 1
+
+    def targets(self, camera: np.ndarray, partner_eyes: np.ndarray, partner_up: np.ndarray,
+                eye_mid: np.ndarray) -> np.ndarray:
+        """The point each host fixates now (H, 3), host frames: `camera` (H, 3); the partner's eyes
+        (H, 2, 3) and head up (H, 3) in the looking host's frame; `eye_mid` (H, 3) its own eyes."""
+        eyes_or_mouth = np.where((self.sub == 2)[:, None],
+                                 partner_eyes.mean(axis=1) - MOUTH_BELOW_EYES_M * partner_up,
+                                 partner_eyes[np.arange(len(self.sub)), np.minimum(self.sub, 1)])
+        choices = np.stack([camera + self.jitter, eyes_or_mouth, eye_mid + 2.0 * self.away, self.point])
+        return choices[self.look, np.arange(len(self.look))]

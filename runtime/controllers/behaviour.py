@@ -1,0 +1,185 @@
+"""The procedural controllers of all hosts on a set, run together once per tick over (H, ...) arrays:
+attention and gaze (eyes, head, neck, upper chest), blinks, and breathing and nods on top of whatever
+the hosts' bodies are doing (idle, gestures, speech).
+
+Each host keeps its own driver for the body; `Cast.member(h)` is the driver the stage asks for host h's
+pose. The first request of a tick runs every host's body and then the controllers for all hosts at once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..skeleton import quat
+from ..skeleton.pose import BONE_INDEX, CHANNEL_INDEX, Driver, Pose
+from ..skeleton.skeleton import Skeleton
+from ..speech.visemes import ipa_sounds, is_vowel
+from .attention import Attention, Role
+from .blink import Blink
+from .config import load_behaviour
+from .gaze import Gaze
+from .speech import Line, SpeakingDriver
+
+X = np.array([1.0, 0.0, 0.0])
+Z = np.array([0.0, 0.0, 1.0])
+DEEP_BREATH_S = 0.9             # the deep breath before a long line takes this long
+
+
+@dataclass
+class Performer:
+    skeleton: Skeleton
+    placement: np.ndarray           # (4, 4): host frame -> set coordinates
+    seed: int
+    body: Driver                    # idle, clips, gestures and the mouth
+    speech: SpeakingDriver | None = None
+
+
+def nod_times(line: Line, rate: int) -> list[tuple[float, float]]:
+    """(seconds into the line, strength 0..1) of each stressed vowel, strength from the speech's loudness."""
+    u = line.utterance
+    audio = u.audio.astype(float)
+    peak = max(float(np.sqrt(np.mean(audio ** 2))) * 2.5, 1.0)
+    out = []
+    for p in u.phonemes:
+        if p.stressed and any(is_vowel(sym, v) for sym, v in ipa_sounds(p.ipa)):
+            seg = audio[int(p.start * u.sample_rate):int(p.end * u.sample_rate)]
+            level = float(np.sqrt(np.mean(seg ** 2))) if len(seg) else 0.0
+            out.append((p.start, min(1.0, level / peak)))
+    return out
+
+
+class _Member:
+    def __init__(self, cast: "Cast", h: int) -> None:
+        self.cast, self.h = cast, h
+
+    def pose(self, tick: int) -> Pose:
+        return self.cast.pose(self.h, tick)
+
+
+class Cast:
+    def __init__(self, performers: list[Performer], rate: int, camera: np.ndarray, config: dict | None = None) -> None:
+        self.performers, self.rate = performers, rate
+        self.c = config or load_behaviour()
+        H = len(performers)
+        self.offsets = np.stack([p.skeleton.offsets for p in performers])
+        self.placements = np.stack([p.placement for p in performers])
+        self.to_host = np.linalg.inv(self.placements)
+        self.camera = np.array([(m @ [*camera, 1.0])[:3] for m in self.to_host])
+        rest = [p.skeleton.world_positions(p.skeleton.rest_pose()[0]) for p in performers]
+        eyes = np.array([[r[BONE_INDEX["leftEye"]], r[BONE_INDEX["rightEye"]]] for r in rest])
+        self.eyes_set = np.einsum("hij,hkj->hki", self.placements[:, :3, :3], eyes) + self.placements[:, None, :3, 3]
+        self.up_set = self.placements[:, :3, 1].copy()
+        seeds = [p.seed for p in performers]
+        self.attention = Attention(seeds, self.c)
+        self.gaze = Gaze(H, self.c["gaze"], eyes.mean(axis=1))
+        self.blink = Blink(seeds, self.c["blink"])
+        self._nods: dict[int, list[tuple[float, float]]] = {}     # id(line) -> nods, for lines in play
+        self._tick: int | None = None
+        self._poses: list[Pose] = []
+        self.speaking = np.zeros(H, bool)
+        self.last_spoke = np.full(H, -1e9)          # seconds
+
+    def member(self, h: int) -> Driver:
+        return _Member(self, h)
+
+    def pose(self, h: int, tick: int) -> Pose:
+        if tick != self._tick:
+            self._step(tick)
+        return self._poses[h]
+
+    # -- one tick for every host -----------------------------------------------------------------------
+    def _lines(self, tick: int) -> tuple[list[Line | None], np.ndarray]:
+        """The line each host is speaking at `tick`, and the length of lines starting on this tick."""
+        now, starting = [], np.zeros(len(self.performers))
+        for h, p in enumerate(self.performers):
+            line = p.speech.line_at(tick) if p.speech is not None else None
+            now.append(line)
+            if line is not None and line.start_tick == tick:
+                starting[h] = line.track.ticks / self.rate
+        return now, starting
+
+    def _partners(self) -> np.ndarray:
+        """Whom each host turns to: the other host who spoke last, else the next host on the set."""
+        H = len(self.performers)
+        out = (np.arange(H) + 1) % max(H, 1)
+        for h in range(H):
+            others = [k for k in range(H) if k != h]
+            if others:
+                out[h] = max(others, key=lambda k: self.last_spoke[k])
+        return out
+
+    def _breathing(self, tick: int, rot: np.ndarray, now: list[Line | None]) -> None:
+        """A deeper breath in the moment before a long line, on top of the body's own breathing (the idle
+        clip breathes 13-17 times a minute)."""
+        b = self.c["breathing"]
+        for h, p in enumerate(self.performers):
+            if p.speech is None or now[h] is not None:
+                continue
+            upcoming = next((line for line in p.speech.lines if line.start_tick > tick), None)
+            if upcoming is None or upcoming.track.ticks / self.rate < b["deep_before"]:
+                continue
+            u = 1.0 - (upcoming.start_tick - tick) / (DEEP_BREATH_S * self.rate)
+            if 0.0 <= u <= 1.0:
+                inhale = np.sin(np.pi * u) * (b["deep"] - 1.0)
+                for bone, deg, axis in (("chest", -b["chest"], X), ("leftShoulder", b["shoulders"], Z),
+                                        ("rightShoulder", -b["shoulders"], Z)):
+                    j = BONE_INDEX[bone]
+                    rot[h, j] = quat.multiply(quat.from_axis_angle(axis, np.radians(deg * inhale)), rot[h, j])
+
+    def _nod(self, t_line: float, nods: list[tuple[float, float]]) -> float:
+        n = self.c["nods"]
+        angle = 0.0
+        for at, strength in nods:
+            dt = t_line - at
+            if 0 <= dt < n["attack"]:
+                angle = max(angle, strength * np.sin(0.5 * np.pi * dt / n["attack"]))
+            elif n["attack"] <= dt < n["attack"] + n["release"]:
+                angle = max(angle, strength * np.cos(0.5 * np.pi * (dt - n["attack"]) / n["release"]))
+        return np.radians(n["degrees"]) * angle
+
+    def _step(self, tick: int) -> None:
+        t, H = tick / self.rate, len(self.performers)
+        poses = [p.body.pose(tick) for p in self.performers]
+        rot = np.stack([p.rotations for p in poses])
+        hips = np.stack([p.hips_offset for p in poses])
+        now, starting = self._lines(tick)
+        self.speaking = np.array([line is not None for line in now])
+        self.last_spoke[self.speaking] = t
+        # A short pause between lines keeps the listener listening (to whoever spoke last).
+        recent = t - self.last_spoke < self.c["gaze.listening"]["hold_silence"]
+        others = np.array([np.delete(recent, h).any() for h in range(H)])
+        roles = np.where(self.speaking, Role.SPEAKING, np.where(others, Role.LISTENING, Role.IDLE))
+        # Nods on stressed syllables, before the gaze: the eyes then hold their target through them (VOR).
+        live = set()
+        for h, line in enumerate(now):
+            if line is not None:
+                live.add(id(line))
+                if id(line) not in self._nods:
+                    self._nods[id(line)] = nod_times(line, self.rate)
+                nods = self._nods[id(line)]
+                angle = self._nod((tick - line.start_tick) / self.rate, nods)
+                j = BONE_INDEX["head"]
+                rot[h, j] = quat.multiply(quat.from_axis_angle(X, angle), rot[h, j])
+        self._nods = {k: v for k, v in self._nods.items() if k in live}
+        self._breathing(tick, rot, now)
+        # Attention, then gaze: targets in each host's frame, the partner's eyes from the last tick.
+        partners = self._partners()
+        self.attention.step(t, roles, starting, np.array([H > 1] * H))
+        partner_eyes = np.einsum("hij,hkj->hki", self.to_host[:, :3, :3], self.eyes_set[partners]) \
+            + self.to_host[:, None, :3, 3]
+        partner_up = np.einsum("hij,hj->hi", self.to_host[:, :3, :3], self.up_set[partners])
+        targets = self.attention.targets(self.camera, partner_eyes, partner_up, self.gaze.eye_mid)
+        saccades = self.gaze.step(t, 1.0 / self.rate, targets, self.attention.target_id, rot, self.offsets, hips)
+        for s in saccades:
+            self.blink.gaze_shift(s.host, t, s.amplitude_deg, bool(self.speaking[s.host]))
+        closure = self.blink.step(t, self.speaking, self.gaze.eye_pitch(rot))
+        # Where every host's eyes are now, in set coordinates, for the others to look at next tick.
+        world, pos = self.gaze.chain
+        self.eyes_set = np.einsum("hij,hkj->hki", self.placements[:, :3, :3], pos[:, 6:8]) + self.placements[:, None, :3, 3]
+        self.up_set = np.einsum("hij,hj->hi", self.placements[:, :3, :3], world[:, 5, :, 1])
+        for h, pose in enumerate(poses):
+            pose.rotations = rot[h]
+            pose.face[CHANNEL_INDEX["blinkLeft"]] = closure[h]
+            pose.face[CHANNEL_INDEX["blinkRight"]] = closure[h]
+        self._poses, self._tick = poses, tick

@@ -1,0 +1,59 @@
+"""Blinks for H hosts: spontaneous at each host's own rate (higher while speaking), gaze-evoked with large
+gaze shifts, a fast close and a slower open, and upper lids that follow the eyes down.
+
+Spontaneous blinks are a renewal process: after any blink the next one comes after an interval drawn
+around the host's rate for what it is doing, so gaze-evoked blinks take the place of spontaneous ones
+rather than adding to them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+GAMMA_SHAPE = 4.0             # intervals between blinks: regular-ish, never a burst
+MIN_INTERVAL_S = 0.6
+EVOKED_AFTER_S = 0.5          # a gaze shift this soon after a blink does not bring another
+
+
+class Blink:
+    def __init__(self, seeds: list[int], config: dict) -> None:
+        self.c = config
+        self.rng = [np.random.default_rng([seed, 0xB1]) for seed in seeds]
+        # Each host's own rates, from the lower part of each range: gaze-evoked blinks come on top.
+        self.rates = np.array([[lo + (hi - lo) * r.uniform(0.0, 0.15) for lo, hi in (config["listening"],
+                                                                              config["speaking"])]
+                               for r in self.rng])                     # (H, 2): listening/idle, speaking
+        self.start = np.full(len(seeds), -10.0)                        # the last blink started
+        self.next = np.array([self._interval(h, False) for h in range(len(seeds))])
+        self.speaking = np.zeros(len(seeds), bool)
+
+    def _interval(self, h: int, speaking: bool) -> float:
+        mean = 60.0 / self.rates[h, int(speaking)]
+        return max(MIN_INTERVAL_S, float(self.rng[h].gamma(GAMMA_SHAPE, mean / GAMMA_SHAPE)))
+
+    def trigger(self, h: int, t: float, speaking: bool) -> None:
+        if t - self.start[h] > self.c["close"] + self.c["closed"] + self.c["open"]:   # not while blinking
+            self.start[h] = t
+            self.next[h] = t + self._interval(h, speaking)
+
+    def gaze_shift(self, h: int, t: float, amplitude_deg: float, speaking: bool) -> None:
+        if amplitude_deg > self.c["gaze_evoked_above"] and t - self.start[h] > EVOKED_AFTER_S \
+                and self.rng[h].random() < self.c["gaze_evoked_chance"]:
+            self.trigger(h, t, speaking)
+
+    def step(self, t: float, speaking: np.ndarray, eye_pitch: np.ndarray) -> np.ndarray:
+        """Lid closure (H,) 0..1 at time t; `eye_pitch` (H,) radians, up positive."""
+        for h in np.nonzero(speaking != self.speaking)[0]:
+            # The rate changes with the role: the time left to the next blink scales with it.
+            old, new = self.rates[h, int(self.speaking[h])], self.rates[h, int(speaking[h])]
+            self.next[h] = t + max(0.0, self.next[h] - t) * old / new
+        self.speaking = speaking.copy()
+        for h in np.nonzero(t >= self.next)[0]:
+            self.trigger(int(h), t, bool(speaking[h]))
+        c = self.c
+        dt = t - self.start
+        closing = np.clip(dt / c["close"], 0, 1) ** 2                  # accelerating shut
+        opening = 1 - np.clip((dt - c["close"] - c["closed"]) / c["open"], 0, 1)
+        closure = np.where(dt < c["close"], closing, np.where(dt < c["close"] + c["closed"], 1.0, opening ** 2))
+        closure = np.where(dt >= 0, closure, 0.0)
+        down = np.clip(-eye_pitch / np.radians(30.0), 0, 1) * c["lid_follow"]
+        return np.maximum(closure, down)

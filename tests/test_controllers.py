@@ -1,0 +1,159 @@
+"""Gaze, blinks, breathing and nods, measured from the output: joint rotations run through the skeleton,
+blink morph weights, and takes of a two-host dialogue analysed like anyone would analyse them."""
+import numpy as np
+import pytest
+
+from runtime.controllers.config import load_behaviour
+from runtime.controllers.gaze import Gaze, main_sequence_s
+from runtime.controllers.idle import IdleController
+from runtime.controllers.report import behaviour_report, find_saccades, gaze_directions
+from runtime.motion_cmd import host_skeleton, read_dialogue
+from runtime.scene.setfile import load_set
+from runtime.skeleton import quat
+from runtime.skeleton.pose import BONE_INDEX, CHANNEL_INDEX
+from runtime.skeleton.take import placement_matrix, record
+from runtime.speech.espeak import LineCache
+from runtime.speech_cmd import cast, schedule
+
+from helpers import PROJECT
+
+CONFIG = load_behaviour()
+GAZE = CONFIG["gaze"]
+LIMITS = (GAZE["eye_yaw"], GAZE["eye_up"], GAZE["eye_down"])
+MEI = host_skeleton(PROJECT / "rigs" / "mei.glb")
+
+
+LINES = LineCache()                                # one synthesis per line: same inputs, same poses
+
+
+def dialogue_take(seconds: float, rate: int):
+    spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
+    spec.tick_rate = rate
+    says = read_dialogue(PROJECT / "scenes" / "dialogue.txt")
+    says = says * int(np.ceil(seconds / 40.0))
+    lines = schedule(spec, says, LINES, gap_s=0.4)
+    skeletons = [host_skeleton(h.rig) for h in spec.hosts]
+    everyone = cast(spec, skeletons, [IdleController(h.seed, rate) for h in spec.hosts], lines)
+    placements = np.array([placement_matrix(h.position, h.facing) for h in spec.hosts])
+    return record([h.name for h in spec.hosts], skeletons, placements, [everyone.member(0), everyone.member(1)],
+                  rate, int(seconds * rate), speaking=lambda: everyone.speaking)
+
+
+@pytest.fixture(scope="module")
+def ten_minutes():
+    take = dialogue_take(600, 60)
+    return take, behaviour_report(take, LIMITS)
+
+
+@pytest.fixture(scope="module")
+def fine_take():
+    return dialogue_take(90, 240)                  # saccades last 20-250 ms: time them at 240 ticks/s
+
+
+def test_vor_keeps_the_gaze_on_the_camera_while_the_head_turns():
+    rate, camera = 60, np.array([0.0, 1.5, 3.0])
+    mid = MEI.world_positions(MEI.rest_pose()[0])[[BONE_INDEX["leftEye"], BONE_INDEX["rightEye"]]].mean(axis=0)
+    gaze = Gaze(1, GAZE, mid[None])
+    worst = 0.0
+    for tick in range(2 * rate):
+        rot = MEI.rest_pose()[0][None].copy()
+        head_yaw = np.radians(30.0) * min(1.0, tick / rate)               # the body turns the head 30 degrees
+        rot[0, BONE_INDEX["head"]] = quat.from_axis_angle([0, 1.0, 0], head_yaw)
+        gaze.step(tick / rate, 1 / rate, camera[None], np.array([0]), rot, MEI.offsets[None], np.zeros((1, 3)))
+        if tick < 15:
+            continue                                                        # the first saccade lands
+        world = MEI.local_to_model(rot[0])
+        for eye in ("leftEye", "rightEye"):
+            m = world[BONE_INDEX[eye]]
+            looking, to_camera = m[:3, 2], camera - m[:3, 3]
+            worst = max(worst, np.degrees(np.arccos(looking @ to_camera / np.linalg.norm(to_camera))))
+    assert worst < 1.0
+
+
+def test_every_saccade_follows_the_main_sequence(fine_take):
+    direction, _ = gaze_directions(fine_take)
+    saccades = [s for h in range(2) for s in find_saccades(direction[:, h], fine_take.rate, h)]
+    assert len(saccades) > 80 and max(s.amplitude for s in saccades) > 60           # small and large
+    for s in saccades:
+        expected = main_sequence_s(s.amplitude, GAZE["saccade_ms_per_degree"], GAZE["saccade_intercept_ms"])
+        assert abs(s.duration - expected) <= 0.25 * expected, (s, expected)
+
+
+def test_listeners_look_at_the_speaker_more_than_speakers_look_back(ten_minutes):
+    _, reports = ten_minutes
+    for r in reports:
+        assert r.at_partner_listening > r.at_partner_speaking + 0.1, r
+        assert r.at_partner_speaking > 0.02                                  # speakers do glance
+
+
+def test_blink_rates_stay_in_their_configured_ranges(ten_minutes):
+    _, reports = ten_minutes
+    blink = CONFIG["blink"]
+    for r in reports:
+        assert blink["speaking"][0] <= r.blinks_speaking <= blink["speaking"][1], r
+        assert blink["listening"][0] <= r.blinks_listening <= blink["listening"][1], r
+        assert r.blinks_listening < r.blinks_speaking
+
+
+def test_large_gaze_shifts_carry_a_blink(ten_minutes):
+    _, reports = ten_minutes
+    carried, shifts = (sum(r.evoked[k] for r in reports) for k in (0, 1))
+    assert shifts > 50 and carried >= 0.6 * shifts
+
+
+def test_eyes_stay_inside_their_limits(ten_minutes):
+    take, reports = ten_minutes
+    assert all(r.limit_violations == 0 for r in reports)
+    eyes = take.rotations[:, :, [BONE_INDEX["leftEye"], BONE_INDEX["rightEye"]]]
+    d = quat.rotate(eyes, np.array([0.0, 0.0, 1.0]))
+    assert np.degrees(np.abs(np.arctan2(d[..., 0], d[..., 2]))).max() <= GAZE["eye_yaw"] + 1e-6
+
+
+def test_breathing_rate_from_the_chest(ten_minutes):
+    _, reports = ten_minutes
+    assert all(12 <= r.breaths_per_minute <= 20 for r in reports)
+
+
+def test_blinks_close_fast_and_open_slowly(fine_take):
+    closure = fine_take.morphs[:, 0, CHANNEL_INDEX["blinkLeft"]]
+    rate, level = fine_take.rate, 0.4                 # above what the lids take from looking down
+    shut = np.nonzero((closure[1:] >= 0.999) & (closure[:-1] < 0.999))[0] + 1
+    assert len(shut) > 5
+    for k in shut[:8]:
+        start = k
+        while closure[start - 1] > level:
+            start -= 1
+        end = k
+        while closure[end + 1] >= 0.999:
+            end += 1
+        opened = end
+        while closure[opened + 1] > level:
+            opened += 1
+        closing, opening = (k - start) / rate, (opened - end) / rate
+        assert closing <= 0.1 and opening > 1.5 * closing, (closing, opening)
+
+
+def test_same_seed_same_poses():
+    a, b = (dialogue_take(3, 60) for _ in range(2))
+    assert np.array_equal(a.rotations, b.rotations) and np.array_equal(a.morphs, b.morphs)
+
+
+def test_record_report_command(tmp_path):
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "runtime", "record", "scenes/shop_studio.toml", "--seconds", "20",
+                          "--lines", "scenes/dialogue.txt", "--report", "--quiet", "--out", str(tmp_path / "t.npz")],
+                         cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    for text in ("blinks/min", "gaze at partner", "gaze shifts > 30 deg", "joint-limit violations: 0",
+                 "breaths/min", "--tick-rate 240"):
+        assert text in out.stdout
+    data = np.load(tmp_path / "t.npz")
+    assert data["speaking"].any(axis=0).all()                         # both hosts speak in the take
+
+
+def test_bad_dialogue_line_names_file_and_line(tmp_path):
+    path = tmp_path / "d.txt"
+    path.write_text("Mei: hello\nthis line has no host\n")
+    with pytest.raises(SystemExit, match=r"d\.txt:2:1: expected 'Host: text'"):
+        read_dialogue(path)
