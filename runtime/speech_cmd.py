@@ -68,7 +68,7 @@ def cast(spec: SetSpec, skeletons: list, bodies: list, lines: dict[str, list[Lin
             speech.say(line)
             gestures.perform(line.start_tick, list(line.gestures))
         performers.append(Performer(skeleton, placement_matrix(place.position, place.facing), place.seed, speech,
-                                    speech))
+                                    speech, gestures))
     return Cast(performers, spec.tick_rate, np.array(spec.cameras[0].position))
 
 

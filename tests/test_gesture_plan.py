@@ -44,6 +44,8 @@ def test_mandarin_words_are_characters():
     ("only nine dollars, thanks", {2: "price_emphasis", 3: "thank_you"}),
     ("the kettle is *really* good", {1: "point_product", 3: "beat"}),
     ("大家好", {0: "wave_hello"}), ("但是这款", {0: "contrast", 2: "point_product"}), ("第二", {0: "count_2"}),
+    ("六、七、八", {0: "count_6", 2: "count_7", 4: "count_8"}), ("三十九元", {3: "price_emphasis"}),
+    ("this one is nice", {0: "point_product"}),
 ])
 def test_rules_in_english_and_mandarin(text, expected):
     assert rule_gestures(parse_markup(text), ["kettle"]) == expected

@@ -64,6 +64,13 @@ def test_counting_raises_that_many_fingers(skeleton, n):
     assert extended_fingers(skeleton, skeleton.world_positions(driver.pose(int(planned[0].hold_end * 60)).rotations)) == n
 
 
+@pytest.mark.parametrize("n, raised", [(6, {"Thumb", "Little"}), (8, {"Thumb", "Index"}), (10, set())])
+def test_chinese_numbers_past_five_on_one_hand(skeleton, n, raised):
+    driver, planned = perform(skeleton, f"[count_{n}]number")
+    pos = skeleton.world_positions(driver.pose(int(planned[0].hold_end * 60)).rotations)
+    assert extended_fingers(skeleton, pos) == len(raised)
+
+
 @pytest.mark.parametrize("text, voice", [("One, two, three.", "en-us"), ("一、二、三。", "cmn")])
 def test_counting_aloud_shows_one_two_three_fingers(skeleton, text, voice):
     driver, planned = perform(skeleton, text, voice=voice)          # no markup: the enumeration rule

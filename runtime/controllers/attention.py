@@ -1,10 +1,10 @@
 """What each host looks at, and for how long: the conversation's gaze patterns.
 
 A speaking host mostly addresses the camera and glances at its co-host, looking away first when a long
-turn starts; a listening host looks at the speaker more than the speaker looks back; with nobody speaking, hosts look at the viewers
-and now and then at each other. On a face the eyes move between its two eyes and its mouth; on the camera
-they make small re-fixations. Each decision draws from the host's own seeded generator, in tick order, so
-a run repeats exactly.
+turn starts; a listening host looks at the speaker more than the speaker looks back; with nobody
+speaking, hosts look at the viewers and now and then at each other. On a face the eyes move between its two eyes and its mouth; on the camera
+they make small re-fixations. Each decision draws from the host's own seeded generator, in tick
+order, so a run repeats exactly.
 """
 from __future__ import annotations
 

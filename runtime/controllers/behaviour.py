@@ -1,6 +1,6 @@
 """The procedural controllers of all hosts on a set, run together once per tick over (H, ...) arrays:
-attention and gaze (eyes, head, neck, upper chest), blinks, and breathing and nods on top of whatever
-the hosts' bodies are doing (idle, gestures, speech).
+attention and gaze (eyes, head, neck, upper chest), blinks, fingers, and breathing and nods on top of
+whatever the hosts' bodies are doing (idle, gestures, speech).
 
 Each host keeps its own driver for the body; `Cast.member(h)` is the driver the stage asks for host h's
 pose. The first request of a tick runs every host's body and then the controllers for all hosts at once.
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..gesture.handshapes import HANDSHAPES
+from ..gesture.realize import GestureDriver
 from ..skeleton import quat
 from ..skeleton.pose import BONE_INDEX, CHANNEL_INDEX, Driver, Pose
 from ..skeleton.skeleton import Skeleton
@@ -18,6 +20,7 @@ from ..speech.visemes import ipa_sounds, is_vowel
 from .attention import Attention, Role
 from .blink import Blink
 from .config import load_behaviour
+from .fingers import HAND_JOINTS, Fingers, hands_rotations
 from .gaze import Gaze
 from .speech import Line, SpeakingDriver
 
@@ -33,6 +36,7 @@ class Performer:
     seed: int
     body: Driver                    # idle, clips, gestures and the mouth
     speech: SpeakingDriver | None = None
+    gestures: GestureDriver | None = None      # says which hand shapes the body asks for
 
 
 def nod_times(line: Line, rate: int) -> list[tuple[float, float]]:
@@ -47,6 +51,11 @@ def nod_times(line: Line, rate: int) -> list[tuple[float, float]]:
             level = float(np.sqrt(np.mean(seg ** 2))) if len(seg) else 0.0
             out.append((p.start, min(1.0, level / peak)))
     return out
+
+
+def transform(matrices: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Points (H, K, 3) through one 4x4 transform per host (H, 4, 4)."""
+    return np.einsum("hij,hkj->hki", matrices[:, :3, :3], points) + matrices[:, None, :3, 3]
 
 
 class _Member:
@@ -68,12 +77,15 @@ class Cast:
         self.camera = np.array([(m @ [*camera, 1.0])[:3] for m in self.to_host])
         rest = [p.skeleton.world_positions(p.skeleton.rest_pose()[0]) for p in performers]
         eyes = np.array([[r[BONE_INDEX["leftEye"]], r[BONE_INDEX["rightEye"]]] for r in rest])
-        self.eyes_set = np.einsum("hij,hkj->hki", self.placements[:, :3, :3], eyes) + self.placements[:, None, :3, 3]
+        self.eyes_set = transform(self.placements, eyes)
         self.up_set = self.placements[:, :3, 1].copy()
         seeds = [p.seed for p in performers]
         self.attention = Attention(seeds, self.c)
         self.gaze = Gaze(H, self.c["gaze"], eyes.mean(axis=1))
         self.blink = Blink(seeds, self.c["blink"])
+        self.fingers = Fingers(seeds, rate)
+        relaxed = HANDSHAPES["relaxed"]
+        self._relaxed = (np.tile(np.array(relaxed.curl), (2, 1)), np.full(2, relaxed.spread))
         self._nods: dict[int, list[tuple[float, float]]] = {}     # id(line) -> nods, for lines in play
         self._tick: int | None = None
         self._poses: list[Pose] = []
@@ -166,17 +178,21 @@ class Cast:
         # Attention, then gaze: targets in each host's frame, the partner's eyes from the last tick.
         partners = self._partners()
         self.attention.step(t, roles, starting, np.array([H > 1] * H))
-        partner_eyes = np.einsum("hij,hkj->hki", self.to_host[:, :3, :3], self.eyes_set[partners]) \
-            + self.to_host[:, None, :3, 3]
+        partner_eyes = transform(self.to_host, self.eyes_set[partners])         # into each looker's frame
         partner_up = np.einsum("hij,hj->hi", self.to_host[:, :3, :3], self.up_set[partners])
         targets = self.attention.targets(self.camera, partner_eyes, partner_up, self.gaze.eye_mid)
         saccades = self.gaze.step(t, 1.0 / self.rate, targets, self.attention.target_id, rot, self.offsets, hips)
         for s in saccades:
             self.blink.gaze_shift(s.host, t, s.amplitude_deg, bool(self.speaking[s.host]))
         closure = self.blink.step(t, self.speaking, self.gaze.eye_pitch(rot))
+        # Fingers: the requested shapes, reached finger by finger, with a little drift at rest.
+        asked = [(p.gestures.hand_curls, p.gestures.hand_spread) if p.gestures else self._relaxed
+                 for p in self.performers]
+        curls = self.fingers.step(t, np.array([a[0] for a in asked]), np.array([a[1] for a in asked]))
+        rot[:, HAND_JOINTS] = hands_rotations(curls, self.fingers.spread)
         # Where every host's eyes are now, in set coordinates, for the others to look at next tick.
         world, pos = self.gaze.chain
-        self.eyes_set = np.einsum("hij,hkj->hki", self.placements[:, :3, :3], pos[:, 6:8]) + self.placements[:, None, :3, 3]
+        self.eyes_set = transform(self.placements, pos[:, 6:8])
         self.up_set = np.einsum("hij,hj->hi", self.placements[:, :3, :3], world[:, 5, :, 1])
         for h, pose in enumerate(poses):
             pose.rotations = rot[h]

@@ -42,7 +42,8 @@ def load_behaviour(path: Path = BEHAVIOUR_FILE) -> dict[str, dict]:
                 values[key] = float(value)
             else:
                 value = doc.get(table, key, list, *where)
-                if len(value) != 2 or not all(isinstance(v, (int, float)) for v in value) or not 0 <= value[0] <= value[1]:
+                numbers = len(value) == 2 and all(isinstance(v, (int, float)) for v in value)
+                if not numbers or not 0 <= value[0] <= value[1]:
                     raise doc.error(f"expected [low, high] with 0 <= low <= high, got {value!r}", *where)
                 values[key] = (float(value[0]), float(value[1]))
         for key in table:

@@ -88,7 +88,8 @@ def find_saccades(direction: np.ndarray, rate: int, host: int) -> list[Saccade]:
         amplitude = np.degrees(np.arccos(np.clip(direction[int(onset)] @ direction[min(len(direction) - 1,
                                                                                      int(np.ceil(end)))], -1, 1)))
         # Saccades are fast for their size (a bell over the main-sequence duration peaks at 2 A / D).
-        if speed[peak] < max(SACCADE_PEAK_DEG_S, PURSUIT_SHARE * 2 * amplitude / main_sequence_s(amplitude, *MAIN_SEQUENCE)):
+        saccade_peak = 2 * amplitude / main_sequence_s(amplitude, *MAIN_SEQUENCE)
+        if speed[peak] < max(SACCADE_PEAK_DEG_S, PURSUIT_SHARE * saccade_peak):
             continue
         # Second differences spread the acceleration over one tick more than the movement takes.
         out.append(Saccade(host, (onset + 0.5) / rate, (end - onset - 1.0) / rate, float(amplitude)))
@@ -159,6 +160,10 @@ def _eye_forward(rotations: np.ndarray) -> np.ndarray:
     return quat.rotate(q, np.array([0.0, 0.0, 1.0]))
 
 
+def _span(pair: tuple[float, float]) -> str:
+    return f"{pair[0]:g}-{pair[1]:g}"
+
+
 def format_report(reports: list[HostReport], take: Take, config: dict) -> str:
     """The report as text, for animators tuning rigs/clips/behaviour.toml."""
     b, g = config["blink"], config["gaze"]
@@ -166,8 +171,8 @@ def format_report(reports: list[HostReport], take: Take, config: dict) -> str:
              f"(measured from the take's arrays)"]
     for r in reports:
         lines += [f"{r.name}:",
-                  f"  blinks/min    speaking {r.blinks_speaking:5.1f}  (configured {b['speaking'][0]:g}-{b['speaking'][1]:g})"
-                  f"   listening/idle {r.blinks_listening:5.1f}  (configured {b['listening'][0]:g}-{b['listening'][1]:g})",
+                  f"  blinks/min    speaking {r.blinks_speaking:5.1f}  (configured {_span(b['speaking'])})"
+                  f"   listening/idle {r.blinks_listening:5.1f}  (configured {_span(b['listening'])})",
                   f"  gaze at partner  while speaking {r.at_partner_speaking:6.1%}   while listening "
                   f"{r.at_partner_listening:6.1%}",
                   f"  gaze shifts > 30 deg with a blink: {r.evoked[0]}/{r.evoked[1]}",

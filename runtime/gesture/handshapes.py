@@ -32,6 +32,12 @@ HANDSHAPES: dict[str, HandShape] = {
     "count_3": HandShape((0.8, 0.0, 0.0, 0.0, 1.0), 0.4),
     "count_4": HandShape((0.8, 0.0, 0.0, 0.0, 0.0), 0.4),
     "count_5": HandShape((0.0, 0.0, 0.0, 0.0, 0.0), 0.6),
+    # Chinese one-hand numbers six to ten (ten: a fist; some regions cross index and middle instead).
+    "cn_6": HandShape((0.0, 1.0, 1.0, 1.0, 0.0), 0.6),            # thumb and little finger out
+    "cn_7": HandShape((0.5, 0.5, 0.5, 1.0, 1.0)),                 # thumb, index and middle tips together
+    "cn_8": HandShape((0.0, 0.0, 1.0, 1.0, 1.0), 0.6),            # thumb and index: an L
+    "cn_9": HandShape((0.8, 0.6, 1.0, 1.0, 1.0)),                 # index hooked
+    "cn_10": HandShape((0.8, 1.0, 1.0, 1.0, 1.0)),                # a fist
     "heart_half": HandShape((0.3, 0.5, 0.5, 0.55, 0.6), 0.0),
     "grasp_cylinder": HandShape((0.45, 0.55, 0.55, 0.55, 0.55), 0.1),
     "grasp_box": HandShape((0.35, 0.4, 0.4, 0.4, 0.4), 0.1),

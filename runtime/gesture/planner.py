@@ -29,8 +29,8 @@ RULES: list[tuple[str, set[str], tuple[str, ...]]] = [
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
             "第一": 1, "第二": 2, "第三": 3, "第四": 4, "第五": 5}
 # Plain numbers count on the fingers only in an enumeration: when the next or previous number is said too.
-NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5,
-           "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+           "ten": 10, **{str(n): n for n in range(1, 11)}, **{c: n for n, c in enumerate("一二三四五六七八九十", 1)}}
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,14 @@ def schedule(g: Gesture, sync_at: float, expressivity: Expressivity = Expressivi
     return Planned(g, -1, target, timeline(g, sync_at, expressivity), _hands(g))
 
 
+CJK_NUMERALS = "零一二两三四五六七八九十百千万"
+
+
+def _in_compound_numeral(words: list[str], k: int) -> bool:
+    """A Chinese numeral next to another one is a digit of a larger number (三十九), not a count."""
+    return words[k] in CJK_NUMERALS and any(0 <= j < len(words) and words[j] in CJK_NUMERALS for j in (k - 1, k + 1))
+
+
 def rule_gestures(line: MarkedLine, products: list[str]) -> dict[int, str]:
     """word index -> gesture name from the rules (markup is applied separately and wins)."""
     words = [w.text.lower() for w in line.words]
@@ -118,7 +126,7 @@ def rule_gestures(line: MarkedLine, products: list[str]) -> dict[int, str]:
     said = {NUMBERS[w] for w in words if w in NUMBERS}
     counted = {k: NUMBERS[w] for k, w in enumerate(words)
                if w in NUMBERS and ({NUMBERS[w] - 1, NUMBERS[w] + 1} & said)
-               and not (w in "一二三四五" and "".join(words[k + 1:k + 2]) in ("十", "百", "千", "万"))}
+               and not _in_compound_numeral(words, k)}
     for k, word in enumerate(words):
         joined = "".join(words[k:k + 3])                       # Mandarin rules span characters
         for gesture, english, mandarin in RULES:

@@ -10,25 +10,24 @@ The host's expressivity scales space, overshoot and the stroke's acceleration.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
+from ..controllers.fingers import shape_pose
 from ..skeleton import quat
-from ..skeleton.humanoid import FINGERS, FINGER_SEGMENTS
 from ..skeleton.ik import two_bone_ik
-from ..skeleton.pose import BONE_INDEX, Driver, Pose
+from ..skeleton.pose import Driver, Pose
 from ..skeleton.skeleton import Skeleton
 from .expressivity import Expressivity
 from .grammar import Gesture
-from .handshapes import HANDSHAPES, HandShape
+from .handshapes import HANDSHAPES
 from .planner import Planned, Timed
 
 HEIGHT_OF = {"head": "head", "chin": "head", "shoulder": "leftUpperArm", "chest": "chest", "waist": "spine"}
 HEIGHT_OFFSET = {"head": 0.12, "chin": -0.1, "shoulder": 0.0, "chest": 0.05, "waist": 0.0}   # the wrist, below the hand
 SIDEWAYS = {"centre": 0.05, "periphery": 0.25, "far": 0.45}          # metres out from the body's middle
 DISTANCE = {"near": 0.15, "middle": 0.3, "extended": 0.45}           # metres in front of the chest
-FLEX = {"Proximal": 85.0, "Intermediate": 100.0}                     # degrees at full curl; distal = 2/3 PIP
+RELAXED = HANDSHAPES["relaxed"]
+SIDES = ("left", "right")
 MIDLINE_GAP = 0.03                       # metres each wrist keeps from the middle when both hands work
 FOREARM_TWIST = np.radians(110.0)        # pronation/supination the forearm may take; the wrist does the rest
 UP, FORWARD = np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0])
@@ -105,38 +104,6 @@ def stroke_offset(step: Timed, t: float, side: str, expressivity: Expressivity,
     if mv.kind == "beat":
         return -amp * (1 + expressivity.overshoot) * np.sin(np.pi * n * u) ** 2 * UP
     return amp * out * (f - 1) * (1 if mv.kind == "open" else -1)          # open / close
-
-
-@lru_cache(maxsize=64)
-def finger_rotations(shape: HandShape, side: str) -> dict[int, np.ndarray]:
-    """Normalised local rotations of one hand's 15 finger joints for a hand shape (host frame axes: the
-    fingers of the left hand point +X with the palm down, so flexion turns about -Z; mirrored on the right).
-    Cached: the same shape gives the same rotations every tick."""
-    s = 1.0 if side == "left" else -1.0
-    out: dict[int, np.ndarray] = {}
-    spread_deg = (0.0, 8.0, 0.0, -6.0, -14.0)
-    for f, finger in enumerate(FINGERS):
-        curl = shape.curl[f]
-        pip = FLEX["Intermediate"] * curl
-        for seg in FINGER_SEGMENTS:
-            if finger == "Thumb":
-                axis = quat.normalize(np.cross([s * 0.55, -0.22, 0.8], [0, -1.0, 0]))
-                angle = {"Proximal": 35.0, "Intermediate": 45.0, "Distal": 50.0}[seg] * curl
-                q = quat.from_axis_angle(axis, np.radians(angle))
-            else:
-                angle = {"Proximal": FLEX["Proximal"] * curl, "Intermediate": pip, "Distal": pip * 2 / 3}[seg]
-                q = quat.from_axis_angle([0, 0, -s], np.radians(angle))
-                if seg == "Proximal":
-                    q = quat.multiply(q, quat.from_axis_angle([0, -s, 0], np.radians(spread_deg[f] * shape.spread)))
-            out[BONE_INDEX[f"{side}{finger}{seg}"]] = q
-    return out
-
-
-@lru_cache(maxsize=64)
-def finger_pose(shape: HandShape, side: str) -> tuple[np.ndarray, np.ndarray]:
-    """finger_rotations as (joint indices (15,), rotations (15, 4)), to blend in one call."""
-    rotations = finger_rotations(shape, side)
-    return np.array(list(rotations)), np.array(list(rotations.values()))
 
 
 def _frame(fingers: np.ndarray, palm: np.ndarray) -> np.ndarray:
@@ -227,6 +194,10 @@ class GestureDriver:
     def pose(self, tick: int) -> Pose:
         pose = self.body.pose(tick)
         rot = pose.rotations
+        # The hand shapes asked for this tick (relaxed unless a gesture says otherwise), for a finger
+        # controller that animates the change; the finger joints are also set here for callers without one.
+        self.hand_curls = np.tile(np.array(RELAXED.curl), (2, 1))
+        self.hand_spread = np.full(2, RELAXED.spread)
         # Ticks only move forward: drop gestures that have ended, so the cost stays flat over a long show.
         self.plans = [(start, p) for start, p in self.plans if tick < start + p.end * self.rate + 1]
         active = sorted(((start + step.stroke_start * self.rate, start, p, step) for start, p in self.plans
@@ -248,7 +219,11 @@ class GestureDriver:
                 rot = two_bone_ik(self.skeleton, rot, (f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"), wrist,
                                   pole=np.array([s * 0.6, -1.0, -0.4]), weight=w)
                 rot = self._orient_hand(rot, side, g, target, w)
-                joints, shaped = finger_pose(HANDSHAPES[g.shape], side)
+                shape = HANDSHAPES[g.shape]
+                joints, shaped = shape_pose(shape, side)
                 rot[joints] = quat.slerp(rot[joints], shaped, w)
+                k = SIDES.index(side)
+                self.hand_curls[k] += (np.array(shape.curl) - self.hand_curls[k]) * w
+                self.hand_spread[k] += (shape.spread - self.hand_spread[k]) * w
         pose.rotations = rot
         return pose

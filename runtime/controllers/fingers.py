@@ -1,0 +1,195 @@
+"""Fingers: hand shapes as joint angles within human limits, transitions in which the fingers do not
+move in lockstep, a little life at rest, and grasps that close each finger onto a prop's surface.
+
+Angles (degrees) per finger: MCP flexion, PIP flexion, DIP flexion, spread. In the host frame the left
+hand's fingers point +X with the palm down, so flexion turns about -Z (mirrored on the right). Free
+fingers couple DIP to two thirds of PIP; a grasp closes MCP, then PIP, then DIP, each until contact.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from ..gesture.handshapes import HandShape
+from ..skeleton import quat
+from ..skeleton.humanoid import FINGER_SEGMENTS, FINGERS
+from ..skeleton.pose import BONE_INDEX
+from ..skeleton.skeleton import Skeleton
+
+FULL_CURL = (85.0, 100.0)                  # MCP and PIP flexion at curl 1; DIP follows at two thirds of PIP
+LIMITS = {"Proximal": (-10.0, 90.0), "Intermediate": (0.0, 110.0), "Distal": (0.0, 80.0)}
+THUMB_FULL = (35.0, 45.0, 50.0)            # thumb CMC, MCP, IP flexion toward the palm at curl 1
+SPREAD = (0.0, 8.0, 0.0, -6.0, -14.0)      # degrees of abduction per finger at spread 1
+STAGGER_S = (0.0, 0.0, 0.03, 0.06, 0.09)   # a finger lags the one before it in a shape change
+SETTLE_S = 0.09                            # each finger settles in about this long
+MICRO_CURL = 0.025                         # curl of the slow drift of fingers at rest
+SAMPLES = 4                                # points tested between two joints of a finger
+GRASP_THUMB = (70.0, 70.0, 90.0)           # how far the thumb may close around a prop
+GRASP_STEP_DEG = 3.0                       # scan step before bisecting to the contact
+GRASP_STAGES = (np.array([0.85, 1.0, 2 / 3]), np.array([0.0, 1.0, 2 / 3]), np.array([0.0, 0.0, 1.0]))
+TIP_SHARE = 0.85                           # fingertip beyond the distal joint, as a share of the middle phalanx
+
+
+def thumb_axis(side: str) -> np.ndarray:
+    """The thumb's flexion axis: across the palm, so it opposes the fingers."""
+    s = 1.0 if side == "left" else -1.0
+    return quat.normalize(np.cross([s * 0.55, -0.22, 0.8], [0, -1.0, 0]))
+
+
+def finger_angles(curl: float, finger: int) -> tuple[float, float, float]:
+    """(MCP, PIP, DIP) for a curl 0..1; the thumb's are CMC, MCP, IP."""
+    if finger == 0:
+        return tuple(a * curl for a in THUMB_FULL)
+    pip = FULL_CURL[1] * curl
+    return FULL_CURL[0] * curl, pip, pip * 2.0 / 3.0
+
+
+def joint_rotations(side: str, finger: int, angles, spread_deg: float = 0.0) -> np.ndarray:
+    """Local rotations (3, 4) of one finger's proximal, intermediate and distal joints."""
+    s = 1.0 if side == "left" else -1.0
+    axis = thumb_axis(side) if finger == 0 else np.array([0.0, 0.0, -s])
+    q = quat.from_axis_angle(np.broadcast_to(axis, (3, 3)), np.radians(np.asarray(angles, float)))
+    if finger and spread_deg:
+        q[0] = quat.multiply(q[0], quat.from_axis_angle([0, -s, 0], np.radians(spread_deg)))
+    return q
+
+
+@lru_cache(maxsize=64)
+def shape_pose(shape: HandShape, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """A hand shape as (joint indices (15,), local rotations (15, 4)), cached: shapes are constants."""
+    joints, rotations = [], []
+    for f, finger in enumerate(FINGERS):
+        joints += [BONE_INDEX[f"{side}{finger}{seg}"] for seg in FINGER_SEGMENTS]
+        rotations.append(joint_rotations(side, f, finger_angles(shape.curl[f], f), SPREAD[f] * shape.spread))
+    return np.array(joints), np.concatenate(rotations)
+
+
+_SIDES = ("left", "right")
+HAND_JOINTS = np.array([BONE_INDEX[f"{side}{finger}{seg}"] for side in _SIDES for finger in FINGERS
+                        for seg in FINGER_SEGMENTS])                     # (30,): left hand, then right
+_AXES = np.array([[thumb_axis(side) if f == 0 else [0.0, 0.0, -(1.0 if side == "left" else -1.0)]
+                   for f in range(5)] for side in _SIDES])               # (2, 5, 3)
+_SPREAD_AXES = np.array([[0.0, -1.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+def hands_rotations(curls: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """Local rotations (H, 30, 4) of both hands' finger joints (HAND_JOINTS order) for curls (H, 2, 5) and
+    spreads (H, 2), all hosts in one pass (finger_angles, vectorised)."""
+    pip = FULL_CURL[1] * curls
+    angles = np.stack([FULL_CURL[0] * curls, pip, pip * 2.0 / 3.0], axis=-1)          # (H, 2, 5, 3)
+    angles[:, :, 0] = curls[:, :, 0, None] * np.array(THUMB_FULL)
+    q = quat.from_axis_angle(np.broadcast_to(_AXES[None, :, :, None], angles.shape + (3,)), np.radians(angles))
+    splay = np.radians(np.array(SPREAD)[None, None, :] * spread[..., None])          # (H, 2, 5)
+    q[..., 0, :] = quat.multiply(q[..., 0, :], quat.from_axis_angle(
+        np.broadcast_to(_SPREAD_AXES[None, :, None], splay.shape + (3,)), splay))
+    return q.reshape(len(curls), 30, 4)
+
+
+class Fingers:
+    """Curls (H, 2, 5) that follow each hand's requested shape with per-finger lag, plus a slow drift."""
+
+    def __init__(self, seeds: list[int], rate: int) -> None:
+        self.rate = rate
+        n = len(seeds)
+        self.curl = np.full((n, 2, 5), np.nan)
+        self.spread = np.zeros((n, 2))
+        self.history: list[np.ndarray] = []              # recent requests, for the stagger
+        rng = [np.random.default_rng([s, 0xF1]) for s in seeds]
+        self.phase = np.array([r.uniform(0, 2 * np.pi, (2, 5)) for r in rng])
+        self.period = np.array([r.uniform(3.0, 7.0, (2, 5)) for r in rng])
+        self.lag = np.round(np.array(STAGGER_S) * rate).astype(int)
+
+    def step(self, t: float, requested: np.ndarray, spread: np.ndarray) -> np.ndarray:
+        """Curls (H, 2, 5) for time t; `requested` (H, 2, 5) the shapes the bodies ask for now."""
+        self.history.append(requested.copy())
+        del self.history[:-(self.lag.max() + 1)]
+        # Finger k answers the request of lag[k] ticks ago, so a change ripples across the hand.
+        target = np.stack([self.history[max(0, len(self.history) - 1 - self.lag[k])][..., k] for k in range(5)], -1)
+        if np.isnan(self.curl).any():
+            self.curl = target.copy()
+        self.curl += (target - self.curl) * min(1.0, 1.0 / (SETTLE_S * self.rate))
+        self.spread += (spread - self.spread) * min(1.0, 1.0 / (SETTLE_S * self.rate))
+        drift = MICRO_CURL * np.sin(2 * np.pi * t / self.period + self.phase)
+        return np.clip(self.curl + drift * (1.0 - self.curl), 0.0, 1.0)
+
+
+# -- grasping ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Prop:
+    """A prop's primitive in the host frame: a cylinder (radius, half length along `axis`), a box (half
+    extents along its axes) or a sphere (radius)."""
+    kind: str
+    centre: np.ndarray
+    axis: np.ndarray = field(default_factory=lambda: np.array([0.0, 1.0, 0.0]))
+    radius: float = 0.03
+    half: np.ndarray = field(default_factory=lambda: np.array([0.05, 0.05, 0.05]))   # a cylinder's: half[0]
+
+    def distance(self, points: np.ndarray) -> np.ndarray:
+        """Signed distance (negative inside) of points (..., 3) to the surface."""
+        p = points - self.centre
+        if self.kind == "sphere":
+            return np.linalg.norm(p, axis=-1) - self.radius
+        if self.kind == "cylinder":
+            along = p @ self.axis
+            radial = np.linalg.norm(p - along[..., None] * self.axis, axis=-1) - self.radius
+            cap = np.abs(along) - self.half[0]
+            outside = np.hypot(np.maximum(radial, 0), np.maximum(cap, 0))
+            return outside + np.minimum(np.maximum(radial, cap), 0.0)
+        q = np.abs(p) - self.half
+        return np.linalg.norm(np.maximum(q, 0), axis=-1) + np.minimum(q.max(axis=-1), 0.0)
+
+
+def finger_points(skeleton: Skeleton, rotations: np.ndarray, side: str, finger: int,
+                  samples: int = SAMPLES) -> np.ndarray:
+    """Points along one finger (host frame): joints, the fingertip, and `samples` between each pair."""
+    name = FINGERS[finger]
+    chain = [skeleton.index(f"{side}{name}{seg}") for seg in FINGER_SEGMENTS]
+    world, pos = skeleton.chain_world(rotations, chain[-1])
+    joints = [pos[j] for j in chain]
+    tip = joints[2] + quat.rotate(world[chain[2]], skeleton.offsets[chain[2]]) * TIP_SHARE
+    nodes = np.array(joints + [tip])
+    u = np.linspace(0, 1, samples + 1, endpoint=False)[:, None]
+    inner = [a + (b - a) * u for a, b in zip(nodes[:-1], nodes[1:])]
+    return np.concatenate(inner + [tip[None]])
+
+
+def fingertip(skeleton: Skeleton, rotations: np.ndarray, side: str, finger: int) -> np.ndarray:
+    return finger_points(skeleton, rotations, side, finger, samples=0)[-1]
+
+
+def grasp(skeleton: Skeleton, rotations: np.ndarray, side: str, prop: Prop, skin: float = 0.003) -> np.ndarray:
+    """Close every finger of `side` around `prop` until its tip rests `skin` metres from the surface with
+    no part of the finger inside: the whole finger curls (DIP two thirds of PIP), and where its base
+    touches first the outer joints carry on, then the last joint alone (bisection on each stage)."""
+    rot = rotations.copy()
+    for f, finger in enumerate(FINGERS):
+        joints = [BONE_INDEX[f"{side}{finger}{seg}"] for seg in FINGER_SEGMENTS]
+        top = np.array(GRASP_THUMB if f == 0 else [LIMITS[seg][1] for seg in FINGER_SEGMENTS])
+        angles = np.zeros(3)
+
+        def fits(trial: np.ndarray) -> bool:            # tip not closer than `skin`, nothing inside
+            rot[joints] = joint_rotations(side, f, trial)
+            d = prop.distance(finger_points(skeleton, rot, side, f))
+            return bool(d[-1] >= skin and d.min() >= 0.0)
+
+        for way in GRASP_STAGES:
+            room = float(np.min(np.where(way > 0, (top - angles) / np.where(way > 0, way, 1), np.inf)))
+            # Step forward to the first pose that touches, then bisect between it and the last free one.
+            steps = np.append(np.arange(0.0, room, GRASP_STEP_DEG), room)
+            free = [a for a in steps if fits(angles + way * a)]
+            first_miss = next((a for a in steps if not fits(angles + way * a)), None)
+            if first_miss is None:
+                angles = angles + way * room
+                continue
+            lo = max((a for a in free if a < first_miss), default=None)
+            if lo is None:
+                break                                    # touching from the start: this stage stays
+            hi = first_miss
+            for _ in range(20):
+                mid = (lo + hi) / 2
+                lo, hi = (mid, hi) if fits(angles + way * mid) else (lo, mid)
+            angles = angles + way * lo
+        rot[joints] = joint_rotations(side, f, angles)
+    return rot
