@@ -157,3 +157,24 @@ def test_bad_dialogue_line_names_file_and_line(tmp_path):
     path.write_text("Mei: hello\nthis line has no host\n")
     with pytest.raises(SystemExit, match=r"d\.txt:2:1: expected 'Host: text'"):
         read_dialogue(path)
+
+
+@pytest.mark.parametrize("where", ["product", "screen"])
+def test_a_host_looks_at_a_product_or_a_screen_position(where):
+    from runtime.controllers.behaviour import screen_point
+    spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
+    skeletons = [host_skeleton(h.rig) for h in spec.hosts]
+    everyone = cast(spec, skeletons, [IdleController(h.seed, 60) for h in spec.hosts], {})
+    product = spec.products[0].piece
+    point = (np.array(product.position) + [0, 0, product.size[2] / 2] if where == "product"
+             else screen_point(spec.cameras[0], -0.6, 0.5, 16 / 9))
+    everyone.pose(0, 0)
+    everyone.look_at(0, 0, point, 2.0)
+    placement = placement_matrix(spec.hosts[0].position, spec.hosts[0].facing)
+    for tick in range(1, 60):
+        pose = everyone.pose(0, tick)
+    world = placement @ skeletons[0].local_to_model(pose.rotations)
+    for eye in ("leftEye", "rightEye"):
+        m = world[BONE_INDEX[eye]]
+        to_point = point - m[:3, 3]
+        assert np.degrees(np.arccos(m[:3, 2] @ to_point / np.linalg.norm(to_point))) < 1.5

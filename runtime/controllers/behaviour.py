@@ -53,6 +53,19 @@ def nod_times(line: Line, rate: int) -> list[tuple[float, float]]:
     return out
 
 
+def screen_point(camera, x: float, y: float, aspect: float, distance: float = 1.0) -> np.ndarray:
+    """The set point `distance` metres in front of a camera (a set file's Camera, vertical fov) seen at
+    screen position (x, y), each -1 .. 1 from the centre (+y up): where a host looks to look "at" an
+    on-screen graphic."""
+    eye, centre = np.array(camera.position, float), np.array(camera.look_at, float)
+    forward = (centre - eye) / np.linalg.norm(centre - eye)
+    right = np.cross(forward, [0.0, 0.0, 1.0])
+    right /= np.linalg.norm(right)
+    up = np.cross(right, forward)
+    half = np.tan(np.radians(camera.fov) / 2)
+    return eye + distance * (forward + x * half * aspect * right + y * half * up)
+
+
 def transform(matrices: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Points (H, K, 3) through one 4x4 transform per host (H, 4, 4)."""
     return np.einsum("hij,hkj->hki", matrices[:, :3, :3], points) + matrices[:, None, :3, 3]
@@ -94,6 +107,11 @@ class Cast:
 
     def member(self, h: int) -> Driver:
         return _Member(self, h)
+
+    def look_at(self, h: int, tick: int, point: np.ndarray, seconds: float) -> None:
+        """Host h looks at a point in set coordinates (a product, a spot on the screen) from `tick` on."""
+        host_point = (self.to_host[h] @ [*point, 1.0])[:3]
+        self.attention.look_at(h, tick / self.rate, host_point, seconds)
 
     def pose(self, h: int, tick: int) -> Pose:
         if tick != self._tick:
