@@ -61,7 +61,8 @@ def extended_fingers(skeleton, pos, side="right"):
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
 def test_counting_raises_that_many_fingers(skeleton, n):
     driver, planned = perform(skeleton, f"[count_{n}]number")
-    assert extended_fingers(skeleton, skeleton.world_positions(driver.pose(int(planned[0].hold_end * 60)).rotations)) == n
+    pose = driver.pose(int(planned[0].hold_end * 60))
+    assert extended_fingers(skeleton, skeleton.world_positions(pose.rotations)) == n
 
 
 @pytest.mark.parametrize("n, raised", [(6, {"Thumb", "Little"}), (8, {"Thumb", "Index"}), (10, set())])

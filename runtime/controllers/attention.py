@@ -2,9 +2,9 @@
 
 A speaking host mostly addresses the camera and glances at its co-host, looking away first when a long
 turn starts; a listening host looks at the speaker more than the speaker looks back; with nobody
-speaking, hosts look at the viewers and now and then at each other. On a face the eyes move between its two eyes and its mouth; on the camera
-they make small re-fixations. Each decision draws from the host's own seeded generator, in tick
-order, so a run repeats exactly.
+speaking, hosts look at the viewers and now and then at each other. On a face the eyes move between
+its two eyes and its mouth; on the camera they make small re-fixations. Each decision draws from the
+host's own seeded generator, in tick order, so a run repeats exactly.
 """
 from __future__ import annotations
 

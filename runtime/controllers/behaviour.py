@@ -39,7 +39,7 @@ class Performer:
     gestures: GestureDriver | None = None      # says which hand shapes the body asks for
 
 
-def nod_times(line: Line, rate: int) -> list[tuple[float, float]]:
+def nod_times(line: Line) -> list[tuple[float, float]]:
     """(seconds into the line, strength 0..1) of each stressed vowel, strength from the speech's loudness."""
     u = line.utterance
     audio = u.audio.astype(float)
@@ -186,7 +186,7 @@ class Cast:
             if line is not None:
                 live.add(id(line))
                 if id(line) not in self._nods:
-                    self._nods[id(line)] = nod_times(line, self.rate)
+                    self._nods[id(line)] = nod_times(line)
                 nods = self._nods[id(line)]
                 angle = self._nod((tick - line.start_tick) / self.rate, nods)
                 j = BONE_INDEX["head"]
