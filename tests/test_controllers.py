@@ -178,3 +178,53 @@ def test_a_host_looks_at_a_product_or_a_screen_position(where):
         m = world[BONE_INDEX[eye]]
         to_point = point - m[:3, 3]
         assert np.degrees(np.arccos(m[:3, 2] @ to_point / np.linalg.norm(to_point))) < 1.5
+
+
+def _one_line_take(config, text="Welcome back! This kettle boils a full litre in under three minutes.", seconds=6):
+    """Mei says one line starting at 1.5 s; returns (take, the line)."""
+    from runtime.controllers.behaviour import Cast, Performer
+    from runtime.controllers.speech import Line, SpeakingDriver
+    from runtime.speech.espeak import Voice
+    from runtime.speech.track import VisemeTrack
+    utterance = LINES.get(text, Voice("en-us"))
+    line = Line(90, utterance, VisemeTrack.from_utterance(utterance, 60))
+    speech = SpeakingDriver(IdleController(5, 60))
+    speech.say(line)
+    placement = placement_matrix((0.0, 0.0, 0.0), 0.0)
+    everyone = Cast([Performer(MEI, placement, 5, speech, speech)], 60, np.array([0.0, -3.0, 1.5]), config)
+    take = record(["Mei"], [MEI], placement[None], [everyone.member(0)], 60, seconds * 60,
+                  speaking=lambda: everyone.speaking)
+    return take, line
+
+
+def _with(section: str, **values) -> dict:
+    return {**CONFIG, section: {**CONFIG[section], **values}}
+
+
+def test_the_head_nods_on_stressed_syllables():
+    (nodding, line), (still, _) = _one_line_take(CONFIG), _one_line_take(_with("nods", degrees=0.0))
+    head = BONE_INDEX["head"]
+    pitch = lambda take: np.degrees(2 * np.arcsin(take.rotations[:, 0, head, 0]))  # noqa: E731
+    diff = pitch(nodding) - pitch(still)
+    stressed = [p.start for p in line.utterance.phonemes if p.stressed]
+    at = [line.start_tick + int(s * 60) + 7 for s in stressed]                 # the nod's bottom, 0.12 s in
+    assert np.max(diff[at]) > 1.5 and np.abs(diff[:line.start_tick]).max() < 1e-9
+
+
+def test_a_deeper_breath_before_a_long_line():
+    (deep, line), (plain, _) = _one_line_take(CONFIG), _one_line_take(_with("breathing", deep=1.0))
+    chest = BONE_INDEX["chest"]
+    angle = lambda take: np.degrees(2 * np.arcsin(take.rotations[:, 0, chest, 0]))  # noqa: E731
+    before = slice(line.start_tick - 54, line.start_tick)                     # the 0.9 s before it starts
+    assert np.abs(angle(deep)[before] - angle(plain)[before]).max() > 0.5
+    assert np.abs(angle(deep)[:before.start] - angle(plain)[:before.start]).max() < 1e-9
+
+
+def test_upper_lids_follow_the_eyes_down():
+    from runtime.controllers.behaviour import Cast, Performer
+    placement = placement_matrix((0.0, 0.0, 0.0), 0.0)
+    everyone = Cast([Performer(MEI, placement, 5, IdleController(5, 60))], 60, np.array([0.0, -3.0, 1.5]))
+    everyone.pose(0, 0)
+    everyone.look_at(0, 0, np.array([0.0, -0.6, 0.8]), 5.0)                   # the counter below her
+    lids = [everyone.pose(0, t).face[CHANNEL_INDEX["blinkLeft"]] for t in range(1, 240)][30:]   # once down
+    assert np.median(lids) > 0.15 and min(lids) > 0.1                      # lowered, not a blink
