@@ -63,6 +63,7 @@ def cast(spec: SetSpec, skeletons: list, bodies: list, lines: dict[str, list[Lin
     performers = []
     for place, skeleton, body in zip(spec.hosts, skeletons, bodies):
         gestures = GestureDriver(body, skeleton, spec.tick_rate, host_targets(spec, place), place.expressivity)
+        gestures.set_fingers = False                  # the cast's finger controller shapes the hands
         speech = SpeakingDriver(gestures)
         for line in lines.get(place.name, []):
             speech.say(line)

@@ -130,14 +130,12 @@ class Cast:
         return now, starting
 
     def _partners(self) -> np.ndarray:
-        """Whom each host turns to: the other host who spoke last, else the next host on the set."""
+        """Whom each host turns to: the other host who spoke last (the first such on a tie)."""
         H = len(self.performers)
-        out = (np.arange(H) + 1) % max(H, 1)
-        for h in range(H):
-            others = [k for k in range(H) if k != h]
-            if others:
-                out[h] = max(others, key=lambda k: self.last_spoke[k])
-        return out
+        if H < 2:
+            return np.zeros(H, int)
+        order = np.argsort(-self.last_spoke, kind="stable")
+        return np.where(np.arange(H) == order[0], order[1], order[0])
 
     def _breathing(self, tick: int, rot: np.ndarray, now: list[Line | None]) -> None:
         """A deeper breath in the moment before a long line, on top of the body's own breathing (the idle

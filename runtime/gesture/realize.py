@@ -124,6 +124,9 @@ class GestureDriver:
         self.body, self.skeleton, self.rate = body, skeleton, rate
         self.targets = targets or {}                    # product id / "camera" / "cohost" -> host-frame point
         self.expressivity = expressivity
+        self.set_fingers = True          # off when a finger controller turns hand_curls into joints
+        self.hand_curls = np.tile(np.array(RELAXED.curl), (2, 1))          # this tick's requested shapes
+        self.hand_spread = np.full(2, RELAXED.spread)
         self.plans: list[tuple[int, Planned]] = []
         rest = skeleton.world_positions(skeleton.rest_pose()[0])
         self._rest = {name: rest[i] for i, name in enumerate(skeleton.names)}
@@ -195,7 +198,7 @@ class GestureDriver:
         pose = self.body.pose(tick)
         rot = pose.rotations
         # The hand shapes asked for this tick (relaxed unless a gesture says otherwise), for a finger
-        # controller that animates the change; the finger joints are also set here for callers without one.
+        # controller that animates the change; without one (set_fingers) the joints are set here.
         self.hand_curls = np.tile(np.array(RELAXED.curl), (2, 1))
         self.hand_spread = np.full(2, RELAXED.spread)
         # Ticks only move forward: drop gestures that have ended, so the cost stays flat over a long show.
@@ -220,8 +223,9 @@ class GestureDriver:
                                   pole=np.array([s * 0.6, -1.0, -0.4]), weight=w)
                 rot = self._orient_hand(rot, side, g, target, w)
                 shape = HANDSHAPES[g.shape]
-                joints, shaped = shape_pose(shape, side)
-                rot[joints] = quat.slerp(rot[joints], shaped, w)
+                if self.set_fingers:
+                    joints, shaped = shape_pose(shape, side)
+                    rot[joints] = quat.slerp(rot[joints], shaped, w)
                 k = SIDES.index(side)
                 self.hand_curls[k] += (np.array(shape.curl) - self.hand_curls[k]) * w
                 self.hand_spread[k] += (shape.spread - self.hand_spread[k]) * w
