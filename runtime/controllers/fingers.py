@@ -177,16 +177,17 @@ def grasp(skeleton: Skeleton, rotations: np.ndarray, side: str, prop: Prop, skin
         for way in GRASP_STAGES:
             room = float(np.min(np.where(way > 0, (top - angles) / np.where(way > 0, way, 1), np.inf)))
             # Step forward to the first pose that touches, then bisect between it and the last free one.
-            steps = np.append(np.arange(0.0, room, GRASP_STEP_DEG), room)
-            free = [a for a in steps if fits(angles + way * a)]
-            first_miss = next((a for a in steps if not fits(angles + way * a)), None)
-            if first_miss is None:
+            lo, hi = None, None
+            for a in np.append(np.arange(0.0, room, GRASP_STEP_DEG), room):
+                if not fits(angles + way * a):
+                    hi = a
+                    break
+                lo = a
+            if hi is None:
                 angles = angles + way * room
                 continue
-            lo = max((a for a in free if a < first_miss), default=None)
             if lo is None:
                 break                                    # touching from the start: this stage stays
-            hi = first_miss
             for _ in range(20):
                 mid = (lo + hi) / 2
                 lo, hi = (mid, hi) if fits(angles + way * mid) else (lo, mid)
