@@ -170,7 +170,7 @@ def parser() -> argparse.ArgumentParser:
     rec.add_argument("--seconds", type=_positive(float), default=10.0)
     rec.add_argument("--out", help="take.npz (arrays, see README) or take.bvh (one host)")
     rec.add_argument("--host", help="with .bvh: which host (default: the first)")
-    rec.add_argument("--say", action="append", metavar="'HOST: text'", help="a line to speak (repeatable)")
+    rec.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT", help="a line to speak (repeatable)")
     rec.add_argument("--lines", metavar="FILE", help="a dialogue: 'Host: text' lines, looped to fill the take")
     rec.add_argument("--gap", type=float, default=0.4, help="seconds between lines (default 0.4)")
     rec.add_argument("--tick-rate", type=_positive(int), help="ticks per second (default: the set's; 240 times saccades)")
