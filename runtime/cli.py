@@ -23,6 +23,8 @@ EXAMPLES = """examples:
   cohost say "Hello everyone" --host rigs/jun.glb --out line.wav --track track.json
   cohost lipsync take.wav --text script.txt --out track.json --plot track.png
   cohost puppet --mic --host Mei                 a human voice drives Mei's mouth live
+  cohost ask "How much is the kettle?"           the catalogue answer a viewer gets
+  cohost serve --chat-port 8765                  on air headless; then: cohost chat "Price?" --port 8765
   cohost inspect rigs/mei.glb
   cohost build-host rigs/mei.toml
 """
@@ -77,6 +79,63 @@ def cmd_render(args) -> int:
                            prepare=speaking_prepare(spec, lines), audio=audio)
     print(f"wrote {report.frames} frames to {args.out} ({report.renderer}); first frame after "
           f"{report.first_frame_s:.2f} s, {report.per_frame_s * 1000:.1f} ms per frame")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import asyncio
+    import signal
+    from .scene.setfile import load_set
+    from .show.live import LiveShow, serve
+    show = LiveShow(load_set(args.scene), tuple(args.block))
+
+    def stop(*_) -> None:                  # a service manager's SIGTERM ends the show like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        asyncio.run(serve(show, args.chat_port, ready=lambda text: print(text, flush=True)))
+    except KeyboardInterrupt:
+        pass
+    except OSError as e:
+        raise SystemExit(f"cohost serve: cannot listen on 127.0.0.1:{args.chat_port}: {e.strerror}") from None
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(show.moderator.counts.items())) or "none"
+    print(f"stopped at tick {show.tick}; viewer messages: {counts}")
+    return 0
+
+
+def cmd_chat(args) -> int:
+    import json
+    from websockets.sync.client import connect
+    event = {"event": args.event, "user": args.user, "text": args.text, "gift": args.gift, "product": args.product,
+             "count": args.count}
+    try:
+        with connect(f"ws://127.0.0.1:{args.port}", open_timeout=10) as ws:
+            ws.send(json.dumps(event, ensure_ascii=False))
+            reply = json.loads(ws.recv(timeout=30))
+    except (OSError, TimeoutError) as e:
+        raise SystemExit(f"cohost chat: no show answering on ws://127.0.0.1:{args.port} ({e}); "
+                         f"start one with 'cohost serve'") from None
+    if not reply["accepted"]:
+        print(f"refused: {reply['reason']}", file=sys.stderr)
+        return 1
+    print(f"{reply['host']} at tick {reply['tick']}: {reply['answer']}" if reply.get("answer") else "(no answer)")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from .scene.setfile import load_set
+    from .show.responder import Responder
+    spec = load_set(args.scene)
+    if args.product and args.product not in {p.id for p in spec.products}:
+        raise SystemExit(f"cohost ask: no product {args.product!r} in {args.scene}; "
+                         f"products: {', '.join(p.id for p in spec.products)}")
+    answer = Responder(spec.products).answer(args.question, args.product)
+    if answer is None:
+        print("cohost ask: the catalogue has no answer (name a product, or say which is on air with --product)",
+              file=sys.stderr)
+        return 1
+    print(answer.text)
     return 0
 
 
@@ -237,6 +296,34 @@ def parser() -> argparse.ArgumentParser:
     gesture.add_argument("--plot", help="PATH.png: wrist path, speed and joint curves with the phases marked")
     _picture_options(gesture)
     gesture.set_defaults(func=_gesture_command)
+
+    serve = sub.add_parser("serve", help="run a set on air in real time, headless, taking viewer chat over WebSocket",
+                           epilog="examples:\n  cohost serve --chat-port 8765\n"
+                                  '  cohost chat "How much is the kettle?" --user ana --port 8765',
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("scene", nargs="?", default=str(DEFAULT_SCENE), help="scene file (default: the shop studio)")
+    serve.add_argument("--chat-port", type=int, default=8765, help="viewer events on ws://127.0.0.1:PORT (0: any)")
+    serve.add_argument("--headless", action="store_true", help="no window (serve is headless for now either way)")
+    serve.add_argument("--block", nargs="+", default=[], metavar="WORD", help="refuse messages with these words")
+    serve.set_defaults(func=cmd_serve)
+
+    chat = sub.add_parser("chat", help="send one viewer event to a running `cohost serve` and print the reply")
+    chat.add_argument("text", nargs="?", default="", help="the chat message")
+    chat.add_argument("--user", default="viewer")
+    chat.add_argument("--event", choices=("chat", "follow", "gift", "purchase"), default="chat")
+    chat.add_argument("--gift", default="", help="with --event gift: what was given")
+    chat.add_argument("--product", default="", help="with --event purchase: what was bought")
+    chat.add_argument("--count", type=_positive(int), default=1)
+    chat.add_argument("--port", type=int, default=8765)
+    chat.set_defaults(func=cmd_chat)
+
+    ask = sub.add_parser("ask", help="what the hosts answer a viewer's question, from the set's product catalogue",
+                         epilog='examples:\n  cohost ask "How much is the kettle?"\n  cohost ask "有什么颜色？" --product phone',
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    ask.add_argument("question")
+    ask.add_argument("--scene", default=str(DEFAULT_SCENE), help="set whose products answer (default: the shop studio)")
+    ask.add_argument("--product", help="the product on air, for questions that do not name one")
+    ask.set_defaults(func=cmd_ask)
 
     inspect = sub.add_parser("inspect", help="show how a rig maps onto the canonical humanoid")
     inspect.add_argument("rig", help=".glb, .gltf or .vrm file")

@@ -10,7 +10,7 @@ import numpy as np
 from .controllers.behaviour import Cast, Performer
 from .controllers.speech import Line, SpeakingDriver, mix_audio
 from .gesture.grammar import load_lexicon
-from .gesture.markup import MarkupError, parse_markup
+from .gesture.markup import MarkedLine, MarkupError, parse_markup
 from .gesture.planner import plan
 from .gesture.realize import GestureDriver
 from .scene.setfile import PROJECT, SetSpec
@@ -25,6 +25,15 @@ def host_voice(spec: SetSpec, name: str) -> Voice:
     """The host's voice: its rig's [voice] table, then the scene's overrides."""
     host = next(h for h in spec.hosts if h.name == name)
     return Voice.from_table(host.voice, Voice.from_table(load_rig_info(host.rig, host.mapping).voice))
+
+
+def make_line(spec: SetSpec, host: str, marked: MarkedLine, start: int, cache: LineCache,
+              voice: Voice | None = None) -> Line:
+    """A host's line from `start` (tick): synthesised with its voice (or `voice`), gestures planned."""
+    utterance = cache.get(marked.text, voice or host_voice(spec, host))
+    placement = next(h for h in spec.hosts if h.name == host)
+    gestures = plan(marked, utterance, lexicon(), [p.id for p in spec.products], placement.expressivity)
+    return Line(start, utterance, VisemeTrack.from_utterance(utterance, spec.tick_rate), tuple(gestures))
 
 
 def schedule(spec: SetSpec, says: list[str], cache: LineCache, gap_s: float = 0.0) -> dict[str, list[Line]]:
@@ -45,10 +54,7 @@ def schedule(spec: SetSpec, says: list[str], cache: LineCache, gap_s: float = 0.
             marked = parse_markup(m.group("text").strip())
         except MarkupError as e:
             raise SystemExit(f"cohost: --say {say!r}: {e}") from None
-        utterance = cache.get(marked.text, host_voice(spec, host))
-        placement = next(h for h in spec.hosts if h.name == host)
-        gestures = plan(marked, utterance, lexicon(), [p.id for p in spec.products], placement.expressivity)
-        line = Line(start, utterance, VisemeTrack.from_utterance(utterance, spec.tick_rate), tuple(gestures))
+        line = make_line(spec, host, marked, start, cache)
         lines[host].append(line)
         next_free = max(next_free, line.end_tick + round(gap_s * spec.tick_rate))
     return lines

@@ -70,6 +70,7 @@ class Product:
     price: float
     currency: str
     facts: dict[str, Any] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()                 # other names viewers use for it ("水壶", "teapot")
 
 
 @dataclass
@@ -148,6 +149,13 @@ class _Reader:
 
 
 VOICE_KEYS = {"language": str, "variant": str, "rate": int, "pitch": int}
+
+
+def _strings(d: TomlDoc, table: dict, key: str, path: tuple) -> list[str]:
+    values = d.get(table, key, list, *path, key, default=[])
+    if not all(isinstance(v, str) and v.strip() for v in values):
+        raise d.error(f"{key} must be a list of words, got {values!r}", *path, key)
+    return values
 
 
 def _expressivity(d: TomlDoc, host: dict, path: tuple) -> Expressivity:
@@ -241,7 +249,8 @@ def load_set(path: str | Path) -> SetSpec:
             raise d.error("price must not be negative", *p, "price")
         products.append(Product(id=pid, name=d.get(t, "name", str, *p, "name"), piece=r.piece(t, p, pid),
                                 price=price, currency=d.get(t, "currency", str, *p, "currency", default="USD"),
-                                facts=d.get(t, "facts", dict, *p, "facts", default={})))
+                                facts=d.get(t, "facts", dict, *p, "facts", default={}),
+                                aliases=tuple(a.lower() for a in _strings(d, t, "aliases", p))))
     seen: set[str] = set()
     for kind, items in (("camera", cameras), ("host", hosts), ("product", products)):
         seen.clear()
