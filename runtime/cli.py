@@ -11,9 +11,12 @@ from .scene.setfile import PROJECT
 from .tomlfile import FileError
 
 DEFAULT_SCENE = PROJECT / "scenes" / "shop_studio.toml"
+DEFAULT_SHOW = PROJECT / "scenes" / "shop_show.toml"
+WINDOW_SHOW_S = 600.0        # a looping show in the window is laid out ten minutes ahead
 
 EXAMPLES = """examples:
-  cohost run                                   the shop studio with both hosts, in a window
+  cohost run                                   the default show (scenes/shop_show.toml), in a window
+  cohost run scenes/shop_studio.toml --say "Mei: Hello!"          a set, with lines to speak
   cohost run scenes/chroma.toml --size 1920x1080 --borderless     clean chroma window for OBS
   cohost render scenes/shop_studio.toml --seconds 5 --out show.mp4
   cohost render scenes/chroma.toml --seconds 1 --fps 30 --size 640x360 --out frames/
@@ -49,15 +52,33 @@ def _positive(kind):
     return parse
 
 
-def cmd_run(args) -> int:
+def _on_stage(args, seconds: float):
+    """The set, its lines and directions from a show script or from a set file with --say lines."""
+    import math
+
     from .scene.setfile import load_set
-    from .scene.window import run_window
+    from .show.script import is_show, lay_out, load_show
     from .speech.espeak import LineCache
-    from .speech_cmd import schedule, speaking_prepare
+    from .speech_cmd import schedule
+    cache = LineCache()
+    if Path(args.scene).is_file() and is_show(args.scene):
+        if args.say:
+            raise SystemExit("cohost: --say goes with a set file; a show script has its own lines")
+        show = load_show(args.scene)
+        one = lay_out(show, cache)
+        programme = lay_out(show, cache, max(1, math.ceil(seconds * show.spec.tick_rate / max(one.end_tick, 1))))
+        return show.spec, programme.lines, programme.cuts, programme.focus
     spec = load_set(args.scene)
+    return spec, schedule(spec, args.say or [], cache), [], []
+
+
+def cmd_run(args) -> int:
+    from .scene.window import run_window
+    from .speech_cmd import speaking_prepare
+    spec, lines, cuts, focus = _on_stage(args, WINDOW_SHOW_S)
     spec.shading = args.shading or spec.shading
-    lines = schedule(spec, args.say or [], LineCache())
-    run_window(spec, args.size, args.borderless, args.debug, args.camera, speaking_prepare(spec, lines), lines)
+    run_window(spec, args.size, args.borderless, args.debug, args.camera, speaking_prepare(spec, lines, cuts, focus),
+               lines)
     return 0
 
 
@@ -65,18 +86,15 @@ def cmd_render(args) -> int:
     import tempfile
 
     from .scene.capture import render_to
-    from .scene.setfile import load_set
-    from .speech.espeak import LineCache
-    from .speech_cmd import audio_for, schedule, speaking_prepare
+    from .speech_cmd import audio_for, speaking_prepare
     started = time.perf_counter()
-    spec = load_set(args.scene)
+    spec, lines, cuts, focus = _on_stage(args, args.seconds)
     spec.shading = args.shading or spec.shading
-    lines = schedule(spec, args.say or [], LineCache())
     with tempfile.TemporaryDirectory() as tmp:
         audio = audio_for(lines, spec.tick_rate, args.seconds, Path(tmp) / "lines.wav")
         report = render_to(spec, Path(args.out), seconds=args.seconds, fps=args.fps, size=args.size,
                            camera=args.camera, progress=not args.quiet, started=started,
-                           prepare=speaking_prepare(spec, lines), audio=audio)
+                           prepare=speaking_prepare(spec, lines, cuts, focus), audio=audio)
     print(f"wrote {report.frames} frames to {args.out} ({report.renderer}); first frame after "
           f"{report.first_frame_s:.2f} s, {report.per_frame_s * 1000:.1f} ms per frame")
     return 0
@@ -185,9 +203,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log loader details")
     sub = p.add_subparsers(dest="command")
 
-    run = sub.add_parser("run", help="open a set in a window (default: the shop studio)", epilog=EXAMPLES,
+    run = sub.add_parser("run", help="play a show or a set in a window (default: the shop show)", epilog=EXAMPLES,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("scene", nargs="?", default=str(DEFAULT_SCENE), help="scene file (scenes/*.toml)")
+    run.add_argument("scene", nargs="?", default=str(DEFAULT_SHOW),
+                     help="show script (scenes/*show.toml) or set file (scenes/*.toml)")
     run.add_argument("--size", type=_size, default=(1280, 720), help="window size WxH (default 1280x720)")
     run.add_argument("--borderless", action="store_true", help="no window frame, for window capture")
     run.add_argument("--debug", action="store_true", help="show tick, camera and frame-rate overlay")
@@ -200,7 +219,7 @@ def parser() -> argparse.ArgumentParser:
 
     render = sub.add_parser("render", help="render a set offscreen to MP4 or a PNG folder",
                             epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    render.add_argument("scene", help="scene file (scenes/*.toml)")
+    render.add_argument("scene", help="show script (scenes/*show.toml) or set file (scenes/*.toml)")
     render.add_argument("--seconds", type=_positive(float), default=5.0, help="length (default 5)")
     _picture_options(render, debug=False)
     render.add_argument("--camera", help="named camera (default: the first in the scene)")

@@ -18,6 +18,7 @@ from .skeleton.rigfile import load_rig_info
 from .speech.espeak import LineCache, Voice, write_wav
 from .speech.track import VisemeTrack
 
+PRODUCT_LOOK_S = 1.5         # hosts look at a product this long when a show presents it
 _SAY = re.compile(r"^\s*(?P<host>[^:@]+?)\s*(?:@\s*(?P<at>[0-9.]+))?\s*:\s*(?P<text>.+)$", re.S)
 
 
@@ -79,8 +80,10 @@ def cast(spec: SetSpec, skeletons: list, bodies: list, lines: dict[str, list[Lin
     return Cast(performers, spec.tick_rate, np.array(spec.cameras[0].position))
 
 
-def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]]):
-    """A `prepare(stage)` hook that brings the stage's hosts to life with their lines and gestures."""
+def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]], cuts: list[tuple[int, str]] = (),
+                     focus: list[tuple[int, str]] = ()):
+    """A `prepare(stage)` hook that brings the stage's hosts to life with their lines and gestures, and a
+    show's directions: camera cuts, and products both hosts turn to look at (tick, name)."""
     from .skeleton.rigfile import rest_positions
     from .skeleton.skeleton import Skeleton
 
@@ -89,6 +92,13 @@ def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]]):
         everyone = cast(spec, skeletons, [h.driver for h in stage.hosts], lines)
         for h, host in enumerate(stage.hosts):
             host.driver = everyone.member(h)
+        stage.camera_cues = dict(cuts)
+        products = {p.id: p.piece for p in spec.products}
+        for tick, product in focus:
+            piece = products[product]
+            point = np.array(piece.position) + [0.0, 0.0, piece.size[2] / 2]
+            everyone.cues.setdefault(tick, []).extend(
+                (lambda h=h, t=tick, p=point: everyone.look_at(h, t, p, PRODUCT_LOOK_S)) for h in range(len(stage.hosts)))
     return prepare
 
 

@@ -8,6 +8,7 @@ pose. The first request of a tick runs every host's body and then the controller
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -104,6 +105,7 @@ class Cast:
         self._poses: list[Pose] = []
         self.speaking = np.zeros(H, bool)
         self.last_spoke = np.full(H, -1e9)          # seconds
+        self.cues: dict[int, list[Callable[[], None]]] = {}     # tick -> a director's calls, run before it
 
     def member(self, h: int) -> Driver:
         return _Member(self, h)
@@ -168,6 +170,8 @@ class Cast:
 
     def _step(self, tick: int) -> None:
         t, H = tick / self.rate, len(self.performers)
+        for cue in self.cues.pop(tick, []):
+            cue()
         poses = [p.body.pose(tick) for p in self.performers]
         rot = np.stack([p.rotations for p in poses])
         hips = np.stack([p.hips_offset for p in poses])

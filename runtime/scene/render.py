@@ -12,9 +12,22 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-from panda3d.core import (Camera as PandaCamera, FrameBufferProperties, GraphicsEngine, GraphicsOutput,
-                          GraphicsPipe, GraphicsPipeSelection, LColor, NodePath, PerspectiveLens,
-                          Point2, Point3, Texture, WindowProperties, loadPrcFileData)
+from panda3d.core import Camera as PandaCamera
+from panda3d.core import (
+    FrameBufferProperties,
+    GraphicsEngine,
+    GraphicsOutput,
+    GraphicsPipe,
+    GraphicsPipeSelection,
+    LColor,
+    NodePath,
+    PerspectiveLens,
+    Point2,
+    Point3,
+    Texture,
+    WindowProperties,
+    loadPrcFileData,
+)
 
 from ..clock import FixedClock
 from ..tomlfile import srgb_to_linear
@@ -121,7 +134,13 @@ class OffscreenRenderer:
         """Simulate the ticks that fall inside the next frame interval (exact: no wall clock)."""
         step = self.clock.advance(1.0 / self.fps)
         self.stage.run_ticks(self.clock.tick, step.ticks)
+        self._cut(self.clock.tick - step.ticks + 1, self.clock.tick)
         self.stage.show()
+
+    def _cut(self, first: int, last: int) -> None:
+        name = self.stage.camera_due(first, last)
+        if name is not None and name != self.camera_spec.name:
+            self.set_camera(name)
 
     def frame(self) -> np.ndarray:
         """Render the current state; (H, W, 3) uint8 RGB, top row first."""
@@ -138,6 +157,7 @@ class OffscreenRenderer:
         for i in range(count):
             if i == 0:
                 self.stage.step(self.clock.tick)
+                self._cut(self.clock.tick, self.clock.tick)
                 self.stage.show()
             else:
                 self.advance()

@@ -5,9 +5,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from panda3d.core import (AmbientLight, Camera as PandaCamera, CardMaker, DirectionalLight, LineSegs,
-                          Material, NodePath, OrthographicLens, PandaNode, PerspectiveLens, Point3, PointLight,
-                          PTA_int, Shader, Spotlight, Texture)
+from panda3d.core import (
+    AmbientLight,
+    CardMaker,
+    DirectionalLight,
+    LineSegs,
+    Material,
+    NodePath,
+    OrthographicLens,
+    PandaNode,
+    PerspectiveLens,
+    Point3,
+    PointLight,
+    PTA_int,
+    Shader,
+    Spotlight,
+    Texture,
+)
+from panda3d.core import Camera as PandaCamera
 
 from ..controllers.idle import IdleController
 from ..skeleton import quat
@@ -56,12 +71,13 @@ class Stage:
             self.props[product.id] = self._piece(product.piece)
         self._lights()
         self.hosts = [self._host(h) for h in spec.hosts]
+        self.camera_cues: dict[int, str] = {}        # tick -> camera to cut to (a show's directions)
         self._skeleton: NodePath | None = None
 
     def _piece(self, piece: Piece) -> NodePath:
         if piece.shape == "model":
-            from .character import load_model
             from ..skeleton.rigfile import load_rig_info
+            from .character import load_model
             np_ = self.root.attach_new_node(load_model(load_rig_info(piece.model)).node())
             np_.set_scale(*piece.size)
         else:
@@ -132,6 +148,11 @@ class Stage:
         """Simulate the `count` ticks that end at `last_tick`, in order."""
         for tick in range(last_tick - count + 1, last_tick + 1):
             self.step(tick)
+
+    def camera_due(self, first: int, last: int) -> str | None:
+        """The camera a show cuts to in ticks first..last (the latest cut), if any."""
+        due = [self.camera_cues[t] for t in range(first, last + 1) if t in self.camera_cues]
+        return due[-1] if due else None
 
     def step(self, tick: int) -> None:
         """Simulate one tick for every host."""

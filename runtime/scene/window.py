@@ -65,6 +65,9 @@ def run_window(spec: SetSpec, size: tuple[int, int], borderless: bool, debug: bo
         step = clock.advance(globalClock.get_dt())
         start_sounds(clock.tick - step.ticks + 1, clock.tick)
         stage.run_ticks(clock.tick, step.ticks)
+        cut = stage.camera_due(clock.tick - step.ticks + 1, clock.tick)
+        if cut is not None and cut != state["camera"]:
+            use_camera(cut)
         stage.show(previous if step.ticks == 1 else None, step.alpha)
         if overlay is not None:
             stage.draw_skeletons()

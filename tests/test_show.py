@@ -1,0 +1,72 @@
+"""Show scripts: the default show's content, errors with file:line:col, the layout on ticks, and a render
+that cuts cameras on cue."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from runtime.show.script import is_show, lay_out, load_show
+from runtime.speech.espeak import LineCache
+from runtime.tomlfile import FileError
+
+from helpers import PROJECT, assert_file_error, changed_pixels
+
+SHOW = PROJECT / "scenes" / "shop_show.toml"
+CACHE = LineCache()
+
+
+def test_the_default_show_is_a_real_shop_segment():
+    show = load_show(SHOW)
+    programme = lay_out(show, CACHE)
+    assert programme.end_tick / show.spec.tick_rate >= 120                       # at least two minutes
+    assert len({p for _, p in programme.focus}) >= 2                             # products presented
+    assert {h.name for h in show.spec.hosts} == {"Mei", "Jun"} and all(programme.lines.values())
+    mandarin = [s for s in show.segments if s.language == "cmn"]
+    assert mandarin and all(any("\u4e00" <= c <= "\u9fff" for c in text) for s in mandarin for _, text in s.lines)
+    lines = sorted((line.start_tick, line.end_tick) for host in programme.lines.values() for line in host)
+    assert all(b[0] >= a[1] for a, b in zip(lines, lines[1:]))                  # one speaker at a time
+    assert is_show(SHOW) and not is_show(PROJECT / "scenes" / "shop_studio.toml")
+
+
+def test_a_looping_show_repeats():
+    show = load_show(SHOW)
+    once, twice = lay_out(show, CACHE), lay_out(show, CACHE, loops=2)
+    assert twice.end_tick == 2 * once.end_tick and len(twice.cuts) == 2 * len(once.cuts)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace('"Mei: Hello everyone', '"May: Hello everyone'), r"segments\[0\]\.lines: line 1: no host 'May'"),
+    (lambda t: t.replace('camera = "mei"', 'camera = "drone"'), r"segments\[1\]\.camera: no camera 'drone'"),
+    (lambda t: t.replace('product = "phone"', 'product = "toaster"'), r"segments\[2\]\.product: no product 'toaster'"),
+    (lambda t: t.replace('[point_product:kettle]this', '[point_product:kettle this'), r"line 1: column \d+: a '\['"),
+    (lambda t: t.replace('set = "shop_studio.toml"', 'set = "nowhere.toml"'), r"show\.set: set file not found"),
+    (lambda t: t.replace("pause = 1.0", "pause = -1.0"), r"segments\[4\]\.pause: pause must not be negative"),
+    (lambda t: t.replace('    "Jun: What about the price?",\n', '    "What about the price?",\n'),
+     r"line 5: expected 'Host: text'"),
+])
+def test_show_errors_name_file_line_and_key(tmp_path, edit, message):
+    text = SHOW.read_text(encoding="utf-8")
+    err = assert_file_error(tmp_path / "my.show.toml", edit(text), load_show, message, FileError)
+    assert err.path.endswith("my.show.toml") and err.line > 1
+
+
+def test_render_cuts_cameras_on_cue(tmp_path):
+    show = tmp_path / "cuts.show.toml"
+    show.write_text('[show]\nset = "shop_studio.toml"\nloop = false\n'
+                    '[[segments]]\ncamera = "wide"\nlines = ["Mei: Hello."]\n'
+                    '[[segments]]\ncamera = "jun"\nproduct = "tea"\nlines = ["Jun: This tea is from Hangzhou."]\n')
+    out = subprocess.run([sys.executable, "-m", "runtime", "render", str(show), "--seconds", "3", "--fps", "10",
+                          "--size", "160x90", "--out", str(tmp_path / "frames"), "--quiet"], cwd=PROJECT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    from panda3d.core import PNMImage
+    frames = sorted((tmp_path / "frames").glob("frame_*.png"))
+
+    def pixels(path):
+        img = PNMImage()
+        img.read(str(path))
+        return np.array([[img.get_xel(x, y) for x in range(0, 160, 4)] for y in range(0, 90, 4)]) * 255
+    cut = round(lay_out(load_show(show), CACHE).cuts[1][0] / 60 * 10)           # the frame of the second cut
+    before, after = pixels(frames[cut - 2]), pixels(frames[min(cut + 2, len(frames) - 1)])
+    assert changed_pixels(before.astype(np.uint8), after.astype(np.uint8)) > 0.5 * before.shape[0] * before.shape[1]
