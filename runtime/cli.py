@@ -53,7 +53,8 @@ def _positive(kind):
 
 
 def _on_stage(args, seconds: float):
-    """The set, its lines and directions from a show script or from a set file with --say lines."""
+    """The set, its lines and a show's directions (for speaking_prepare), from a show script or from a
+    set file with --say lines."""
     import math
 
     from .scene.setfile import load_set
@@ -67,17 +68,18 @@ def _on_stage(args, seconds: float):
         show = load_show(args.scene)
         one = lay_out(show, cache)
         programme = lay_out(show, cache, max(1, math.ceil(seconds * show.spec.tick_rate / max(one.end_tick, 1))))
-        return show.spec, programme.lines, programme.cuts, programme.focus
+        return show.spec, programme.lines, {"cuts": programme.cuts, "focus": programme.focus,
+                                            "contact": programme.contact}
     spec = load_set(args.scene)
-    return spec, schedule(spec, args.say or [], cache), [], []
+    return spec, schedule(spec, args.say or [], cache), {}
 
 
 def cmd_run(args) -> int:
     from .scene.window import run_window
     from .speech_cmd import speaking_prepare
-    spec, lines, cuts, focus = _on_stage(args, WINDOW_SHOW_S)
+    spec, lines, directions = _on_stage(args, WINDOW_SHOW_S)
     spec.shading = args.shading or spec.shading
-    run_window(spec, args.size, args.borderless, args.debug, args.camera, speaking_prepare(spec, lines, cuts, focus),
+    run_window(spec, args.size, args.borderless, args.debug, args.camera, speaking_prepare(spec, lines, **directions),
                lines)
     return 0
 
@@ -88,13 +90,13 @@ def cmd_render(args) -> int:
     from .scene.capture import render_to
     from .speech_cmd import audio_for, speaking_prepare
     started = time.perf_counter()
-    spec, lines, cuts, focus = _on_stage(args, args.seconds)
+    spec, lines, directions = _on_stage(args, args.seconds)
     spec.shading = args.shading or spec.shading
     with tempfile.TemporaryDirectory() as tmp:
         audio = audio_for(lines, spec.tick_rate, args.seconds, Path(tmp) / "lines.wav")
         report = render_to(spec, Path(args.out), seconds=args.seconds, fps=args.fps, size=args.size,
                            camera=args.camera, progress=not args.quiet, started=started,
-                           prepare=speaking_prepare(spec, lines, cuts, focus), audio=audio)
+                           prepare=speaking_prepare(spec, lines, **directions), audio=audio)
     print(f"wrote {report.frames} frames to {args.out} ({report.renderer}); first frame after "
           f"{report.first_frame_s:.2f} s, {report.per_frame_s * 1000:.1f} ms per frame")
     return 0

@@ -15,7 +15,7 @@ from .gesture.planner import plan
 from .gesture.realize import GestureDriver
 from .scene.setfile import PROJECT, SetSpec
 from .skeleton.rigfile import load_rig_info
-from .speech.espeak import LineCache, Voice, write_wav
+from .speech.espeak import LineCache, Utterance, Voice, write_wav
 from .speech.track import VisemeTrack
 
 PRODUCT_LOOK_S = 1.5         # hosts look at a product this long when a show presents it
@@ -29,9 +29,10 @@ def host_voice(spec: SetSpec, name: str) -> Voice:
 
 
 def make_line(spec: SetSpec, host: str, marked: MarkedLine, start: int, cache: LineCache,
-              voice: Voice | None = None) -> Line:
-    """A host's line from `start` (tick): synthesised with its voice (or `voice`), gestures planned."""
-    utterance = cache.get(marked.text, voice or host_voice(spec, host))
+              voice: Voice | None = None, utterance: Utterance | None = None) -> Line:
+    """A host's line from `start` (tick): synthesised with its voice (or `voice`) unless `utterance` is
+    given, gestures planned."""
+    utterance = utterance or cache.get(marked.text, voice or host_voice(spec, host))
     placement = next(h for h in spec.hosts if h.name == host)
     gestures = plan(marked, utterance, lexicon(), [p.id for p in spec.products], placement.expressivity)
     return Line(start, utterance, VisemeTrack.from_utterance(utterance, spec.tick_rate), tuple(gestures))
@@ -81,9 +82,10 @@ def cast(spec: SetSpec, skeletons: list, bodies: list, lines: dict[str, list[Lin
 
 
 def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]], cuts: list[tuple[int, str]] = (),
-                     focus: list[tuple[int, str]] = ()):
+                     focus: list[tuple[int, str]] = (), contact: list[tuple[int, float]] = ()):
     """A `prepare(stage)` hook that brings the stage's hosts to life with their lines and gestures, and a
-    show's directions: camera cuts, and products both hosts turn to look at (tick, name)."""
+    show's directions: camera cuts, products both hosts turn to look at (tick, name), and looks at each
+    other (tick, seconds) before a line said together."""
     from .skeleton.rigfile import rest_positions
     from .skeleton.skeleton import Skeleton
 
@@ -99,6 +101,8 @@ def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]], cuts: list[tup
             point = np.array(piece.position) + [0.0, 0.0, piece.size[2] / 2]
             everyone.cues.setdefault(tick, []).extend(
                 (lambda h=h, t=tick, p=point: everyone.look_at(h, t, p, PRODUCT_LOOK_S)) for h in range(len(stage.hosts)))
+        for tick, seconds in contact:
+            everyone.cues.setdefault(tick, []).append(lambda t=tick, s=seconds: everyone.eye_contact(t, s))
     return prepare
 
 

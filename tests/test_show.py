@@ -25,7 +25,7 @@ def test_the_default_show_is_a_real_shop_segment():
     mandarin = [s for s in show.segments if s.language == "cmn"]
     assert mandarin and all(any("\u4e00" <= c <= "\u9fff" for c in text) for s in mandarin for _, text in s.lines)
     lines = sorted((line.start_tick, line.end_tick) for host in programme.lines.values() for line in host)
-    assert all(b[0] >= a[1] for a, b in zip(lines, lines[1:]))                  # one speaker at a time
+    assert all(b[0] >= a[1] or b[0] == a[0] for a, b in zip(lines, lines[1:]))  # one at a time, or together
     assert is_show(SHOW) and not is_show(PROJECT / "scenes" / "shop_studio.toml")
 
 
@@ -70,3 +70,47 @@ def test_render_cuts_cameras_on_cue(tmp_path):
     cut = round(lay_out(load_show(show), CACHE).cuts[1][0] / 60 * 10)           # the frame of the second cut
     before, after = pixels(frames[cut - 2]), pixels(frames[min(cut + 2, len(frames) - 1)])
     assert changed_pixels(before.astype(np.uint8), after.astype(np.uint8)) > 0.5 * before.shape[0] * before.shape[1]
+
+
+def test_unison_lines_start_together_and_stay_within_a_tick():
+    show = load_show(SHOW)
+    programme = lay_out(show, CACHE)
+    mei, jun = programme.lines["Mei"], programme.lines["Jun"]
+    pairs = [(a, b) for a in mei for b in jun if a.start_tick == b.start_tick]
+    assert len(pairs) == 2 and len(programme.contact) == 2
+    for a, b in pairs:
+        assert a.utterance.voice.name != b.utterance.voice.name                 # two voices ...
+        assert a.track.ticks == b.track.ticks
+        jaw_a, jaw_b = a.track.jaw, b.track.jaw
+        # ... one timing: every mouth movement of one is matched by the other within a tick.
+        for t in range(len(jaw_a)):
+            near = jaw_b[max(0, t - 1):t + 2]
+            assert near.min() - 0.05 <= jaw_a[t] <= near.max() + 0.05
+        audio_a, audio_b = (np.abs(u.utterance.audio.astype(float)) > 500 for u in (a, b))
+        assert abs(int(np.argmax(audio_a)) - int(np.argmax(audio_b))) <= 48000 // 60   # sound starts together
+    for (tick, seconds), (a, _) in zip(programme.contact, pairs):
+        assert a.start_tick == tick + round(seconds * 60)                        # the look comes first
+
+
+def test_hosts_look_at_each_other_before_a_unison_line():
+    from runtime.controllers.idle import IdleController
+    from runtime.motion_cmd import host_skeleton
+    from runtime.skeleton.pose import BONE_INDEX
+    from runtime.skeleton.take import placement_matrix, record
+    from runtime.speech_cmd import cast
+    show = load_show(SHOW)
+    programme = lay_out(show, CACHE)
+    spec = show.spec
+    skeletons = [host_skeleton(h.rig) for h in spec.hosts]
+    everyone = cast(spec, skeletons, [IdleController(h.seed, 60) for h in spec.hosts], programme.lines)
+    tick, seconds = programme.contact[0]
+    everyone.cues[tick] = [lambda: everyone.eye_contact(tick, seconds)]
+    placements = np.array([placement_matrix(h.position, h.facing) for h in spec.hosts])
+    end = tick + round(seconds * 60)
+    take = record(["Mei", "Jun"], skeletons, placements, [everyone.member(0), everyone.member(1)], 60, end)
+    world = take.world([BONE_INDEX["leftEye"], BONE_INDEX["rightEye"]]).astype(float)[end - 5]     # (H, 2, 4, 4)
+    for h in range(2):
+        looking = world[h, :, :3, 2].sum(axis=0)
+        to_partner = world[1 - h, :, :3, 3].mean(axis=0) - world[h, :, :3, 3].mean(axis=0)
+        cos = looking @ to_partner / np.linalg.norm(looking) / np.linalg.norm(to_partner)
+        assert np.degrees(np.arccos(cos)) < 3.0

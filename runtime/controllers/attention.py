@@ -62,6 +62,11 @@ class Attention:
         self.look[h], self.until[h], self.sub_until[h] = look, t + self._draw(h, span), t
         self.target_id[h] += 1
 
+    def meet(self, h: int, t: float, seconds: float) -> None:
+        """Make host h look into its partner's eyes now, for `seconds`, without glancing away."""
+        self.look[h], self.sub[h], self.until[h], self.sub_until[h] = Look.PARTNER, 0, t + seconds, t + seconds
+        self.target_id[h] += 1
+
     def look_at(self, h: int, t: float, point: np.ndarray, seconds: float) -> None:
         """Make host h look at a point (host frame) now, for `seconds` (the director's or an operator's call)."""
         self.look[h], self.point[h], self.until[h], self.sub_until[h] = Look.POINT, point, t + seconds, t + seconds

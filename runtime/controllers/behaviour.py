@@ -115,6 +115,12 @@ class Cast:
         host_point = (self.to_host[h] @ [*point, 1.0])[:3]
         self.attention.look_at(h, tick / self.rate, host_point, seconds)
 
+    def eye_contact(self, tick: int, seconds: float) -> None:
+        """Every host looks into its partner's eyes (two hosts: at each other) from `tick` on, following
+        them as they turn."""
+        for h in range(len(self.performers)):
+            self.attention.meet(h, tick / self.rate, seconds)
+
     def pose(self, h: int, tick: int) -> Pose:
         if tick != self._tick:
             self._step(tick)

@@ -14,21 +14,25 @@ markup, a camera to cut to, a product to present, the language of the segment, a
     product = "kettle"                # both hosts look at it; questions are about it
     language = "en-us"                # eSpeak NG voice language for the lines (default: each host's own)
     pause = 1.0                       # seconds after the segment
-    lines = ["Mei: This [point_product:kettle]kettle boils in three minutes.", "Jun: Only *39* dollars!"]
+    lines = ["Mei: This [point_product:kettle]kettle boils in three minutes.", "Jun: Only *39* dollars!",
+             "Both: Order now!"]           # said together, in time, after a look at each other
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..controllers.speech import Line
 from ..gesture.markup import MarkupError, parse_markup
 from ..scene.setfile import PROJECT, SetSpec, load_set
 from ..speech.espeak import LineCache
+from ..speech.unison import align
 from ..speech_cmd import host_voice, make_line
 from ..tomlfile import TomlDoc
 
+UNISON = "Both"                   # 'Both: text' is said by the two hosts together
+CONTACT_S = 0.7                   # the hosts look at each other this long before a unison line
 _LINE = re.compile(r"^\s*(?P<host>[^:]+?)\s*:\s*(?P<text>\S.*)$", re.S)
 
 
@@ -78,7 +82,7 @@ def load_show(path: str | Path) -> Show:
             m = _LINE.match(text) if isinstance(text, str) else None
             if not m:
                 raise doc.error(f"line {k + 1}: expected 'Host: text', got {text!r}", *where, "lines")
-            if m.group("host") not in hosts:
+            if m.group("host") not in hosts | {UNISON}:
                 raise doc.error(f"line {k + 1}: no host {m.group('host')!r} on the set; hosts: {', '.join(sorted(hosts))}",
                                 *where, "lines")
             try:
@@ -111,6 +115,7 @@ class Programme:
     cuts: list[tuple[int, str]]
     focus: list[tuple[int, str]]
     end_tick: int
+    contact: list[tuple[int, float]] = field(default_factory=list)     # (tick, seconds) of looks at each other
 
 
 def lay_out(show: Show, cache: LineCache, loops: int = 1) -> Programme:
@@ -125,11 +130,22 @@ def lay_out(show: Show, cache: LineCache, loops: int = 1) -> Programme:
             if seg.product:
                 out.focus.append((tick, seg.product))
             for host, text in seg.lines:
-                voice = host_voice(spec, host)
+                voices = {h.name: host_voice(spec, h.name) for h in spec.hosts}
                 if seg.language:
-                    voice = replace(voice, language=seg.language)
-                line = make_line(spec, host, parse_markup(text), tick, cache, voice)
-                out.lines[host].append(line)
+                    voices = {name: replace(v, language=seg.language) for name, v in voices.items()}
+                marked = parse_markup(text)
+                if host == UNISON:
+                    out.contact.append((tick, CONTACT_S))
+                    tick += round(CONTACT_S * rate)
+                    lead, *others = [h.name for h in spec.hosts]
+                    line = make_line(spec, lead, marked, tick, cache, voices[lead])
+                    out.lines[lead].append(line)
+                    for other in others:              # the others' takes follow the lead voice's timing
+                        take = align(cache.get(marked.text, voices[other]), line.utterance)
+                        out.lines[other].append(make_line(spec, other, marked, tick, cache, utterance=take))
+                else:
+                    line = make_line(spec, host, marked, tick, cache, voices[host])
+                    out.lines[host].append(line)
                 tick = line.end_tick + round(show.gap * rate)
             tick += round(seg.pause * rate)
     out.end_tick = tick

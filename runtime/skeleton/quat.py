@@ -162,11 +162,14 @@ def between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     c = np.cross(a, b)
     d = np.sum(a * b, axis=-1, keepdims=True)
     q = np.concatenate([c, 1.0 + d], axis=-1)
-    opposite = (d[..., 0] < -1 + 1e-9)
+    opposite = (d[..., 0] < -1 + 1e-6)
     if np.any(opposite):
+        # Nearly opposite: a half turn takes a to -a, then the small (well-conditioned) turn from -a to b.
         ortho = np.cross(a, [1.0, 0, 0])
         ortho = np.where(np.linalg.norm(ortho, axis=-1, keepdims=True) < 1e-6, np.cross(a, [0, 1.0, 0]), ortho)
-        q = np.where(opposite[..., None], np.concatenate([ortho, np.zeros_like(d)], -1), q)
+        half = np.concatenate([ortho / np.linalg.norm(ortho, axis=-1, keepdims=True), np.zeros_like(d)], -1)
+        rest = np.concatenate([np.cross(-a, b), 1.0 - d], axis=-1)
+        q = np.where(opposite[..., None], multiply(normalize(rest), half), q)
     return normalize(q)
 
 
