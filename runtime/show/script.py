@@ -123,16 +123,15 @@ def lay_out(show: Show, cache: LineCache, loops: int = 1) -> Programme:
     spec, rate = show.spec, show.spec.tick_rate
     out = Programme({h.name: [] for h in spec.hosts}, [], [], 0)
     tick = 0
+    own = {h.name: host_voice(spec, h.name) for h in spec.hosts}
     for _ in range(loops if show.loop else 1):
         for seg in show.segments:
             if seg.camera:
                 out.cuts.append((tick, seg.camera))
             if seg.product:
                 out.focus.append((tick, seg.product))
+            voices = {name: replace(v, language=seg.language) for name, v in own.items()} if seg.language else own
             for host, text in seg.lines:
-                voices = {h.name: host_voice(spec, h.name) for h in spec.hosts}
-                if seg.language:
-                    voices = {name: replace(v, language=seg.language) for name, v in voices.items()}
                 marked = parse_markup(text)
                 if host == UNISON:
                     out.contact.append((tick, CONTACT_S))
