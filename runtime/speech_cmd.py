@@ -22,10 +22,16 @@ PRODUCT_LOOK_S = 1.5         # hosts look at a product this long when a show pre
 _SAY = re.compile(r"^\s*(?P<host>[^:@]+?)\s*(?:@\s*(?P<at>[0-9.]+))?\s*:\s*(?P<text>.+)$", re.S)
 
 
+@lru_cache(maxsize=32)
+def rig_voice(rig: Path, mapping: Path | None) -> Voice:
+    """A rig's own [voice] table (read once per rig: lines and live answers ask for it often)."""
+    return Voice.from_table(load_rig_info(rig, mapping).voice)
+
+
 def host_voice(spec: SetSpec, name: str) -> Voice:
     """The host's voice: its rig's [voice] table, then the scene's overrides."""
     host = next(h for h in spec.hosts if h.name == name)
-    return Voice.from_table(host.voice, Voice.from_table(load_rig_info(host.rig, host.mapping).voice))
+    return Voice.from_table(host.voice, rig_voice(host.rig, host.mapping))
 
 
 def make_line(spec: SetSpec, host: str, marked: MarkedLine, start: int, cache: LineCache,
@@ -64,7 +70,7 @@ def schedule(spec: SetSpec, says: list[str], cache: LineCache, gap_s: float = 0.
 
 def cast(spec: SetSpec, skeletons: list, bodies: list, lines: dict[str, list[Line]]) -> Cast:
     """Every host of the set alive: its body driver (idle, clips) under its gestures and lines, and the
-    procedural controllers (gaze, blinks, breathing, nods) for all hosts together."""
+    procedural controllers (gaze, blinks, fingers, breathing, nods) for all hosts together."""
     from .gesture.targets import host_targets
     from .skeleton.take import placement_matrix
 
@@ -95,10 +101,9 @@ def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]], cuts: list[tup
         for h, host in enumerate(stage.hosts):
             host.driver = everyone.member(h)
         stage.camera_cues = dict(cuts)
-        products = {p.id: p.piece for p in spec.products}
+        centres = {p.id: np.array(p.piece.centre) for p in spec.products}
         for tick, product in focus:
-            piece = products[product]
-            point = np.array(piece.position) + [0.0, 0.0, piece.size[2] / 2]
+            point = centres[product]
             everyone.cues.setdefault(tick, []).extend(
                 (lambda h=h, t=tick, p=point: everyone.look_at(h, t, p, PRODUCT_LOOK_S)) for h in range(len(stage.hosts)))
         for tick, seconds in contact:

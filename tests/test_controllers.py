@@ -166,7 +166,7 @@ def test_a_host_looks_at_a_product_or_a_screen_position(where):
     skeletons = [host_skeleton(h.rig) for h in spec.hosts]
     everyone = cast(spec, skeletons, [IdleController(h.seed, 60) for h in spec.hosts], {})
     product = spec.products[0].piece
-    point = (np.array(product.position) + [0, 0, product.size[2] / 2] if where == "product"
+    point = (np.array(product.centre) if where == "product"
              else screen_point(spec.cameras[0], -0.6, 0.5, 16 / 9))
     everyone.pose(0, 0)
     everyone.look_at(0, 0, point, 2.0)

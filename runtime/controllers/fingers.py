@@ -38,14 +38,6 @@ def thumb_axis(side: str) -> np.ndarray:
     return quat.normalize(np.cross([s * 0.55, -0.22, 0.8], [0, -1.0, 0]))
 
 
-def finger_angles(curl: float, finger: int) -> tuple[float, float, float]:
-    """(MCP, PIP, DIP) for a curl 0..1; the thumb's are CMC, MCP, IP."""
-    if finger == 0:
-        return tuple(a * curl for a in THUMB_FULL)
-    pip = FULL_CURL[1] * curl
-    return FULL_CURL[0] * curl, pip, pip * 2.0 / 3.0
-
-
 def joint_rotations(side: str, finger: int, angles, spread_deg: float = 0.0) -> np.ndarray:
     """Local rotations (3, 4) of one finger's proximal, intermediate and distal joints."""
     s = 1.0 if side == "left" else -1.0
@@ -54,16 +46,6 @@ def joint_rotations(side: str, finger: int, angles, spread_deg: float = 0.0) -> 
     if finger and spread_deg:
         q[0] = quat.multiply(q[0], quat.from_axis_angle([0, -s, 0], np.radians(spread_deg)))
     return q
-
-
-@lru_cache(maxsize=64)
-def shape_pose(shape: HandShape, side: str) -> tuple[np.ndarray, np.ndarray]:
-    """A hand shape as (joint indices (15,), local rotations (15, 4)), cached: shapes are constants."""
-    joints, rotations = [], []
-    for f, finger in enumerate(FINGERS):
-        joints += [BONE_INDEX[f"{side}{finger}{seg}"] for seg in FINGER_SEGMENTS]
-        rotations.append(joint_rotations(side, f, finger_angles(shape.curl[f], f), SPREAD[f] * shape.spread))
-    return np.array(joints), np.concatenate(rotations)
 
 
 _SIDES = ("left", "right")
@@ -76,7 +58,8 @@ _SPREAD_AXES = np.array([[0.0, -1.0, 0.0], [0.0, 1.0, 0.0]])
 
 def hands_rotations(curls: np.ndarray, spread: np.ndarray) -> np.ndarray:
     """Local rotations (H, 30, 4) of both hands' finger joints (HAND_JOINTS order) for curls (H, 2, 5) and
-    spreads (H, 2), all hosts in one pass (finger_angles, vectorised)."""
+    spreads (H, 2), all hosts in one pass: MCP and PIP flex with the curl, DIP two thirds of PIP; the
+    thumb's three joints bend THUMB_FULL at curl 1."""
     pip = FULL_CURL[1] * curls
     angles = np.stack([FULL_CURL[0] * curls, pip, pip * 2.0 / 3.0], axis=-1)          # (H, 2, 5, 3)
     angles[:, :, 0] = curls[:, :, 0, None] * np.array(THUMB_FULL)
@@ -85,6 +68,14 @@ def hands_rotations(curls: np.ndarray, spread: np.ndarray) -> np.ndarray:
     q[..., 0, :] = quat.multiply(q[..., 0, :], quat.from_axis_angle(
         np.broadcast_to(_SPREAD_AXES[None, :, None], splay.shape + (3,)), splay))
     return q.reshape(len(curls), 30, 4)
+
+
+@lru_cache(maxsize=64)
+def shape_pose(shape: HandShape, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """One hand's shape as (joint indices (15,), local rotations (15, 4)), cached: shapes are constants."""
+    rotations = hands_rotations(np.array([[shape.curl] * 2]), np.array([[shape.spread] * 2]))[0]
+    half = slice(0, 15) if side == "left" else slice(15, 30)
+    return HAND_JOINTS[half], rotations[half]
 
 
 class Fingers:

@@ -1,4 +1,4 @@
-"""Where gestures can aim, in one host's frame: the set's products (the top of each piece) and the camera."""
+"""Where gestures can aim, in one host's frame: the set's products (the middle of each piece) and the camera."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +9,7 @@ from ..skeleton.take import placement_matrix
 
 def host_targets(spec: SetSpec, host: HostPlacement) -> dict[str, np.ndarray]:
     to_host = np.linalg.inv(placement_matrix(host.position, host.facing))
-    targets = {p.id: (to_host @ [p.piece.position[0], p.piece.position[1],
-                                 p.piece.position[2] + p.piece.size[2] / 2, 1.0])[:3] for p in spec.products}
+    targets = {p.id: (to_host @ [*p.piece.centre, 1.0])[:3] for p in spec.products}
     targets["camera"] = (to_host @ [*spec.cameras[0].position, 1.0])[:3]
     others = [h for h in spec.hosts if h is not host]
     if others:                                       # the co-host's face, roughly: 1.5 m up from its feet

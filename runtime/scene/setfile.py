@@ -30,6 +30,11 @@ class Piece:
     color: tuple[float, float, float]
     model: Path | None = None
 
+    @property
+    def centre(self) -> tuple[float, float, float]:
+        """The middle of the piece (it stands on `position`), in set coordinates: where to look or point."""
+        return (self.position[0], self.position[1], self.position[2] + self.size[2] / 2)
+
 
 @dataclass
 class Light:
