@@ -186,7 +186,7 @@ class Cast:
         self.last_spoke[self.speaking] = t
         # A short pause between lines keeps the listener listening (to whoever spoke last).
         recent = t - self.last_spoke < self.c["gaze.listening"]["hold_silence"]
-        others = np.array([np.delete(recent, h).any() for h in range(H)])
+        others = recent.sum() - recent > 0                                   # someone else spoke lately
         roles = np.where(self.speaking, Role.SPEAKING, np.where(others, Role.LISTENING, Role.IDLE))
         # Nods on stressed syllables, before the gaze: the eyes then hold their target through them (VOR).
         live = set()
@@ -199,7 +199,8 @@ class Cast:
                 angle = self._nod((tick - line.start_tick) / self.rate, nods)
                 j = BONE_INDEX["head"]
                 rot[h, j] = quat.multiply(quat.from_axis_angle(X, angle), rot[h, j])
-        self._nods = {k: v for k, v in self._nods.items() if k in live}
+        if len(self._nods) > len(live):                  # forget the nods of lines that have ended
+            self._nods = {k: v for k, v in self._nods.items() if k in live}
         self._breathing(tick, rot, now)
         # Attention, then gaze: targets in each host's frame, the partner's eyes from the last tick.
         partners = self._partners()

@@ -38,8 +38,10 @@ class SpeakingDriver:
         (a six-hour show does not get slower)."""
         while self.lines and self.lines[0].end_tick <= tick:
             self.lines.pop(0)
-        for line in self.lines:
-            if line.start_tick <= tick < line.end_tick:
+        for line in self.lines:                 # in start order: stop at the first line still to come
+            if line.start_tick > tick:
+                return None
+            if tick < line.end_tick:
                 return line
         return None
 
