@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import time
 from pathlib import Path
@@ -12,7 +13,6 @@ from .tomlfile import FileError
 
 DEFAULT_SCENE = PROJECT / "scenes" / "shop_studio.toml"
 DEFAULT_SHOW = PROJECT / "scenes" / "shop_show.toml"
-WINDOW_SHOW_S = 600.0        # a looping show in the window is laid out ten minutes ahead
 
 EXAMPLES = """examples:
   cohost run                                   the default show (scenes/shop_show.toml), in a window
@@ -52,35 +52,33 @@ def _positive(kind):
     return parse
 
 
-def _on_stage(args, seconds: float):
-    """The set, its lines and a show's directions (for speaking_prepare), from a show script or from a
-    set file with --say lines."""
-    import math
-
+def _on_stage(args, seconds: float | None):
+    """The set, its lines up front (for a render's sound track) and the hook that brings the stage to life:
+    a show script through its director (played as it goes: `seconds` None), or a set file with --say lines."""
     from .scene.setfile import load_set
     from .show.script import is_show, lay_out, load_show
     from .speech.espeak import LineCache
-    from .speech_cmd import schedule
+    from .speech_cmd import schedule, show_prepare, speaking_prepare
     cache = LineCache()
     if Path(args.scene).is_file() and is_show(args.scene):
         if args.say:
             raise SystemExit("cohost: --say goes with a set file; a show script has its own lines")
         show = load_show(args.scene)
+        if seconds is None:
+            return show.spec, {}, show_prepare(show, cache)
         one = lay_out(show, cache)
         programme = lay_out(show, cache, max(1, math.ceil(seconds * show.spec.tick_rate / max(one.end_tick, 1))))
-        return show.spec, programme.lines, {"cuts": programme.cuts, "focus": programme.focus,
-                                            "contact": programme.contact}
+        return show.spec, programme.lines, show_prepare(show, cache, seconds)
     spec = load_set(args.scene)
-    return spec, schedule(spec, args.say or [], cache), {}
+    lines = schedule(spec, args.say or [], cache)
+    return spec, lines, speaking_prepare(spec, lines)
 
 
 def cmd_run(args) -> int:
     from .scene.window import run_window
-    from .speech_cmd import speaking_prepare
-    spec, lines, directions = _on_stage(args, WINDOW_SHOW_S)
+    spec, lines, prepare = _on_stage(args, None)
     spec.shading = args.shading or spec.shading
-    run_window(spec, args.size, args.borderless, args.debug, args.camera, speaking_prepare(spec, lines, **directions),
-               lines)
+    run_window(spec, args.size, args.borderless, args.debug, args.camera, prepare, lines)
     return 0
 
 
@@ -88,15 +86,14 @@ def cmd_render(args) -> int:
     import tempfile
 
     from .scene.capture import render_to
-    from .speech_cmd import audio_for, speaking_prepare
+    from .speech_cmd import audio_for
     started = time.perf_counter()
-    spec, lines, directions = _on_stage(args, args.seconds)
+    spec, lines, prepare = _on_stage(args, args.seconds)
     spec.shading = args.shading or spec.shading
     with tempfile.TemporaryDirectory() as tmp:
         audio = audio_for(lines, spec.tick_rate, args.seconds, Path(tmp) / "lines.wav")
         report = render_to(spec, Path(args.out), seconds=args.seconds, fps=args.fps, size=args.size,
-                           camera=args.camera, progress=not args.quiet, started=started,
-                           prepare=speaking_prepare(spec, lines, **directions), audio=audio)
+                           camera=args.camera, progress=not args.quiet, started=started, prepare=prepare, audio=audio)
     print(f"wrote {report.frames} frames to {args.out} ({report.renderer}); first frame after "
           f"{report.first_frame_s:.2f} s, {report.per_frame_s * 1000:.1f} ms per frame")
     return 0
@@ -104,23 +101,72 @@ def cmd_render(args) -> int:
 
 def cmd_serve(args) -> int:
     import asyncio
-    import signal
+
     from .scene.setfile import load_set
-    from .show.live import LiveShow, serve
-    show = LiveShow(load_set(args.scene), tuple(args.block))
+    from .show.chat_model import ChatModel
+    from .show.live import LiveShow
+    from .show.operator import Operator, api_token
+    from .show.script import is_show, load_show
+    from .show.serve import serve
+    show = None
+    if args.show or is_show(args.scene):
+        show = load_show(args.show or args.scene)
+    spec = show.spec if show else load_set(args.scene)
+    chat_model = ChatModel(args.llm, args.llm_model) if args.llm else None
+    built: dict = {}
 
-    def stop(*_) -> None:                  # a service manager's SIGTERM ends the show like Ctrl-C
-        raise KeyboardInterrupt
+    def on_air(skeletons=None, bodies=None) -> LiveShow:
+        built["show"] = LiveShow(spec, show, tuple(args.block), chat_model, skeletons, bodies)
+        return built["show"]
 
-    signal.signal(signal.SIGTERM, stop)
+    window = None
+    if args.headless:
+        live = on_air()
+    else:
+        from .scene.window import Window
+        from .speech_cmd import stage_skeletons
+
+        def prepare(stage):
+            live = on_air(stage_skeletons(stage), [h.driver for h in stage.hosts])
+            for h, host in enumerate(stage.hosts):
+                host.driver = live.cast.member(h)
+            stage.camera_cues = live.director.camera_cues
+            return live.director
+        window = Window(spec, args.size, args.borderless, False, None, prepare)
+        live = built["show"]
+        window.after_ticks.append(lambda tick: setattr(live, "tick", tick))
+    api = None
+    if args.api_port is not None:
+        token, path = api_token()
+        api = Operator(live, token)
+        print(f"operator API token: {path}", flush=True)
+
     try:
-        asyncio.run(serve(show, args.chat_port, ready=lambda text: print(text, flush=True)))
-    except KeyboardInterrupt:
-        pass
+        asyncio.run(serve(live, args.chat_port, api, args.api_port or 0, args.bind, window,
+                          ready=lambda text: print(text, flush=True)))
     except OSError as e:
-        raise SystemExit(f"cohost serve: cannot listen on 127.0.0.1:{args.chat_port}: {e.strerror}") from None
-    counts = ", ".join(f"{k} {v}" for k, v in sorted(show.moderator.counts.items())) or "none"
-    print(f"stopped at tick {show.tick}; viewer messages: {counts}")
+        raise SystemExit(f"cohost serve: cannot listen on {args.bind}: {e.strerror}") from None
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(live.moderator.counts.items())) or "none"
+    print(f"stopped at tick {live.tick}; viewer messages: {counts}; answers: {live.latency_report()}")
+    return 0
+
+
+def cmd_soak(args) -> int:
+    from .show.soak import soak
+    try:
+        report = soak(Path(args.show), args.minutes / 60 if args.minutes else args.hours, args.chat_per_minute, args.seed, progress=not args.quiet)
+    except ValueError as e:
+        raise SystemExit(f"cohost soak: {e}") from None
+    print(report.format())
+    held = report.exceptions == 0 and report.drift_ticks < 1.0 and report.growth < 0.01
+    print("held: no exceptions, no drift, memory flat" if held else "FAILED: see above")
+    return 0 if held else 1
+
+
+def cmd_token(args) -> int:
+    from .show.operator import api_token
+    token, path = api_token(new=args.new)
+    print(token if args.quiet else f"{token}\n(kept in {path}; `cohost token --new` replaces it)")
     return 0
 
 
@@ -318,15 +364,43 @@ def parser() -> argparse.ArgumentParser:
     _picture_options(gesture)
     gesture.set_defaults(func=_gesture_command)
 
-    serve = sub.add_parser("serve", help="run a set on air in real time, headless, taking viewer chat over WebSocket",
-                           epilog="examples:\n  cohost serve --chat-port 8765\n"
-                                  '  cohost chat "How much is the kettle?" --user ana --port 8765',
+    serve = sub.add_parser("serve", help="put a show on air in real time: viewer chat and the operator API over WebSocket",
+                           epilog="examples:\n  cohost serve --headless --chat-port 8765 --api-port 8766\n"
+                                  '  cohost chat "How much is the kettle?" --user ana --port 8765\n'
+                                  "  cohost serve scenes/shop_studio.toml --headless     a set with no script: hosts idle, answer chat\n"
+                                  "  cohost serve --llm http://127.0.0.1:8080/v1 --llm-model qwen2.5   free-form replies",
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    serve.add_argument("scene", nargs="?", default=str(DEFAULT_SCENE), help="scene file (default: the shop studio)")
-    serve.add_argument("--chat-port", type=int, default=8765, help="viewer events on ws://127.0.0.1:PORT (0: any)")
-    serve.add_argument("--headless", action="store_true", help="no window (serve is headless for now either way)")
+    serve.add_argument("scene", nargs="?", default=str(DEFAULT_SHOW), help="show or set file (default: the shop show)")
+    serve.add_argument("--show", help="a show script to play (its set is the scene)")
+    serve.add_argument("--chat-port", type=int, default=8765, help="viewer events on ws://BIND:PORT (0: any free port)")
+    serve.add_argument("--api-port", type=int, help="the operator API on ws://BIND:PORT (0: any free port; off if not given)")
+    serve.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--headless", action="store_true", help="no window (servers, tests)")
+    serve.add_argument("--size", type=_size, default=(1280, 720), help="window size (default 1280x720)")
+    serve.add_argument("--borderless", action="store_true", help="window without decorations (for capture)")
     serve.add_argument("--block", nargs="+", default=[], metavar="WORD", help="refuse messages with these words")
+    serve.add_argument("--llm", metavar="URL", help="an OpenAI-compatible endpoint (base URL ending in /v1) for "
+                                                    "free-form replies; key from $COHOST_LLM_KEY; the catalogue answers if it fails")
+    serve.add_argument("--llm-model", default="default", help="model name sent to the endpoint")
     serve.set_defaults(func=cmd_serve)
+
+    soak = sub.add_parser("soak", help="hours of the looping show in simulated time, with viewer traffic; reports "
+                                       "exceptions, clock drift and memory",
+                          epilog="examples:\n  cohost soak --hours 6\n  cohost soak --minutes 10 --chat-per-minute 30",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    soak.add_argument("show", nargs="?", default=str(DEFAULT_SHOW), help="a looping show (default: the shop show)")
+    length = soak.add_mutually_exclusive_group()
+    length.add_argument("--hours", type=_positive(float), default=6.0, help="simulated hours (default 6)")
+    length.add_argument("--minutes", type=_positive(float), help="simulated minutes instead")
+    soak.add_argument("--chat-per-minute", type=_positive(float), default=6.0, help="viewer messages a minute (default 6)")
+    soak.add_argument("--seed", type=int, default=1)
+    soak.add_argument("--quiet", action="store_true", help="no progress bar")
+    soak.set_defaults(func=cmd_soak)
+
+    token = sub.add_parser("token", help="print the operator API token (made on first use, kept in your config dir)")
+    token.add_argument("--new", action="store_true", help="replace it with a new token")
+    token.add_argument("--quiet", action="store_true", help="print the token only")
+    token.set_defaults(func=cmd_token)
 
     chat = sub.add_parser("chat", help="send one viewer event to a running `cohost serve` and print the reply")
     chat.add_argument("text", nargs="?", default="", help="the chat message")

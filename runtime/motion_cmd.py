@@ -91,7 +91,8 @@ def cmd_record(args) -> int:
     from .controllers.config import load_behaviour
     from .controllers.report import behaviour_report, format_report
     from .speech.espeak import LineCache
-    from .speech_cmd import cast, schedule
+    from .show.performers import cast
+    from .speech_cmd import schedule
 
     spec = load_set(args.scene)
     if args.tick_rate:

@@ -2,46 +2,17 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
-from .controllers.behaviour import Cast, Performer
-from .controllers.speech import Line, SpeakingDriver, mix_audio
-from .gesture.grammar import load_lexicon
-from .gesture.markup import MarkedLine, MarkupError, parse_markup
-from .gesture.planner import plan
-from .gesture.realize import GestureDriver
-from .scene.setfile import PROJECT, SetSpec
+from .controllers.speech import Line, mix_audio
+from .gesture.markup import MarkupError, parse_markup
+from .scene.setfile import SetSpec
+from .show.performers import cast, check_gestures, make_line
 from .skeleton.rigfile import load_rig_info
-from .speech.espeak import LineCache, Utterance, Voice, write_wav
+from .speech.espeak import LineCache, Voice, write_wav
 from .speech.track import VisemeTrack
 
-PRODUCT_LOOK_S = 1.5         # hosts look at a product this long when a show presents it
 _SAY = re.compile(r"^\s*(?P<host>[^:@]+?)\s*(?:@\s*(?P<at>[0-9.]+))?\s*:\s*(?P<text>.+)$", re.S)
-
-
-@lru_cache(maxsize=32)
-def rig_voice(rig: Path, mapping: Path | None) -> Voice:
-    """A rig's own [voice] table (read once per rig: lines and live answers ask for it often)."""
-    return Voice.from_table(load_rig_info(rig, mapping).voice)
-
-
-def host_voice(spec: SetSpec, name: str) -> Voice:
-    """The host's voice: its rig's [voice] table, then the scene's overrides."""
-    host = next(h for h in spec.hosts if h.name == name)
-    return Voice.from_table(host.voice, rig_voice(host.rig, host.mapping))
-
-
-def make_line(spec: SetSpec, host: str, marked: MarkedLine, start: int, cache: LineCache,
-              voice: Voice | None = None, utterance: Utterance | None = None) -> Line:
-    """A host's line from `start` (tick): synthesised with its voice (or `voice`) unless `utterance` is
-    given, gestures planned."""
-    utterance = utterance or cache.get(marked.text, voice or host_voice(spec, host))
-    placement = next(h for h in spec.hosts if h.name == host)
-    gestures = plan(marked, utterance, lexicon(), [p.id for p in spec.products], placement.expressivity)
-    return Line(start, utterance, VisemeTrack.from_utterance(utterance, spec.tick_rate), tuple(gestures))
 
 
 def schedule(spec: SetSpec, says: list[str], cache: LineCache, gap_s: float = 0.0) -> dict[str, list[Line]]:
@@ -59,7 +30,7 @@ def schedule(spec: SetSpec, says: list[str], cache: LineCache, gap_s: float = 0.
             raise SystemExit(f"cohost: --say names {host!r}; the set's hosts are {', '.join(names)}")
         start = round(float(m.group("at")) * spec.tick_rate) if m.group("at") else next_free
         try:
-            marked = parse_markup(m.group("text").strip())
+            marked = check_gestures(parse_markup(m.group("text").strip()))
         except MarkupError as e:
             raise SystemExit(f"cohost: --say {say!r}: {e}") from None
         line = make_line(spec, host, marked, start, cache)
@@ -68,52 +39,41 @@ def schedule(spec: SetSpec, says: list[str], cache: LineCache, gap_s: float = 0.
     return lines
 
 
-def cast(spec: SetSpec, skeletons: list, bodies: list, lines: dict[str, list[Line]]) -> Cast:
-    """Every host of the set alive: its body driver (idle, clips) under its gestures and lines, and the
-    procedural controllers (gaze, blinks, fingers, breathing, nods) for all hosts together."""
-    from .gesture.targets import host_targets
-    from .skeleton.take import placement_matrix
-
-    performers = []
-    for place, skeleton, body in zip(spec.hosts, skeletons, bodies):
-        gestures = GestureDriver(body, skeleton, spec.tick_rate, host_targets(spec, place), place.expressivity)
-        gestures.set_fingers = False                  # the cast's finger controller shapes the hands
-        speech = SpeakingDriver(gestures)
-        for line in lines.get(place.name, []):
-            speech.say(line)
-            gestures.perform(line.start_tick, list(line.gestures))
-        performers.append(Performer(skeleton, placement_matrix(place.position, place.facing), place.seed, speech,
-                                    speech, gestures))
-    return Cast(performers, spec.tick_rate, np.array(spec.cameras[0].position))
-
-
-def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]], cuts: list[tuple[int, str]] = (),
-                     focus: list[tuple[int, str]] = (), contact: list[tuple[int, float]] = ()):
-    """A `prepare(stage)` hook that brings the stage's hosts to life with their lines and gestures, and a
-    show's directions: camera cuts, products both hosts turn to look at (tick, name), and looks at each
-    other (tick, seconds) before a line said together."""
+def stage_skeletons(stage) -> list:
+    """The canonical skeletons of the stage's hosts, as loaded."""
     from .skeleton.rigfile import rest_positions
     from .skeleton.skeleton import Skeleton
+    return [Skeleton.canonical(rest_positions(h.character.info)[0]) for h in stage.hosts]
 
+
+def stage_cast(spec: SetSpec, stage, lines: dict[str, list[Line]]):
+    """The stage's hosts (as loaded) brought to life by one cast, with their lines; returns the cast."""
+    everyone = cast(spec, stage_skeletons(stage), [h.driver for h in stage.hosts], lines)
+    for h, host in enumerate(stage.hosts):
+        host.driver = everyone.member(h)
+    return everyone
+
+
+def speaking_prepare(spec: SetSpec, lines: dict[str, list[Line]]):
+    """A `prepare(stage)` hook: the stage's hosts alive with these lines and their gestures."""
     def prepare(stage) -> None:
-        skeletons = [Skeleton.canonical(rest_positions(h.character.info)[0]) for h in stage.hosts]  # as loaded
-        everyone = cast(spec, skeletons, [h.driver for h in stage.hosts], lines)
-        for h, host in enumerate(stage.hosts):
-            host.driver = everyone.member(h)
-        stage.camera_cues = dict(cuts)
-        centres = {p.id: np.array(p.piece.centre) for p in spec.products}
-        for tick, product in focus:
-            point = centres[product]
-            everyone.cues.setdefault(tick, []).extend(
-                (lambda h=h, t=tick, p=point: everyone.look_at(h, t, p, PRODUCT_LOOK_S)) for h in range(len(stage.hosts)))
-        for tick, seconds in contact:
-            everyone.cues.setdefault(tick, []).append(lambda t=tick, s=seconds: everyone.eye_contact(t, s))
+        stage_cast(spec, stage, lines)
     return prepare
 
 
-@lru_cache(maxsize=1)
-def lexicon() -> dict:
-    return load_lexicon(PROJECT / "rigs" / "gestures" / "lexicon.gesture")
+def show_prepare(show, cache: LineCache, ahead_s: float | None = None):
+    """A `prepare(stage)` hook: the stage's hosts alive, directed through a show script (ahead_s: how far
+    ahead lines are handed on; a render hands on all of them at once). Returns the director."""
+    from .show.director import AHEAD_S, Director
+    from .show.script import Layout
+
+    def prepare(stage):
+        layout = Layout(show, cache)
+        layout.prepare()
+        director = Director(show.spec, stage_cast(show.spec, stage, {}), cache, layout, ahead_s or AHEAD_S)
+        stage.camera_cues = director.camera_cues
+        return director
+    return prepare
 
 
 def cmd_say(args) -> int:

@@ -13,7 +13,8 @@ from runtime.skeleton import quat
 from runtime.skeleton.pose import BONE_INDEX, CHANNEL_INDEX
 from runtime.skeleton.take import placement_matrix, record
 from runtime.speech.espeak import LineCache
-from runtime.speech_cmd import cast, schedule
+from runtime.show.performers import cast
+from runtime.speech_cmd import schedule
 
 from helpers import PROJECT
 

@@ -1,11 +1,15 @@
-"""`cohost serve` on air: a real server process, a real WebSocket client on 127.0.0.1. Questions get
-catalogue answers spoken by a host; floods, huge and broken messages are refused with a reason while the
-show keeps ticking."""
+"""`cohost serve` on air: a real server process playing the default show, real WebSocket clients on
+127.0.0.1. Questions get catalogue answers spoken by a host; floods, huge and broken messages are refused
+with a reason while the show keeps ticking; the operator API takes only its token, drives the show and
+streams its events."""
 import json
+import os
 import re
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 from websockets.sync.client import connect
@@ -14,17 +18,30 @@ from helpers import PROJECT
 
 
 @pytest.fixture(scope="module")
-def server():
+def on_air(tmp_path_factory):
+    config = tmp_path_factory.mktemp("config")
     proc = subprocess.Popen([sys.executable, "-m", "runtime", "serve", "--headless", "--chat-port", "0",
-                             "--block", "scam"], cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    line = proc.stdout.readline()                                  # "serving ...: viewer chat on ws://..."
-    match = re.search(r"ws://127\.0\.0\.1:(\d+)", line)
-    assert match, (line, proc.stderr.read() if proc.poll() is not None else "")
-    yield int(match.group(1))
+                             "--api-port", "0", "--block", "scam"], cwd=PROJECT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "XDG_CONFIG_HOME": str(config)})
+    said = proc.stdout.readline() + proc.stdout.readline()         # the token's file; "serving ...: ws://..."
+    ports = re.findall(r"ws://127\.0\.0\.1:(\d+)", said)
+    assert len(ports) == 2, (said, proc.stderr.read() if proc.poll() is not None else "")
+    token_file = config / "cohost" / "api-token"
+    assert token_file.stat().st_mode & 0o077 == 0                  # readable by its owner only
+    yield SimpleNamespace(chat=int(ports[0]), api=int(ports[1]), token=token_file.read_text().strip())
     proc.terminate()
-    out, _ = proc.communicate(timeout=30)
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError(err[-4000:])
     assert "viewer messages:" in out                               # it reports what it took and refused
+
+
+@pytest.fixture(scope="module")
+def server(on_air):
+    return on_air.chat
 
 
 def ask(port, payload):
@@ -50,7 +67,7 @@ def test_bad_messages_are_refused_and_the_show_keeps_ticking(server):
     time.sleep(0.3)
     later = ask(server, {"user": "dee", "text": "What colours does the phone come in?"})
     assert later["accepted"] and "midnight blue" in later["answer"]
-    assert later["now"] > first["tick"]                            # time went on through all of it
+    assert later["now"] > first["now"]                             # time went on through all of it
 
 
 def test_two_hundred_messages_a_second_from_one_user(server):
@@ -69,3 +86,92 @@ def test_cohost_chat_command(server):
     out = subprocess.run([sys.executable, "-m", "runtime", "chat", "hi", "--port", "9"], cwd=PROJECT,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode != 0 and "no show answering" in out.stderr
+
+
+@contextmanager
+def operator(on_air, events=True):
+    with connect(f"ws://127.0.0.1:{on_air.api}") as ws:
+        ws.send(json.dumps({"request": "auth", "token": on_air.token, "events": events}))
+        assert json.loads(ws.recv(timeout=10))["ok"]
+        yield ws
+
+
+def request(ws, **data):
+    """Send a request and return its reply; events that arrive meanwhile are returned too."""
+    ws.send(json.dumps({**data, "id": data["request"]}))
+    events = []
+    while True:
+        message = json.loads(ws.recv(timeout=30))
+        if message.get("id") == data["request"] and "ok" in message:
+            return message, events
+        events.append(message)
+
+
+def test_the_operator_api_takes_only_its_token(on_air):
+    from websockets.exceptions import ConnectionClosed
+    with connect(f"ws://127.0.0.1:{on_air.api}") as ws:
+        ws.send(json.dumps({"request": "state"}))
+        assert "not authenticated" in json.loads(ws.recv(timeout=10))["error"]
+        ws.send(json.dumps({"request": "auth", "token": "guess"}))
+        assert json.loads(ws.recv(timeout=10))["error"] == "wrong token"
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+        assert closed.value.rcvd.code == 4001
+
+
+def test_the_operator_drives_the_show_and_hears_its_events(on_air):
+    with operator(on_air) as ws:
+        state, _ = request(ws, request="state")
+        assert state["ok"] and state["segment"] and state["hosts"] == ["Mei", "Jun"]
+        said, _ = request(ws, request="say", host="Jun", text="[thank_you] Thank you all for watching!")
+        assert said["ok"] and said["host"] == "Jun" and said["tick"] > state["tick"]
+        cut, events = request(ws, request="camera", shot="product")
+        assert cut["ok"]
+        deadline = time.monotonic() + 20
+        while not any(e.get("event") == "line" and e["host"] == "Jun" and e["text"].startswith("Thank you all")
+                      for e in events) and time.monotonic() < deadline:
+            events.append(json.loads(ws.recv(timeout=20)))
+        line = next(e for e in events if e.get("event") == "line" and e["text"].startswith("Thank you all"))
+        assert line["tick"] == said["tick"]                                   # the line starts when promised
+        assert any(e.get("event") == "camera" and e["shot"] == "product" for e in events)
+        gesture = None
+        while gesture is None and time.monotonic() < deadline:
+            e = json.loads(ws.recv(timeout=20))
+            gesture = e if e.get("event") == "gesture" and e["host"] == "Jun" else None
+        assert gesture["gesture"] == "thank_you" and gesture["tick"] >= line["tick"] - 30
+        for bad, error in ((dict(request="dance"), "unknown request 'dance'"),
+                           (dict(request="say", host="Bo", text="hi"), "no host 'Bo'; hosts: Mei, Jun"),
+                           (dict(request="say", text="[moonwalk] hi"), "no gesture 'moonwalk'"),
+                           (dict(request="gaze", host="Mei", target="moon"), "gaze target must be"),
+                           (dict(request="expression", host="Mei", expression="smile", weight=3), "weight must be 0..1"),
+                           (dict(request="swap", host="Jun", rig="rigs/nobody.glb"), "cannot swap Jun's rig")):
+            reply, _ = request(ws, **bad)
+            assert not reply["ok"] and error in reply["error"]
+        for good in (dict(request="gaze", host="Mei", target="tea", seconds=1.5),
+                     dict(request="expression", host="Mei", expression="smile", weight=0.7),
+                     dict(request="product", product="phone")):
+            assert request(ws, **good)[0]["ok"]
+
+
+def test_an_interrupt_is_answered_within_200_ms(on_air):
+    with operator(on_air, events=False) as ws:
+        request(ws, request="say", host="Mei", text="Let me tell you everything about this wonderful kettle today.")
+        time.sleep(1.0)
+        sent = time.monotonic()
+        reply, _ = request(ws, request="interrupt")
+        assert reply["ok"] and time.monotonic() - sent < 0.2
+        assert 0 <= reply["stops"] - reply["tick"] <= 60                        # at the next word, within a second
+        after, _ = request(ws, request="state")
+        time.sleep(0.3)
+        later, _ = request(ws, request="state")
+        assert later["tick"] > after["tick"]                                    # and the show goes on
+
+
+def test_a_rig_is_swapped_without_stopping(on_air):
+    with operator(on_air, events=False) as ws:
+        before, _ = request(ws, request="state")
+        reply, _ = request(ws, request="swap", host="Jun", rig="rigs/mei.glb")
+        assert reply["ok"] and reply["rig"].endswith("mei.glb")
+        after, _ = request(ws, request="state")
+        assert after["rigs"][1].endswith("mei.glb") and after["tick"] >= before["tick"]
+        request(ws, request="swap", host="Jun", rig="rigs/jun.glb")

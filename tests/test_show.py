@@ -97,7 +97,7 @@ def test_hosts_look_at_each_other_before_a_unison_line():
     from runtime.motion_cmd import host_skeleton
     from runtime.skeleton.pose import BONE_INDEX
     from runtime.skeleton.take import placement_matrix, record
-    from runtime.speech_cmd import cast
+    from runtime.show.performers import cast
     show = load_show(SHOW)
     programme = lay_out(show, CACHE)
     spec = show.spec

@@ -180,7 +180,7 @@ def test_rendered_mp4_lips_and_audio_start_together(tmp_path):
 
 def test_host_voices_come_from_the_rig_and_the_scene(tmp_path):
     from runtime.scene.setfile import load_set
-    from runtime.speech_cmd import host_voice
+    from runtime.show.performers import host_voice
     from runtime.tomlfile import FileError
     spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
     assert host_voice(spec, "Mei") == Voice("en-us", "f3", 165, 60)            # rigs/mei.toml [voice]

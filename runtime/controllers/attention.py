@@ -44,6 +44,7 @@ class Attention:
         self.point = np.zeros((n, 3))         # a POINT look's target (host frame)
         self.role = np.full(n, Role.IDLE)
         self.target_id = np.zeros(n, int)     # changes whenever the gaze should jump
+        self.pinned = np.zeros(n)             # an operator's look holds even through a turn until then
 
     def _draw(self, h: int, span: tuple[float, float]) -> float:
         return float(self.rng[h].uniform(*span))
@@ -62,14 +63,17 @@ class Attention:
         self.look[h], self.until[h], self.sub_until[h] = look, t + self._draw(h, span), t
         self.target_id[h] += 1
 
-    def meet(self, h: int, t: float, seconds: float) -> None:
-        """Make host h look into its partner's eyes now, for `seconds`, without glancing away."""
-        self.look[h], self.sub[h], self.until[h], self.sub_until[h] = Look.PARTNER, 0, t + seconds, t + seconds
-        self.target_id[h] += 1
-
-    def look_at(self, h: int, t: float, point: np.ndarray, seconds: float) -> None:
-        """Make host h look at a point (host frame) now, for `seconds` (the director's or an operator's call)."""
-        self.look[h], self.point[h], self.until[h], self.sub_until[h] = Look.POINT, point, t + seconds, t + seconds
+    def direct(self, h: int, t: float, look: Look, seconds: float, point: np.ndarray | None = None,
+               pin: bool = False) -> None:
+        """Make host h look at the camera, into its partner's eyes or at a point (host frame) now, for
+        `seconds`, without glancing away (a director's or an operator's call). A pinned look also holds
+        when the host takes a turn."""
+        if t < self.pinned[h] and not pin:
+            return
+        self.look[h], self.sub[h], self.until[h], self.sub_until[h] = look, 0, t + seconds, t + seconds
+        if point is not None:
+            self.point[h] = point
+        self.pinned[h] = t + seconds if pin else 0.0
         self.target_id[h] += 1
 
     def step(self, t: float, roles: np.ndarray, turn_lengths: np.ndarray, has_partner: np.ndarray) -> None:
@@ -77,7 +81,7 @@ class Attention:
         a host starts now (0 otherwise)."""
         for h in range(len(roles)):
             # Taking the turn redirects the gaze at once; otherwise the current look runs its course.
-            takes_turn = roles[h] == Role.SPEAKING and self.role[h] != Role.SPEAKING
+            takes_turn = roles[h] == Role.SPEAKING and self.role[h] != Role.SPEAKING and t >= self.pinned[h]
             self.role[h] = roles[h]
             if takes_turn or t >= self.until[h]:
                 self._choose(h, t, takes_turn, float(turn_lengths[h]))

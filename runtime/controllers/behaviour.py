@@ -18,13 +18,14 @@ from ..skeleton import quat
 from ..skeleton.pose import BONE_INDEX, CHANNEL_INDEX, Driver, Pose
 from ..skeleton.skeleton import Skeleton
 from ..speech.visemes import ipa_sounds, is_vowel
-from .attention import Attention, Role
+from .attention import Attention, Look, Role
 from .blink import Blink
 from .config import load_behaviour
 from .fingers import HAND_JOINTS, Fingers, hands_rotations
 from .gaze import Gaze
 from .speech import Line, SpeakingDriver
 
+EXPRESSION_RAMP_S = 0.25       # an expression an operator asks for eases in and out over this long
 X = np.array([1.0, 0.0, 0.0])
 Z = np.array([0.0, 0.0, 1.0])
 DEEP_BREATH_S = 0.9             # the deep breath before a long line takes this long
@@ -40,6 +41,12 @@ class Performer:
     gestures: GestureDriver | None = None      # says which hand shapes the body asks for
 
 
+def rest_eyes(skeleton: Skeleton) -> np.ndarray:
+    """(2, 3) the eyes at rest, host frame."""
+    rest = skeleton.world_positions(skeleton.rest_pose()[0])
+    return np.array([rest[BONE_INDEX["leftEye"]], rest[BONE_INDEX["rightEye"]]])
+
+
 def nod_times(line: Line) -> list[tuple[float, float]]:
     """(seconds into the line, strength 0..1) of each stressed vowel, strength from the speech's loudness."""
     u = line.utterance
@@ -51,6 +58,16 @@ def nod_times(line: Line) -> list[tuple[float, float]]:
             seg = audio[int(p.start * u.sample_rate):int(p.end * u.sample_rate)]
             level = float(np.sqrt(np.mean(seg ** 2))) if len(seg) else 0.0
             out.append((p.start, min(1.0, level / peak)))
+    return out
+
+
+def backchannel(nods: list[tuple[float, float]], nod_config: dict) -> list[tuple[float, float]]:
+    """The listener's nods to a line: on the speaker's strongest stresses, a moment later, spaced out."""
+    out, last = [], -1e9
+    for at, strength in nods:
+        if strength >= nod_config["backchannel_above"] and at - last >= nod_config["backchannel_every"]:
+            out.append((at + nod_config["backchannel_delay"], strength * nod_config["backchannel_scale"]))
+            last = at
     return out
 
 
@@ -89,8 +106,7 @@ class Cast:
         self.placements = np.stack([p.placement for p in performers])
         self.to_host = np.linalg.inv(self.placements)
         self.camera = np.array([(m @ [*camera, 1.0])[:3] for m in self.to_host])
-        rest = [p.skeleton.world_positions(p.skeleton.rest_pose()[0]) for p in performers]
-        eyes = np.array([[r[BONE_INDEX["leftEye"]], r[BONE_INDEX["rightEye"]]] for r in rest])
+        eyes = np.array([rest_eyes(p.skeleton) for p in performers])
         self.eyes_set = transform(self.placements, eyes)
         self.up_set = self.placements[:, :3, 1].copy()
         seeds = [p.seed for p in performers]
@@ -100,26 +116,49 @@ class Cast:
         self.fingers = Fingers(seeds, rate)
         relaxed = HANDSHAPES["relaxed"]
         self._relaxed = (np.tile(np.array(relaxed.curl), (2, 1)), np.full(2, relaxed.spread))
-        self._nods: dict[int, list[tuple[float, float]]] = {}     # id(line) -> nods, for lines in play
+        self._nods: dict[int, tuple[list, list]] = {}     # id(line) -> the speaker's and a listener's nods
         self._tick: int | None = None
         self._poses: list[Pose] = []
         self.speaking = np.zeros(H, bool)
         self.last_spoke = np.full(H, -1e9)          # seconds
         self.cues: dict[int, list[Callable[[], None]]] = {}     # tick -> a director's calls, run before it
+        self.director: Callable[[int], None] | None = None      # called first on every tick
+        self.expressions: list[tuple[int, int, float, float, float]] = []   # (host, channel, from s, to s, weight)
 
     def member(self, h: int) -> Driver:
         return _Member(self, h)
 
-    def look_at(self, h: int, tick: int, point: np.ndarray, seconds: float) -> None:
+    def recast(self, h: int, performer: Performer) -> None:
+        """Host h goes on with another body (a rig swapped mid-show): same place, same controllers."""
+        self.performers[h] = performer
+        self.offsets[h] = performer.skeleton.offsets
+        eyes = rest_eyes(performer.skeleton)
+        self.eyes_set[h] = transform(self.placements[h:h + 1], eyes[None])[0]
+        self.gaze.eye_mid[h] = eyes.mean(axis=0)
+
+    def express(self, h: int, tick: int, channel: str, weight: float, seconds: float) -> None:
+        """Host h shows an expression (smile, browUp, browDown) at `weight` for `seconds` from `tick`."""
+        t = tick / self.rate
+        self.expressions = [e for e in self.expressions if e[0] != h or e[1] != CHANNEL_INDEX[channel]]
+        self.expressions.append((h, CHANNEL_INDEX[channel], t, t + seconds, weight))
+
+    def look_at(self, h: int, tick: int, point: np.ndarray, seconds: float, pin: bool = False) -> None:
         """Host h looks at a point in set coordinates (a product, a spot on the screen) from `tick` on."""
         host_point = (self.to_host[h] @ [*point, 1.0])[:3]
-        self.attention.look_at(h, tick / self.rate, host_point, seconds)
+        self.attention.direct(h, tick / self.rate, Look.POINT, seconds, host_point, pin)
+
+    def meet(self, h: int, tick: int, seconds: float, pin: bool = False) -> None:
+        """Host h looks into its partner's eyes from `tick` on, following them as they turn."""
+        self.attention.direct(h, tick / self.rate, Look.PARTNER, seconds, pin=pin)
+
+    def address(self, h: int, tick: int, seconds: float, pin: bool = False) -> None:
+        """Host h turns to the viewers (the camera) from `tick` on."""
+        self.attention.direct(h, tick / self.rate, Look.CAMERA, seconds, pin=pin)
 
     def eye_contact(self, tick: int, seconds: float) -> None:
-        """Every host looks into its partner's eyes (two hosts: at each other) from `tick` on, following
-        them as they turn."""
+        """Every host looks into its partner's eyes (two hosts: at each other) from `tick` on."""
         for h in range(len(self.performers)):
-            self.attention.meet(h, tick / self.rate, seconds)
+            self.meet(h, tick, seconds)
 
     def pose(self, h: int, tick: int) -> Pose:
         if tick != self._tick:
@@ -176,6 +215,8 @@ class Cast:
 
     def _step(self, tick: int) -> None:
         t, H = tick / self.rate, len(self.performers)
+        if self.director is not None:
+            self.director(tick)
         for cue in self.cues.pop(tick, []):
             cue()
         poses = [p.body.pose(tick) for p in self.performers]
@@ -188,14 +229,20 @@ class Cast:
         recent = t - self.last_spoke < self.c["gaze.listening"]["hold_silence"]
         others = recent.sum() - recent > 0                                   # someone else spoke lately
         roles = np.where(self.speaking, Role.SPEAKING, np.where(others, Role.LISTENING, Role.IDLE))
-        # Nods on stressed syllables, before the gaze: the eyes then hold their target through them (VOR).
+        # Nods on stressed syllables, the listener's smaller and fewer a moment later (back-channel);
+        # before the gaze, so the eyes hold their target through them (VOR).
+        partners = self._partners()
         live = set()
         for h, line in enumerate(now):
             if line is not None:
                 live.add(id(line))
                 if id(line) not in self._nods:
-                    self._nods[id(line)] = nod_times(line)
-                nods = self._nods[id(line)]
+                    nods = nod_times(line)
+                    self._nods[id(line)] = nods, backchannel(nods, self.c["nods"])
+        for h in range(H):
+            line = now[h] if now[h] is not None else (now[partners[h]] if roles[h] == Role.LISTENING else None)
+            if line is not None:
+                nods = self._nods[id(line)][0 if line is now[h] else 1]
                 angle = self._nod((tick - line.start_tick) / self.rate, nods)
                 j = BONE_INDEX["head"]
                 rot[h, j] = quat.multiply(quat.from_axis_angle(X, angle), rot[h, j])
@@ -203,7 +250,6 @@ class Cast:
             self._nods = {k: v for k, v in self._nods.items() if k in live}
         self._breathing(tick, rot, now)
         # Attention, then gaze: targets in each host's frame, the partner's eyes from the last tick.
-        partners = self._partners()
         self.attention.step(t, roles, starting, np.array([H > 1] * H))
         partner_eyes = transform(self.to_host, self.eyes_set[partners])         # into each looker's frame
         partner_up = np.einsum("hij,hj->hi", self.to_host[:, :3, :3], self.up_set[partners])
@@ -225,4 +271,8 @@ class Cast:
             pose.rotations = rot[h]
             pose.face[CHANNEL_INDEX["blinkLeft"]] = closure[h]
             pose.face[CHANNEL_INDEX["blinkRight"]] = closure[h]
+        self.expressions = [e for e in self.expressions if e[3] + EXPRESSION_RAMP_S > t]
+        for h, channel, start, end, weight in self.expressions:
+            ease = np.clip(min(t - start, end + EXPRESSION_RAMP_S - t) / EXPRESSION_RAMP_S, 0.0, 1.0)
+            poses[h].face[channel] = max(poses[h].face[channel], weight * ease)
         self._poses, self._tick = poses, tick

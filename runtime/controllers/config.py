@@ -18,7 +18,8 @@ SCHEMA: dict[str, dict[str, str]] = {
     "blink": dict(speaking=R, listening=R, close=N, closed=N, open=N, gaze_evoked_above=N, gaze_evoked_chance=N,
                   lid_follow=N),
     "breathing": dict(chest=N, shoulders=N, deep=N, deep_before=N),
-    "nods": dict(degrees=N, attack=N, release=N),
+    "nods": dict(degrees=N, attack=N, release=N, backchannel_above=N, backchannel_every=N, backchannel_delay=N,
+                 backchannel_scale=N),
 }
 
 

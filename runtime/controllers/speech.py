@@ -2,7 +2,8 @@
 driver (idle, clip). While a line plays the host's speaking flag is up."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -10,6 +11,10 @@ from ..skeleton.pose import Driver, Pose
 from ..skeleton.rigfile import VISEMES
 from ..speech.espeak import Utterance
 from ..speech.track import VisemeTrack
+
+PHRASE_PAUSE_S = 0.08        # a pause this long inside a line ends a phrase (eSpeak NG pauses at , . ! ?)
+CLOSE_TICKS = 3              # a line cut short closes the mouth over this many ticks
+FADE_S = 0.01                # ... and its audio fades out over this long (no click)
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,36 @@ class Line:
     def end_tick(self) -> int:
         return self.start_tick + self.track.ticks
 
+    def boundary_after(self, tick: int, phrase: bool = True) -> int:
+        """The first tick >= `tick` where the line may stop: the start of a pause between phrases
+        (`phrase`), or of a word; the line's end if none is left."""
+        u = self.utterance
+        if phrase:
+            seconds = [p.start for p in u.phonemes if not p.ipa and p.start > 0 and p.end - p.start >= PHRASE_PAUSE_S]
+        else:
+            seconds = [w.start for w in u.words if w.start > 0]
+        ticks = [self.start_tick + math.ceil(s * self.track.rate) for s in seconds]
+        return next((t for t in ticks if t >= tick), self.end_tick)
+
+    def cut(self, tick: int) -> "Line":
+        """The line stopped at `tick` (a boundary from `boundary_after`): audio, phonemes, words and
+        visemes end there, the mouth closes over the last ticks, gestures not yet begun are dropped."""
+        keep = max(1, min(self.track.ticks, tick - self.start_tick))
+        at = keep / self.track.rate
+        u = self.utterance
+        n = min(len(u.audio), int(at * u.sample_rate))
+        audio = u.audio[:n].astype(np.float64)
+        fade = min(n, int(FADE_S * u.sample_rate))
+        audio[n - fade:] *= np.linspace(1.0, 0.0, fade)
+        phonemes = [replace(p, end=min(p.end, at)) for p in u.phonemes if p.start < at]
+        short = replace(u, audio=audio.astype(np.int16), phonemes=phonemes, words=[w for w in u.words if w.start < at])
+        weights = self.track.weights[:keep].copy()
+        close = np.linspace(0.0, 1.0, min(CLOSE_TICKS, keep) + 1)[1:, None]
+        silence = np.eye(len(VISEMES))[0]
+        weights[keep - len(close):] = weights[keep - len(close):] * (1 - close) + silence * close
+        gestures = tuple(g for g in self.gestures if g.prep_start < at)
+        return Line(self.start_tick, short, VisemeTrack(self.track.rate, weights), gestures)
+
 
 class SpeakingDriver:
     def __init__(self, body: Driver) -> None:
@@ -32,6 +67,10 @@ class SpeakingDriver:
     def say(self, line: Line) -> None:
         self.lines.append(line)
         self.lines.sort(key=lambda l: l.start_tick)
+
+    def replace(self, old: Line, new: Line | None) -> None:
+        """A scheduled line cut short (`new`) or withdrawn (None)."""
+        self.lines = [new if line is old else line for line in self.lines if line is not old or new is not None]
 
     def line_at(self, tick: int) -> Line | None:
         """The line playing at `tick`. Ticks only move forward, so finished lines are dropped as they end

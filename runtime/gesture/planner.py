@@ -146,7 +146,7 @@ def rule_gestures(line: MarkedLine, products: list[str]) -> dict[int, str]:
     return out
 
 
-def _word_times(line: MarkedLine, utterance: Utterance) -> list[tuple[float, float]]:
+def word_times(line: MarkedLine, utterance: Utterance) -> list[tuple[float, float]]:
     """(start, end) seconds of each marked word from eSpeak NG's word events, matched by text in order;
     a word ends where eSpeak's next word starts."""
     starts = sorted(e.start for e in utterance.words)
@@ -196,7 +196,7 @@ def plan(line: MarkedLine, utterance: Utterance, lexicon: dict[str, Gesture],
     for k, g in rule_gestures(line, list(products)).items():
         if g in lexicon:                                  # a lexicon may leave some rule gestures out
             chosen.setdefault(k, (g, None, False))
-    times = _word_times(line, utterance)
+    times = word_times(line, utterance)
     candidates = []
     for k, (name, target, explicit) in sorted(chosen.items()):
         onset = stressed_onset(utterance, *times[k])

@@ -144,6 +144,15 @@ class Stage:
         character.apply(host.pose)
         return host
 
+    def replace_host(self, h: int, placement: HostPlacement) -> None:
+        """Another rig for host h, at once (a swap mid-show); its driver stays."""
+        old = self.hosts[h]
+        old.holder.remove_node()
+        new = self._host(placement)
+        new.driver, new.pose = old.driver, old.pose
+        new.character.apply(new.pose)
+        self.hosts[h] = new
+
     def run_ticks(self, last_tick: int, count: int) -> None:
         """Simulate the `count` ticks that end at `last_tick`, in order."""
         for tick in range(last_tick - count + 1, last_tick + 1):

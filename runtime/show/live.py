@@ -1,101 +1,183 @@
-"""A set on air in real time, headless: the hosts live at the fixed tick (paced by the wall clock), and
-viewer events that pass moderation become lines a host speaks, with gestures, from the next free tick.
-The host who is not speaking takes the question when it can.
+"""A set or a show on air in real time: the hosts live at the fixed tick (paced by the wall clock), the
+director plays the show, and viewer events that pass moderation become lines the free host speaks at the
+next phrase boundary. Headless here; `cohost serve` without --headless drives a window with the same
+show (runtime/show/serve.py).
 """
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 import re
 import time
-from dataclasses import replace
+from collections import OrderedDict, deque
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
 
 from ..clock import FixedClock
 from ..controllers.behaviour import Cast
 from ..controllers.idle import IdleController
 from ..gesture.markup import parse_markup
-from ..scene.setfile import SetSpec
-from ..speech.espeak import LineCache
-from ..speech_cmd import cast, host_voice, make_line
-from .moderation import Moderator, Rejected
-from .responder import Responder, is_mandarin
+from ..scene.setfile import PROJECT, HostPlacement, SetSpec
+from ..speech.espeak import LineCache, Utterance, Voice
+from .director import Director
+from .moderation import Event, Moderator, Rejected
+from .performers import cast, host_voice, performer
+from .responder import Answer, Responder, is_mandarin
+from .script import Layout, Show
 
 log = logging.getLogger("cohost.show")
-ANSWER_GAP_S = 0.3            # an answer starts this long after the host's current line ends
 MAX_MESSAGE = 4 << 20         # WebSocket frames up to this size reach moderation (which refuses them by size)
+MAX_WAITING = 2               # answers waiting to be said; questions beyond are read but not answered
+LIVE_LINES_KEPT = 16          # synthesised answers kept for reuse (a common question, asked again)
+VIEWERS_KEPT = 10_000         # viewers remembered as greeted
+
+
+@dataclass
+class Reply:
+    """What becomes of one viewer event: refused, read, or answered by a host from a tick."""
+    accepted: bool
+    reason: str = ""
+    answer: str | None = None
+    host: str | None = None
+    tick: int | None = None
 
 
 class LiveShow:
-    def __init__(self, spec: SetSpec, blocklist: tuple[str, ...] = ()) -> None:
+    def __init__(self, spec: SetSpec, show: Show | None = None, blocklist: tuple[str, ...] = (),
+                 chat_model=None, skeletons: list | None = None, bodies: list | None = None) -> None:
         from ..motion_cmd import host_skeleton
         self.spec = spec
-        skeletons = [host_skeleton(h.rig, h.mapping) for h in spec.hosts]
-        self.cast: Cast = cast(spec, skeletons, [IdleController(h.seed, spec.tick_rate) for h in spec.hosts], {})
+        skeletons = skeletons or [host_skeleton(h.rig, h.mapping) for h in spec.hosts]
+        bodies = bodies or [IdleController(h.seed, spec.tick_rate) for h in spec.hosts]
+        self.cast: Cast = cast(spec, skeletons, bodies, {})
+        self.cache = LineCache()
+        layout = None
+        if show is not None:
+            layout = Layout(show, self.cache)
+            layout.prepare()
+        self.director = Director(spec, self.cast, self.cache, layout)
         self.clock = FixedClock(spec.tick_rate)
         self.tick = -1
         self.moderator = Moderator(blocklist=blocklist)
         self.responder = Responder(spec.products)
-        self.on_air = spec.products[0].id if spec.products else None
-        self.lines = LineCache()
+        self.chat_model = chat_model
+        self.answers = LineCache(LIVE_LINES_KEPT)
+        self.greeted: OrderedDict[str, None] = OrderedDict()
+        self.latency = deque(maxlen=10_000)            # (reaction s, first viseme s) per answered event
+        self.unanswered = 0
+        self.in_flight = 0                              # answers being prepared off the tick loop
+        self.failures = 0
+
+    @staticmethod
+    def load_rig(rig: str):
+        """(path, skeleton) of a rig file, relative to here or the project (slow: off the tick loop)."""
+        from ..motion_cmd import host_skeleton
+        path = Path(rig) if Path(rig).is_absolute() else next(
+            (p for p in (Path.cwd() / rig, PROJECT / rig) if p.exists()), PROJECT / rig)
+        if not path.is_file():
+            raise FileNotFoundError(f"no rig file {rig!r}")
+        return path, host_skeleton(path)
+
+    def swap_rig(self, h: int, path: Path, skeleton) -> HostPlacement:
+        """Host h goes on in another rig (or outfit) from the next tick, lines and gestures carried over."""
+        place = replace(self.spec.hosts[h], rig=path, mapping=None)
+        old = self.cast.performers[h]
+        new = performer(self.spec, place, skeleton, old.gestures.body)
+        new.speech.lines, new.gestures.plans = old.speech.lines, old.gestures.plans
+        self.cast.recast(h, new)
+        self.spec.hosts[h] = place
+        self.director.emit("rig", host=place.name, rig=str(path), tick=self.tick + 1, _place=place)
+        return place
 
     def run_ticks(self, elapsed_s: float) -> None:
         """Advance by wall time: every tick that falls due, for every host, in order."""
         self.clock.advance(elapsed_s)
-        for tick in range(self.tick + 1, self.clock.tick + 1):
+        self.run_until(self.clock.tick)
+
+    def run_until(self, last: int) -> None:
+        for tick in range(self.tick + 1, last + 1):
             for h in range(len(self.spec.hosts)):
                 self.cast.pose(h, tick)
-        self.tick = self.clock.tick
+        self.tick = max(self.tick, last)
 
-    def _free_host(self) -> tuple[int, int]:
-        """(host index, first tick it is free): a host not speaking now, else the one done soonest."""
-        gap = round(ANSWER_GAP_S * self.spec.tick_rate)
-        best = None
-        for h, p in enumerate(self.cast.performers):
-            busy = max((line.end_tick + gap for line in p.speech.lines), default=0)
-            start = max(self.tick + 1, busy)
-            if best is None or start < best[1]:
-                best = (h, start)
-        return best
-
-    def handle(self, raw: str | bytes, now: float) -> dict:
-        """One viewer message -> the reply sent back (never raises: bad input is a refusal)."""
+    # -- a viewer event, in three steps: read it (fast), say it (slow: synthesis), put it on air -----
+    def read(self, raw: str | bytes, now: float) -> Reply | tuple[Event, Answer, int, Voice]:
+        """A refusal or an event nobody answers (a Reply), or what to say, by which host, in which voice."""
         verdict = self.moderator.check(raw, now)
         if isinstance(verdict, Rejected):
             log.info("rejected a viewer message: %s", verdict.reason)
-            return {"accepted": False, "reason": verdict.reason, "tick": self.tick}
-        answer = self.responder.respond(verdict, self.on_air)
+            return Reply(False, verdict.reason)
+        answer = self.responder.respond(verdict, self.director.product or self._first_product())
+        answer = self._greeting(verdict, answer)
+        if answer is None and self.chat_model is not None and verdict.kind == "chat":
+            answer = Answer("", None, "free")          # nothing in the catalogue: the chat model may know
         if answer is None:
-            return {"accepted": True, "answer": None, "tick": self.tick}
-        h, start = self._free_host()
-        name = self.spec.hosts[h].name
-        voice = host_voice(self.spec, name)
+            return Reply(True)
+        if self.director.waiting() + self.in_flight >= MAX_WAITING:
+            self.unanswered += 1
+            return Reply(True, "hosts busy: read, not answered", answer.text)
+        h = self.director.free_host()
+        voice = host_voice(self.spec, self.spec.hosts[h].name)
         if is_mandarin(answer.text):
             voice = replace(voice, language="cmn")
-        spoken = parse_markup(re.sub(r"[\[\]*]", "", answer.text))        # viewers' words carry no markup
-        line = make_line(self.spec, name, spoken, start, self.lines, voice)
-        performer = self.cast.performers[h]
-        performer.speech.say(line)
-        performer.gestures.perform(start, list(line.gestures))
-        return {"accepted": True, "answer": answer.text, "host": name, "tick": start, "now": self.tick}
+        return verdict, answer, h, voice
 
+    def _first_product(self) -> str | None:
+        return self.spec.products[0].id if self.spec.products else None
 
-async def serve(show: LiveShow, chat_port: int, ready=print) -> None:
-    """Tick the show in real time and take viewer events on ws://127.0.0.1:chat_port until cancelled."""
-    from websockets.asyncio.server import serve as ws_serve
+    def _greeting(self, event: Event, answer: Answer | None) -> Answer | None:
+        """A viewer's first chat message is greeted by name (with the answer, if there is one)."""
+        if event.kind != "chat" or event.user in self.greeted:
+            return answer
+        self.greeted[event.user] = None
+        if len(self.greeted) > VIEWERS_KEPT:
+            self.greeted.popitem(last=False)
+        hello = f"{event.user}你好！" if answer and is_mandarin(answer.text) else f"Hi {event.user}!"
+        return Answer(f"{hello} {answer.text}" if answer else hello, answer.product if answer else None, "greeting")
 
-    async def viewer(connection) -> None:
-        async for message in connection:
-            reply = show.handle(message, time.monotonic())
-            await connection.send(json.dumps(reply, ensure_ascii=False))
+    def speak(self, event: Event, answer: Answer, voice: Voice) -> tuple[str, Utterance] | None:
+        """The answer's words (free-form from the chat model when one is set, else the catalogue's) and
+        their synthesis; None when there is nothing to say. Slow: runs off the tick loop in a live show."""
+        text = answer.text
+        if self.chat_model is not None and event.kind == "chat":
+            text = self.chat_model.reply(event.text, self.responder, answer if answer.text else None) or text
+        spoken = re.sub(r"[\[\]*]", "", text).strip()    # viewers' words carry no markup
+        return (spoken, self.answers.get(spoken, voice)) if spoken else None
 
-    async with ws_serve(viewer, "127.0.0.1", chat_port, max_size=MAX_MESSAGE) as server:
-        port = server.sockets[0].getsockname()[1] if server.sockets else chat_port
-        show.run_ticks(0.0)                                         # tick 0 is on air before anyone asks
-        ready(f"serving {show.spec.name}: viewer chat on ws://127.0.0.1:{port} (Ctrl-C stops)")
-        last = time.monotonic()
-        while True:
-            await asyncio.sleep(1.0 / show.spec.tick_rate)
-            now = time.monotonic()
-            show.run_ticks(now - last)
-            last = now
+    def put_on_air(self, h: int, spoken: str, utterance: Utterance, waited: float) -> Reply:
+        """The answer goes to host h at the next phrase boundary; `waited`: seconds since it arrived."""
+        _, line = self.director.say_live(parse_markup(spoken), h, utterance=utterance)
+        rate = self.spec.tick_rate
+        self.latency.append((waited + 1 / rate, waited + (line.start_tick - self.tick) / rate))
+        return Reply(True, answer=spoken, host=self.spec.hosts[h].name, tick=line.start_tick)
+
+    def handle(self, raw: str | bytes, now: float) -> dict:
+        """One viewer event, all three steps at once (tests, the soak): the reply as sent back."""
+        arrived = time.perf_counter()
+        read = self.read(raw, now)
+        if isinstance(read, tuple):
+            event, answer, h, voice = read
+            said = self.speak(event, answer, voice)
+            read = self.put_on_air(h, *said, time.perf_counter() - arrived) if said else Reply(True)
+        return self.reply_json(read)
+
+    def log_failure(self, error: Exception) -> None:
+        self.failures += 1
+        log.error("a viewer event failed and was skipped: %s", error, exc_info=error)
+
+    def reply_json(self, reply: Reply) -> dict:
+        out = {"accepted": reply.accepted, "now": self.tick}
+        if reply.reason:
+            out["reason"] = reply.reason
+        if reply.accepted:
+            out.update(answer=reply.answer, host=reply.host, tick=reply.tick)
+        return out
+
+    def latency_report(self) -> str:
+        if not self.latency:
+            return "no answers"
+        react, first = np.array(self.latency).T
+        return (f"{len(self.latency)} answered, {self.unanswered} read while busy; reaction p50 {np.median(react):.2f} s "
+                f"p95 {np.percentile(react, 95):.2f} s; first word p50 {np.median(first):.2f} s "
+                f"p95 {np.percentile(first, 95):.2f} s")

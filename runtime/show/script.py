@@ -28,8 +28,8 @@ from ..gesture.markup import MarkupError, parse_markup
 from ..scene.setfile import PROJECT, SetSpec, load_set
 from ..speech.espeak import LineCache
 from ..speech.unison import align
-from ..speech_cmd import host_voice, make_line
 from ..tomlfile import TomlDoc
+from .performers import check_gestures, host_voice, make_line
 
 UNISON = "Both"                   # 'Both: text' is said by the two hosts together
 CONTACT_S = 0.7                   # the hosts look at each other this long before a unison line
@@ -86,7 +86,7 @@ def load_show(path: str | Path) -> Show:
                 raise doc.error(f"line {k + 1}: no host {m.group('host')!r} on the set; hosts: {', '.join(sorted(hosts))}",
                                 *where, "lines")
             try:
-                parse_markup(m.group("text"))
+                check_gestures(parse_markup(m.group("text")))
             except MarkupError as e:
                 raise doc.error(f"line {k + 1}: {e}", *where, "lines") from None
             lines.append((m.group("host"), m.group("text").strip()))
@@ -108,6 +108,103 @@ def load_show(path: str | Path) -> Show:
                 doc.get(head, "loop", bool, "show", "loop", default=True), gap)
 
 
+@dataclass(frozen=True)
+class Direction:
+    """One thing the show does on a tick: a host's line ("line"), a camera cut ("cut", shot), a product
+    presented ("focus", product id), a look at each other ("contact", seconds), a segment begins
+    ("segment", name)."""
+    tick: int
+    kind: str
+    host: str | None = None
+    line: Line | None = None
+    value: str | float | None = None
+
+
+class Layout:
+    """A show laid out on ticks one script entry at a time, from `cursor` on: a looping show never ends,
+    so whoever plays it asks for the next entry when the clock nears the cursor, and may move the cursor
+    on (an answer to a viewer goes between two lines). Lines are prepared once per host, text and
+    language, then placed wherever they fall."""
+
+    def __init__(self, show: Show, cache: LineCache) -> None:
+        self.show, self.cache = show, cache
+        self.rate = show.spec.tick_rate
+        self.cursor = 0
+        self.passes = 0                       # completed passes through the segments
+        self.segment: Segment | None = None
+        self._own = {h.name: host_voice(show.spec, h.name) for h in show.spec.hosts}
+        self._prepared: dict[tuple[str, str, str | None], Line] = {}
+        self._entries = self._walk()
+
+    def _walk(self):
+        while True:
+            for seg in self.show.segments:
+                yield seg, None
+                for entry in seg.lines:
+                    yield seg, entry
+                yield seg, "pause"
+            if not self.show.loop:
+                return
+
+    def _line(self, host: str, text: str, language: str | None) -> Line:
+        """The host's line at tick 0 (unison: the lead voice's timing for every host)."""
+        key = (host, text, language)
+        if key not in self._prepared:
+            voices = {n: replace(v, language=language) if language else v for n, v in self._own.items()}
+            spec, marked = self.show.spec, parse_markup(text)
+            if host == UNISON:
+                lead, *others = [h.name for h in spec.hosts]
+                first = self._line(lead, text, language)
+                for other in others:              # the others' takes follow the lead voice's timing
+                    take = align(self.cache.get(marked.text, voices[other]), first.utterance)
+                    self._prepared[(f"{UNISON}:{other}", text, language)] = make_line(spec, other, marked, 0, self.cache,
+                                                                                       utterance=take)
+                self._prepared[key] = first
+            else:
+                self._prepared[key] = make_line(spec, host, marked, 0, self.cache, voices[host])
+        return self._prepared[key]
+
+    def prepare(self) -> int:
+        """Synthesise and plan every line of one pass now, so playing never waits on speech; returns the
+        number of lines."""
+        entries = [(seg, e) for seg in self.show.segments for e in seg.lines]
+        for seg, (host, text) in entries:
+            self._line(host, text, seg.language)
+        return len(entries)
+
+    def next(self) -> list[Direction] | None:
+        """The directions of the next script entry, from the cursor (which moves past them); None when a
+        show that does not loop is over."""
+        entry = next(self._entries, None)
+        if entry is None:
+            return None
+        seg, what = entry
+        rate, tick = self.rate, self.cursor
+        if what is None:
+            self.segment = seg
+            out = [Direction(tick, "segment", value=seg.name)]
+            out += [Direction(tick, "cut", value=seg.camera)] if seg.camera else []
+            return out + ([Direction(tick, "focus", value=seg.product)] if seg.product else [])
+        if what == "pause":
+            self.cursor += round(seg.pause * rate)
+            self.passes += seg is self.show.segments[-1]
+            return []
+        host, text = what
+        out = []
+        if host == UNISON:
+            out.append(Direction(tick, "contact", value=CONTACT_S))
+            tick += round(CONTACT_S * rate)
+            lead = self._line(UNISON, text, seg.language)
+            out.append(Direction(tick, "line", self.show.spec.hosts[0].name, replace(lead, start_tick=tick)))
+            for h in self.show.spec.hosts[1:]:
+                take = self._prepared[(f"{UNISON}:{h.name}", text, seg.language)]
+                out.append(Direction(tick, "line", h.name, replace(take, start_tick=tick)))
+        else:
+            out.append(Direction(tick, "line", host, replace(self._line(host, text, seg.language), start_tick=tick)))
+        self.cursor = out[-1].line.end_tick + round(self.show.gap * rate)
+        return out
+
+
 @dataclass
 class Programme:
     """A show laid out on ticks: each host's lines, camera cuts and product focus (tick, value)."""
@@ -116,36 +213,19 @@ class Programme:
     focus: list[tuple[int, str]]
     end_tick: int
     contact: list[tuple[int, float]] = field(default_factory=list)     # (tick, seconds) of looks at each other
+    directions: list[Direction] = field(default_factory=list)
 
 
 def lay_out(show: Show, cache: LineCache, loops: int = 1) -> Programme:
     """`loops` passes of the show (1 if it does not loop), every line after the one before."""
-    spec, rate = show.spec, show.spec.tick_rate
-    out = Programme({h.name: [] for h in spec.hosts}, [], [], 0)
-    tick = 0
-    own = {h.name: host_voice(spec, h.name) for h in spec.hosts}
-    for _ in range(loops if show.loop else 1):
-        for seg in show.segments:
-            if seg.camera:
-                out.cuts.append((tick, seg.camera))
-            if seg.product:
-                out.focus.append((tick, seg.product))
-            voices = {name: replace(v, language=seg.language) for name, v in own.items()} if seg.language else own
-            for host, text in seg.lines:
-                marked = parse_markup(text)
-                if host == UNISON:
-                    out.contact.append((tick, CONTACT_S))
-                    tick += round(CONTACT_S * rate)
-                    lead, *others = [h.name for h in spec.hosts]
-                    line = make_line(spec, lead, marked, tick, cache, voices[lead])
-                    out.lines[lead].append(line)
-                    for other in others:              # the others' takes follow the lead voice's timing
-                        take = align(cache.get(marked.text, voices[other]), line.utterance)
-                        out.lines[other].append(make_line(spec, other, marked, tick, cache, utterance=take))
-                else:
-                    line = make_line(spec, host, marked, tick, cache, voices[host])
-                    out.lines[host].append(line)
-                tick = line.end_tick + round(show.gap * rate)
-            tick += round(seg.pause * rate)
-    out.end_tick = tick
+    layout = Layout(show, cache)
+    out = Programme({h.name: [] for h in show.spec.hosts}, [], [], 0)
+    while layout.passes < loops and (directions := layout.next()) is not None:
+        out.directions += directions
+        for d in directions:
+            if d.kind == "line":
+                out.lines[d.host].append(d.line)
+            elif d.kind in ("cut", "focus", "contact"):
+                getattr(out, {"cut": "cuts"}.get(d.kind, d.kind)).append((d.tick, d.value))
+    out.end_tick = layout.cursor
     return out

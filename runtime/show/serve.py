@@ -1,0 +1,73 @@
+"""`cohost serve`: a show on air in real time with its two WebSocket servers, viewer chat and the operator
+API, in one asyncio loop; headless (ticks paced by the wall clock) or in a window (the loop steps Panda3D
+a frame at a time). Slow work (speech synthesis, a chat model's reply) runs in a worker thread, so the
+hosts keep moving while an answer is prepared.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import time
+
+from .live import MAX_MESSAGE, LiveShow, Reply
+from .operator import Operator
+
+
+async def answer(show: LiveShow, raw: str | bytes) -> dict:
+    """One viewer event: read, prepared off the tick loop, put on air."""
+    arrived = time.monotonic()
+    read = show.read(raw, arrived)
+    if isinstance(read, tuple):
+        event, said, h, voice = read
+        show.in_flight += 1
+        try:
+            spoken = await asyncio.to_thread(show.speak, event, said, voice)
+            read = show.put_on_air(h, *spoken, time.monotonic() - arrived) if spoken else Reply(True)
+        except Exception as e:  # a viewer's message must never stop the show
+            show.log_failure(e)
+            read = Reply(True, f"not answered: {e}")
+        finally:
+            show.in_flight -= 1
+    return show.reply_json(read)
+
+
+async def serve(show: LiveShow, chat_port: int, api: Operator | None = None, api_port: int = 0,
+                bind: str = "127.0.0.1", window=None, ready=print) -> None:
+    """Run until SIGINT/SIGTERM (Ctrl-C, a service manager): viewer events on ws://bind:chat_port, the
+    operator API on ws://bind:api_port. The signals end the loop between ticks, so everything closes
+    cleanly."""
+    from websockets.asyncio.server import serve as ws_serve
+
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+
+    async def viewer(connection) -> None:
+        async for message in connection:
+            await connection.send(json.dumps(await answer(show, message), ensure_ascii=False))
+
+    async with contextlib.AsyncExitStack() as stack:
+        chat = await stack.enter_async_context(ws_serve(viewer, bind, chat_port, max_size=MAX_MESSAGE))
+        said = [f"viewer chat on ws://{bind}:{_port(chat, chat_port)}"]
+        if api is not None:
+            operator = await stack.enter_async_context(ws_serve(api.connection, bind, api_port, max_size=1 << 20))
+            said.append(f"operator API on ws://{bind}:{_port(operator, api_port)}")
+        if window is None:
+            show.run_ticks(0.0)                                 # tick 0 is on air before anyone asks
+        ready(f"serving {show.spec.name}: {', '.join(said)} (Ctrl-C stops)")
+        last = time.monotonic()
+        while not stop.is_set():
+            if window is not None:
+                window.base.taskMgr.step()                     # a frame: its ticks run there
+                await asyncio.sleep(0.001)
+                continue
+            await asyncio.sleep(1.0 / show.spec.tick_rate)
+            now = time.monotonic()
+            show.run_ticks(now - last)
+            last = now
+
+
+def _port(server, asked: int) -> int:
+    return server.sockets[0].getsockname()[1] if server.sockets else asked

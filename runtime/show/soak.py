@@ -1,0 +1,144 @@
+"""`cohost soak`: hours on air in simulated time. The looping show plays headless as fast as the machine
+goes (no rendering; each line is synthesised once and reused), viewer traffic is injected at simulated
+times (questions in English and Mandarin, greetings, gifts, purchases, floods and broken messages), and the
+run reports what a six-hour show needs to hold: ticks, exceptions (0), drift between the speech clock and
+the tick clock (0 ticks), resident memory after warm-up and at the end (growth < 1 %), messages handled.
+
+The speech clock is a sound device's: it plays the lines' samples as they fall due, one tick's worth at a
+time. eSpeak NG's 22050 Hz is 367.5 samples per 60 Hz tick, so the device carries the half sample
+exactly; the check is that every line's first sample leaves on the tick its visemes start.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import resource
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..speech.espeak import Espeak
+from .live import LiveShow
+from .script import load_show
+
+log = logging.getLogger("cohost.soak")
+USERS = 300
+QUESTIONS = ("How much is the kettle?", "What colours does the phone come in?", "Is shipping free for the tea?",
+             "How big is the screen?", "Do you have the kettle in stock?", "茶叶多少钱？", "手机有什么颜色？",
+             "What is the battery like?", "Where is the tea from?", "hello!", "love this show")
+MIX = (("chat", 0.8), ("follow", 0.06), ("gift", 0.05), ("purchase", 0.04), ("bad", 0.05))
+
+
+class SpeechClock:
+    """A sound device fed one tick's samples at a time: where each line's audio starts, in samples."""
+
+    def __init__(self, sample_rate: int, tick_rate: int) -> None:
+        self.sample_rate, self.tick_rate = sample_rate, tick_rate
+        self.samples = 0                     # played so far
+        self.drift_ticks = 0.0               # the worst line start, speech clock against tick clock (< 1 sample: 0)
+        self.lines = 0
+
+    def advance(self, tick: int) -> None:
+        """Play every sample due before `tick + 1` starts (whole samples; the fraction carries over)."""
+        self.samples = -(-(tick + 1) * self.sample_rate // self.tick_rate)
+
+    def on_event(self, event: dict) -> None:
+        if event["event"] != "line":
+            return
+        # The line starts playing with the next sample the device takes, at the start of this tick.
+        started = self.samples / self.sample_rate * self.tick_rate
+        self.drift_ticks = max(self.drift_ticks, abs(started - event["tick"]))
+        self.lines += 1
+
+
+@dataclass
+class SoakReport:
+    simulated_s: float
+    ticks: int
+    wall_s: float
+    exceptions: int
+    drift_ticks: float
+    rss_warm: int              # bytes, after the first pass of the show
+    rss_end: int
+    lines: int
+    messages: dict
+    answered: int
+
+    @property
+    def growth(self) -> float:
+        return (self.rss_end - self.rss_warm) / self.rss_warm
+
+    def format(self) -> str:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(self.messages.items()))
+        return (f"simulated {self.simulated_s / 3600:.2f} h ({self.ticks} ticks) in {self.wall_s / 60:.1f} min "
+                f"({self.simulated_s / max(self.wall_s, 1e-9):.1f}x real time)\n"
+                f"exceptions: {self.exceptions}\n"
+                f"speech clock vs tick clock: {self.drift_ticks:.3f} ticks at worst over {self.lines} lines\n"
+                f"resident memory: {self.rss_warm / 2**20:.1f} MiB after the first pass, "
+                f"{self.rss_end / 2**20:.1f} MiB at the end ({self.growth * 100:+.2f} %)\n"
+                f"viewer messages: {counts}; answers spoken: {self.answered}")
+
+
+def rss_bytes() -> int:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * resource.getpagesize()
+    except OSError:                                         # not Linux: the peak is what there is
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def traffic(rng: np.random.Generator) -> str:
+    """One viewer message of the injected mix."""
+    user = f"viewer{int(rng.integers(USERS))}"
+    kinds, weights = zip(*MIX)
+    kind = kinds[int(rng.choice(len(kinds), p=weights))]
+    if kind == "chat":
+        return json.dumps({"user": user, "text": QUESTIONS[int(rng.integers(len(QUESTIONS)))]}, ensure_ascii=False)
+    if kind == "follow":
+        return json.dumps({"event": "follow", "user": user})
+    if kind == "gift":
+        return json.dumps({"event": "gift", "user": user, "gift": "rose", "count": int(rng.integers(1, 5))})
+    if kind == "purchase":
+        return json.dumps({"event": "purchase", "user": user, "product": ["kettle", "phone", "tea"][int(rng.integers(3))]})
+    return ["{not json", "x" * 5000, json.dumps({"event": "raid", "user": user})][int(rng.integers(3))]
+
+
+def soak(show_path: Path, hours: float, per_minute: float = 6.0, seed: int = 1, progress: bool = True) -> SoakReport:
+    show = load_show(show_path)
+    if not show.loop:
+        raise ValueError(f"{show_path}: a soak needs a show that loops (loop = true)")
+    live = LiveShow(show.spec, show)
+    rate = show.spec.tick_rate
+    clock = SpeechClock(Espeak.get().sample_rate, rate)
+    live.director.listeners.append(clock.on_event)
+    rng = np.random.default_rng(seed)
+    total = round(hours * 3600 * rate)
+    next_message = rng.exponential(60.0 / per_minute)
+    exceptions, rss_warm, warm_at = 0, 0, None
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=round(hours * 3600), unit="sim s", desc="soak", mininterval=1.0)
+    started = time.perf_counter()
+    for tick in range(total):
+        t = tick / rate
+        try:
+            while next_message <= t:
+                live.handle(traffic(rng), t)
+                next_message += rng.exponential(60.0 / per_minute)
+            clock.advance(tick - 1)                          # the device has played every tick before this one
+            live.run_until(tick)
+        except Exception:  # counted and reported: a soak finds what would stop a live show
+            exceptions += 1
+            log.exception("tick %d failed", tick)
+        if warm_at is None and live.director.layout is not None and live.director.layout.passes >= 1:
+            warm_at, rss_warm = tick, rss_bytes()
+        if bar is not None and tick % rate == 0:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return SoakReport(total / rate, total, time.perf_counter() - started, exceptions, clock.drift_ticks,
+                      rss_warm or rss_bytes(), rss_bytes(), clock.lines, dict(live.moderator.counts),
+                      len(live.latency))

@@ -1,0 +1,158 @@
+"""The director, measured from what the hosts do: a looping show played on lazily, glances at a change of
+speaker, the listener's nods, looks at a product a line names, viewer answers at the next phrase
+boundary, an interrupt at the next word, and a soak in simulated time."""
+import json
+
+import numpy as np
+
+from runtime.show.live import LiveShow
+from runtime.show.script import load_show
+from runtime.show.soak import SpeechClock, soak
+from runtime.skeleton import quat
+from runtime.skeleton.pose import BONE_INDEX
+
+from helpers import PROJECT
+
+RATE = 60
+
+
+def live_show(tmp_path, lines, loop=False, gap=0.4, name="s"):
+    path = tmp_path / f"{name}.show.toml"
+    path.write_text(f'[show]\nset = "{PROJECT / "scenes" / "shop_studio.toml"}"\nloop = {str(loop).lower()}\n'
+                    f"gap = {gap}\n[[segments]]\nname = \"one\"\nlines = {json.dumps(lines, ensure_ascii=False)}\n")
+    show = load_show(path)
+    live = LiveShow(show.spec, show)
+    events = []
+    live.director.listeners.append(events.append)
+    return live, events
+
+
+def gaze_error(live, h, point_set) -> float:
+    """Degrees between host h's line of sight and the direction to a point (set coordinates)."""
+    cast = live.cast
+    target = (cast.to_host[h] @ [*point_set, 1.0])[:3] - cast.gaze.eye_mid[h]
+    d = cast.gaze.direction[h]
+    return float(np.degrees(np.arccos(np.clip(d @ target / np.linalg.norm(d) / np.linalg.norm(target), -1, 1))))
+
+
+def eyes_of(live, h):
+    return live.cast.eyes_set[h].mean(axis=0)
+
+
+def lines_of(events):
+    return [e for e in events if e["event"] == "line"]
+
+
+def test_a_looping_show_plays_on_lazily(tmp_path):
+    live, events = live_show(tmp_path, ["Mei: One.", "Jun: Two."], loop=True)
+    live.run_until(RATE * 12)
+    said = lines_of(events)
+    assert [e["text"] for e in said[:6]] == ["One.", "Two."] * 3
+    starts = [e["tick"] for e in said if e["text"] == "One."]
+    assert len(set(np.diff(starts))) == 1                       # every pass as long as the one before
+    assert len(live.director._pending) <= 3                     # laid out just ahead, not hours of it
+
+
+def test_hosts_glance_at_each_other_when_the_speaker_changes(tmp_path):
+    live, events = live_show(tmp_path, ["Mei: Hello everyone, welcome to the shop.", "Jun: Thank you, Mei."])
+    live.run_until(RATE * 8)
+    jun = lines_of(events)[1]
+    assert jun["host"] == "Jun"
+    start = jun["tick"]
+    live2, _ = live_show(tmp_path, ["Mei: Hello everyone, welcome to the shop.", "Jun: Thank you, Mei."], name="t")
+    live2.run_until(start - 2)                                  # just before Jun's first word ...
+    assert gaze_error(live2, 1, eyes_of(live2, 0)) < 6.0         # ... he looks at Mei
+    live2.run_until(start + 25)                                 # as he speaks, she looks at him
+    assert gaze_error(live2, 0, eyes_of(live2, 1)) < 3.0
+    looks = [e for e in events if e["event"] == "gaze" and e["host"] == "Jun" and start <= e["tick"] <= start + 2]
+    assert looks and looks[0]["target"] in ("camera", "away")   # and he turns to take his turn
+
+
+def head_turns(live, h, ticks):
+    """Host h's head rotation per tick (quaternions)."""
+    out = []
+    for tick in ticks:
+        out.append(live.cast.pose(h, tick).rotations[BONE_INDEX["head"]].copy())
+        live.tick = tick
+    return np.array(out)
+
+
+def test_the_listener_nods_on_the_speakers_stresses(tmp_path):
+    text = "Mei: This kettle is *really* quiet, it boils *fast*, and it looks *great* in every kitchen."
+    nodding, _ = live_show(tmp_path, [text], name="a")
+    still, _ = live_show(tmp_path, [text], name="b")
+    still.cast.c = {**still.cast.c, "nods": {**still.cast.c["nods"], "backchannel_scale": 0.0}}
+    ticks = range(0, RATE * 6)
+    a, b = head_turns(nodding, 1, ticks), head_turns(still, 1, ticks)
+    diff = np.degrees([quat.angle_between(p, q) for p, q in zip(a, b)])
+    assert diff[:5].max() < 1e-6                                # the same host otherwise, tick for tick
+    assert diff.max() > 1.5                                     # Jun nods to what Mei stresses ...
+    nod_ticks = np.flatnonzero(diff > 0.5)
+    assert nod_ticks.min() > 0.2 * RATE                         # ... after she starts, not before
+
+
+def test_hosts_look_at_a_product_as_a_line_names_it(tmp_path):
+    live, events = live_show(tmp_path, ["Jun: And now something special, our green tea from Hangzhou."])
+    live.run_until(RATE * 6)
+    named = [e for e in events if e["event"] == "gaze" and e.get("target") == "product:tea"]
+    assert named
+    tea = next(p for p in live.spec.products if p.id == "tea").piece.centre
+    fresh, _ = live_show(tmp_path, ["Jun: And now something special, our green tea from Hangzhou."], name="f")
+    fresh.run_until(named[0]["tick"] + round(0.35 * RATE))
+    assert gaze_error(fresh, 0, tea) < 6.0 and gaze_error(fresh, 1, tea) < 6.0
+
+
+def test_a_viewer_answer_waits_for_the_phrase_boundary(tmp_path):
+    live, events = live_show(tmp_path, ["Mei: The kettle holds one point seven litres, and it stays quiet while "
+                                        "it works.", "Jun: That is a good deal."])
+    live.run_until(30)
+    speaking = live.cast.performers[0].speech.line_at(30)
+    reply = live.handle(json.dumps({"user": "ana", "text": "How much is the tea?"}), 0.5)
+    assert reply["accepted"] and "25" in reply["answer"] and reply["host"] == "Jun"
+    cut = live.cast.performers[0].speech.lines[0]
+    pause = next(p for p in speaking.utterance.phonemes if not p.ipa and p.start > 0.5 and p.end - p.start > 0.08)
+    assert cut.end_tick == speaking.start_tick + int(np.ceil(pause.start * RATE))   # at the pause after "litres,"
+    assert cut.end_tick < speaking.end_tick and not any(w.start >= pause.start for w in cut.utterance.words)
+    assert np.abs(cut.utterance.audio[-50:].astype(float)).max() < 300            # faded out, no click
+    assert reply["tick"] >= cut.end_tick                                            # the answer after her phrase
+    live.run_until(RATE * 15)
+    said = lines_of(events)
+    order = [(e["host"], e["tick"]) for e in said]
+    answer = next(t for h, t in order if h == "Jun")
+    later = [t for h, t in order if t > answer]
+    assert said[1]["text"].startswith("Hi ana!") and said[2]["text"] == "That is a good deal."
+    assert later and later[0] >= reply["tick"] + round(0.25 * RATE)                 # the script resumes after it
+
+
+def test_an_interrupt_stops_at_the_next_word_and_both_hosts_react_within_200_ms(tmp_path):
+    live, events = live_show(tmp_path, ["Mei: The kettle holds one point seven litres, and it stays quiet while "
+                                        "it works."])
+    live.run_until(RATE * 2)
+    line = live.cast.performers[0].speech.line_at(live.tick)
+    stop = live.director.interrupt()
+    word_ticks = {line.start_tick + int(np.ceil(w.start * RATE)) for w in line.utterance.words}
+    assert stop in word_ticks and stop - live.tick <= 0.6 * RATE                 # at a word, not mid-word
+    live.run_until(live.tick + round(0.2 * RATE))
+    camera = live.spec.cameras[0].position
+    for h in range(2):
+        assert gaze_error(live, h, camera) < 6.0                                  # both face the viewers
+    assert live.cast.performers[0].speech.line_at(stop) is None
+    assert [e for e in events if e["event"] == "interrupt"]
+
+
+def test_the_speech_clock_carries_half_samples():
+    clock = SpeechClock(22050, 60)                    # 367.5 samples a tick
+    clock.advance(999_999)
+    assert clock.samples == 1_000_000 * 22050 // 60   # a million ticks later, not a sample off
+    clock.on_event({"event": "line", "tick": 1_000_000})
+    assert clock.drift_ticks < 1 / 367
+
+
+def test_ten_minutes_on_air_hold():
+    report = soak(PROJECT / "scenes" / "shop_show.toml", hours=10 / 60, per_minute=12, progress=False)
+    assert report.ticks == 10 * 60 * RATE
+    assert report.exceptions == 0
+    assert report.drift_ticks < 1 / 367                # under one sample at 22050 Hz
+    assert report.growth < 0.01
+    assert report.lines > 100 and report.answered > 20
+    assert report.messages["accepted"] > 80 and sum(report.messages.values()) > report.messages["accepted"]
