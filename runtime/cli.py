@@ -130,7 +130,7 @@ def cmd_serve(args) -> int:
             live = on_air(stage_skeletons(stage), [h.driver for h in stage.hosts])
             for h, host in enumerate(stage.hosts):
                 host.driver = live.cast.member(h)
-            stage.camera_cues = live.director.camera_cues
+            stage.follow(live.director)
             return live.director
         window = Window(spec, args.size, args.borderless, False, None, prepare)
         live = built["show"]

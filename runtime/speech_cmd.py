@@ -71,7 +71,7 @@ def show_prepare(show, cache: LineCache, ahead_s: float | None = None):
         layout = Layout(show, cache)
         layout.prepare()
         director = Director(show.spec, stage_cast(show.spec, stage, {}), cache, layout, ahead_s or AHEAD_S)
-        stage.camera_cues = director.camera_cues
+        stage.follow(director)
         return director
     return prepare
 

@@ -156,3 +156,49 @@ def test_ten_minutes_on_air_hold():
     assert report.growth < 0.01
     assert report.lines > 100 and report.answered > 20
     assert report.messages["accepted"] > 80 and sum(report.messages.values()) > report.messages["accepted"]
+
+
+def hold_show(tmp_path, line):
+    path = tmp_path / "hold.show.toml"
+    path.write_text(f'[show]\nset = "{PROJECT / "scenes" / "shop_studio.toml"}"\nloop = false\n'
+                    f'[[segments]]\nproduct = "kettle"\nhold = "Mei"\nlines = ["{line}"]\n')
+    show = load_show(path)
+    return LiveShow(show.spec, show)
+
+
+def test_a_host_picks_the_product_up_shows_it_and_puts_it_back(tmp_path):
+    live = hold_show(tmp_path, "Mei: Look at this kettle, it boils a full litre in under three minutes.")
+    frames, heights = {}, []
+    for tick in range(RATE * 9):
+        live.run_until(tick)
+        if "kettle" in live.cast.carried:
+            frames.setdefault("first", live.cast.carried["kettle"].copy())
+            frames["last"] = live.cast.carried["kettle"].copy()
+            heights.append(frames["last"][2, 3])
+    hold = live.cast.performers[0].gestures.holding
+    assert hold.fingers is not None                                     # the fingers closed on it
+    assert max(heights) - heights[0] > 0.12                             # lifted up to the viewers
+    moved = frames["last"] @ np.linalg.inv(frames["first"])             # where the hand took it to, and left it
+    assert np.linalg.norm(moved[:3, 3]) < 0.002 and np.degrees(np.arccos((np.trace(moved[:3, :3]) - 1) / 2)) < 0.5
+    assert live.cast.performers[0].gestures.hold is None and not live.cast.carried
+
+
+def test_holding_a_product_the_host_gestures_with_the_free_hand(tmp_path):
+    live = hold_show(tmp_path, "Mei: It is light, and [present_product:kettle]it stays quiet while it works.")
+    sk = live.cast.performers[0].skeleton
+    left, right = sk.index("leftHand"), sk.index("rightHand")
+    wrists = []
+    hold = None
+    for tick in range(RATE * 5):
+        live.run_until(tick)
+        hold = live.cast.performers[0].gestures.hold or hold
+        if hold.release is not None and tick >= hold.release:           # putting it back: over
+            break
+        if tick > RATE * 2:                                             # held up by now
+            rot = live.cast._poses[0].rotations
+            wrists.append(sk.world_positions(rot)[[left, right]])
+    wrists = np.array(wrists)
+    assert hold.side == "right" and len(wrists) > RATE
+    still, free = wrists[:, 1], wrists[:, 0]
+    assert np.ptp(still, axis=0).max() < 0.03                           # the right hand keeps the kettle up
+    assert np.linalg.norm(np.diff(free, axis=0), axis=1).sum() > 0.3     # the left one presents it

@@ -37,7 +37,11 @@ def test_a_looping_show_repeats():
 
 @pytest.mark.parametrize("edit, message", [
     (lambda t: t.replace('"Mei: Hello everyone', '"May: Hello everyone'), r"segments\[0\]\.lines: line 1: no host 'May'"),
-    (lambda t: t.replace('camera = "mei"', 'camera = "drone"'), r"segments\[1\]\.camera: no camera 'drone'"),
+    (lambda t: t.replace('camera = "jun"', 'camera = "drone"'), r"segments\[2\]\.camera: no camera 'drone'"),
+    (lambda t: t.replace('hold = "Mei"', 'hold = "Lin"'), r"segments\[1\]\.hold: no host 'Lin' to hold"),
+    (lambda t: t.replace('price_line = 6 ', 'price_line = 60'), r"segments\[1\]\.price_line: price_line needs .* 1\.\.8"),
+    (lambda t: t.replace('[point_product:kettle]this', '[point_prodcut:kettle]this'),
+     r"line 1: no gesture 'point_prodcut' in the lexicon"),
     (lambda t: t.replace('product = "phone"', 'product = "toaster"'), r"segments\[2\]\.product: no product 'toaster'"),
     (lambda t: t.replace('[point_product:kettle]this', '[point_product:kettle this'), r"line 1: column \d+: a '\['"),
     (lambda t: t.replace('set = "shop_studio.toml"', 'set = "nowhere.toml"'), r"show\.set: set file not found"),
@@ -70,6 +74,28 @@ def test_render_cuts_cameras_on_cue(tmp_path):
     cut = round(lay_out(load_show(show), CACHE).cuts[1][0] / 60 * 10)           # the frame of the second cut
     before, after = pixels(frames[cut - 2]), pixels(frames[min(cut + 2, len(frames) - 1)])
     assert changed_pixels(before.astype(np.uint8), after.astype(np.uint8)) > 0.5 * before.shape[0] * before.shape[1]
+
+
+def test_a_price_card_shows_in_the_frame(tmp_path):
+    def render(price_line):
+        show = tmp_path / f"price{price_line}.show.toml"
+        show.write_text('[show]\nset = "shop_studio.toml"\nloop = false\n[[segments]]\nproduct = "tea"\n'
+                        + (f"price_line = {price_line}\n" if price_line else "") + 'lines = ["Jun: Only 25 dollars."]\n')
+        out = subprocess.run([sys.executable, "-m", "runtime", "render", str(show), "--seconds", "1", "--fps", "8",
+                              "--size", "320x180", "--out", str(tmp_path / f"f{price_line}"), "--quiet"],
+                             cwd=PROJECT, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        from panda3d.core import PNMImage
+        img = PNMImage()
+        img.read(str(tmp_path / f"f{price_line}" / "frame_00004.png"))
+        return np.array([[img.get_xel(x, y) for x in range(320)] for y in range(180)])
+    card, plain = render(1), render(None)
+    corner = (slice(152, 172), slice(10, 125))                 # lower left, inside the card
+    assert np.median(card[corner].mean(-1)) < 0.6 * np.median(plain[corner].mean(-1))    # a dark card ...
+    yellow = card[corner][..., 0] - card[corner][..., 2] > 0.35                # red well over blue
+    assert yellow.sum() > 20 and not (plain[corner][..., 0] - plain[corner][..., 2] > 0.35).any()  # the price
+    rest = (slice(0, 140), slice(0, 320))
+    assert np.abs(card[rest] - plain[rest]).mean() < 0.01      # and nothing else changed
 
 
 def test_unison_lines_start_together_and_stay_within_a_tick():

@@ -124,6 +124,7 @@ class Cast:
         self.cues: dict[int, list[Callable[[], None]]] = {}     # tick -> a director's calls, run before it
         self.director: Callable[[int], None] | None = None      # called first on every tick
         self.expressions: list[tuple[int, int, float, float, float]] = []   # (host, channel, from s, to s, weight)
+        self.carried: dict[str, np.ndarray] = {}     # product id -> the set frame (4x4) of the hand holding it
 
     def member(self, h: int) -> Driver:
         return _Member(self, h)
@@ -202,6 +203,23 @@ class Cast:
                     j = BONE_INDEX[bone]
                     rot[h, j] = quat.multiply(quat.from_axis_angle(axis, np.radians(deg * inhale)), rot[h, j])
 
+    def _holds(self, tick: int, rot: np.ndarray, hips: np.ndarray) -> None:
+        """Fingers closed round a product in hand, and where each product in a hand is now."""
+        self.carried.clear()
+        for h, p in enumerate(self.performers):
+            hold = p.gestures.hold if p.gestures is not None else None
+            if hold is None:
+                continue
+            layer = p.gestures.holding
+            rot[h] = p.gestures.hold_arm(rot[h], tick, lean=False, hips=hips[h])[0]   # after the gaze turned the chest
+            if layer.fingers is not None and p.gestures.grip_closed > 0:
+                joints, grasped = layer.fingers
+                rot[h, joints] = quat.slerp(rot[h, joints], grasped, p.gestures.grip_closed)
+            if hold.phase(tick, self.rate)[3]:
+                hand = layer.hand_matrix(rot[h], hold.side)
+                hand[:3, 3] += hips[h]
+                self.carried[hold.product] = self.placements[h] @ hand
+
     def _nod(self, t_line: float, nods: list[tuple[float, float]]) -> float:
         n = self.c["nods"]
         angle = 0.0
@@ -263,6 +281,7 @@ class Cast:
                  for p in self.performers]
         curls = self.fingers.step(t, np.array([a[0] for a in asked]), np.array([a[1] for a in asked]))
         rot[:, HAND_JOINTS] = hands_rotations(curls, self.fingers.spread)
+        self._holds(tick, rot, hips)
         # Where every host's eyes are now, in set coordinates, for the others to look at next tick.
         world, pos = self.gaze.chain
         self.eyes_set = transform(self.placements, pos[:, 6:8])

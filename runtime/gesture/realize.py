@@ -20,6 +20,7 @@ from ..skeleton.skeleton import Skeleton
 from .expressivity import Expressivity
 from .grammar import Gesture
 from .handshapes import HANDSHAPES
+from .hold import Hold, HoldLayer
 from .planner import Planned, Timed
 
 HEIGHT_OF = {"head": "head", "chin": "head", "shoulder": "leftUpperArm", "chest": "chest", "waist": "spine"}
@@ -128,6 +129,9 @@ class GestureDriver:
         self.hand_curls = np.tile(np.array(RELAXED.curl), (2, 1))          # this tick's requested shapes
         self.hand_spread = np.full(2, RELAXED.spread)
         self.plans: list[tuple[int, Planned]] = []
+        self.hold: Hold | None = None                # a product in one hand: gestures use the other
+        self.holding = HoldLayer(skeleton, rate)
+        self.grip_closed = 0.0                       # this tick: how far the holding hand's fingers are closed
         rest = skeleton.world_positions(skeleton.rest_pose()[0])
         self._rest = {name: rest[i] for i, name in enumerate(skeleton.names)}
         # The hands' rest frames, palm down (the canonical T-pose): fingers along the middle finger, and
@@ -141,6 +145,12 @@ class GestureDriver:
 
     def clear(self) -> None:
         self.plans = []
+
+    def hold_arm(self, rot: np.ndarray, tick: int, lean: bool = True,
+                 hips: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+        """The arm holding a product (runtime.gesture.hold), and how closed its fingers are."""
+        return self.holding.apply(rot, self.hold, tick, lambda r, side, fingers, palm, w:
+                                  self.turn_hand(r, side, self.hand_facing(side, fingers, palm), w), lean, hips)
 
     def wrist_point(self, g: Gesture, side: str, target: np.ndarray | None) -> np.ndarray:
         """Where the wrist goes for this gesture before its movement, in the host frame."""
@@ -168,19 +178,27 @@ class GestureDriver:
 
     def _orient_hand(self, rot: np.ndarray, side: str, g: Gesture, target: np.ndarray | None,
                      w: float) -> np.ndarray:
-        """Turn the hand so fingers and palm face the gesture's directions: the forearm takes the twist
-        about its own axis (so the wrist stays where IK put it), the wrist the remaining swing."""
+        """Turn the hand so fingers and palm face the gesture's directions."""
+        _, pos = self.skeleton.chain_world(rot, self.skeleton.index(f"{side}Hand"))
+        pointing = g.fingers == "target" and target is not None and HANDSHAPES[g.shape].extended[1]
+        origin = pos[self.skeleton.index(f"{side}Hand")]
+        for _ in range(2 if pointing else 1):      # a pointing index aims from its knuckle: refine once
+            toward = None if target is None else (target - origin) / max(np.linalg.norm(target - origin), 1e-6)
+            wanted = self.hand_facing(side, direction(g.fingers, side, toward), direction(g.palm, side, toward), pointing)
+            knuckle = self._rest[f"{side}IndexProximal"] - self._rest[f"{side}Hand"]
+            origin = pos[self.skeleton.index(f"{side}Hand")] + quat.rotate(wanted, knuckle)
+        return self.turn_hand(rot, side, wanted, w)
+
+    def hand_facing(self, side: str, fingers: np.ndarray, palm: np.ndarray, pointing: bool = False) -> np.ndarray:
+        """The hand's world rotation with fingers (or the index, `pointing`) and palm in these directions."""
+        return quat.from_matrix(_frame(fingers, palm) @ self._rest_frame[side, pointing].T)
+
+    def turn_hand(self, rot: np.ndarray, side: str, wanted: np.ndarray, w: float) -> np.ndarray:
+        """Turn the hand toward the world rotation `wanted`: the forearm takes the twist about its own
+        axis (so the wrist stays where IK put it), the wrist the remaining swing."""
         sk = self.skeleton
         upper, lower, hand = (sk.index(f"{side}{b}") for b in ("UpperArm", "LowerArm", "Hand"))
         world, pos = sk.chain_world(rot, hand)
-        pointing = g.fingers == "target" and target is not None and HANDSHAPES[g.shape].extended[1]
-        origin = pos[hand]
-        for _ in range(2 if pointing else 1):      # a pointing index aims from its knuckle: refine once
-            toward = None if target is None else (target - origin) / max(np.linalg.norm(target - origin), 1e-6)
-            frame = _frame(direction(g.fingers, side, toward), direction(g.palm, side, toward))
-            wanted = quat.from_matrix(frame @ self._rest_frame[side, pointing].T)
-            knuckle = self._rest[f"{side}IndexProximal"] - self._rest[f"{side}Hand"]
-            origin = pos[hand] + quat.rotate(wanted, knuckle)
         delta = quat.multiply(wanted, quat.conjugate(world[hand]))
         axis = (pos[hand] - pos[lower]) / max(np.linalg.norm(pos[hand] - pos[lower]), 1e-9)
         twist = np.append(axis * (delta[:3] @ axis), delta[3])
@@ -201,6 +219,13 @@ class GestureDriver:
         # controller that animates the change; without one (set_fingers) the joints are set here.
         self.hand_curls = np.tile(np.array(RELAXED.curl), (2, 1))
         self.hand_spread = np.full(2, RELAXED.spread)
+        held = None
+        self.grip_closed = 0.0
+        if self.hold is not None and self.hold.over(tick, self.rate):
+            self.hold = None
+        if self.hold is not None:
+            rot, self.grip_closed = self.hold_arm(rot, tick)
+            held = self.hold.side if self.hold.phase(tick, self.rate)[0] > 0 else None
         # Ticks only move forward: drop gestures that have ended, so the cost stays flat over a long show.
         self.plans = [(start, p) for start, p in self.plans if tick < start + p.end * self.rate + 1]
         active = sorted(((start + step.stroke_start * self.rate, start, p, step) for start, p in self.plans
@@ -212,12 +237,15 @@ class GestureDriver:
                 continue
             g = step.gesture
             target = self.target_of(g, p.target)
-            for side in (("left", "right") if g.hands == "both" else (g.hands,)):
+            sides = ("left", "right") if g.hands == "both" else (g.hands,)
+            if held is not None:                    # the hand holding a product is not free: the other gestures
+                sides = tuple({SIDES[1 - SIDES.index(held)]} if held in sides else sides)
+            for side in sides:
                 s = 1.0 if side == "left" else -1.0
                 home = self.wrist_point(g, side, target)
                 toward = None if target is None else (target - home) / max(np.linalg.norm(target - home), 1e-6)
                 wrist = home + stroke_offset(step, t, side, self.expressivity, toward)
-                if g.hands == "both":                 # two hands never cross the body's middle
+                if len(sides) == 2:                   # two hands never cross the body's middle
                     wrist[0] = s * max(s * wrist[0], MIDLINE_GAP)
                 rot = two_bone_ik(self.skeleton, rot, (f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"), wrist,
                                   pole=np.array([s * 0.6, -1.0, -0.4]), weight=w)

@@ -32,6 +32,7 @@ from panda3d.core import (
 from ..clock import FixedClock
 from ..tomlfile import srgb_to_linear
 from .setfile import Camera, SetSpec
+from .overlay import Overlay
 from .stage import Stage, add_backdrop_image, aim_camera
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ class OffscreenRenderer:
         self.lens = PerspectiveLens()
         self.camera = self.scene.attach_new_node(PandaCamera("camera", self.lens))
         add_backdrop_image(self.buffer, spec)
+        self.stage.overlay = Overlay(self.buffer)
         region = self.buffer.make_display_region()
         region.set_camera(self.camera)
         self.set_camera(camera)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from panda3d.core import (
@@ -72,6 +73,10 @@ class Stage:
         self._lights()
         self.hosts = [self._host(h) for h in spec.hosts]
         self.camera_cues: dict[int, str] = {}        # tick -> camera to cut to (a show's directions)
+        self.carried: dict[str, np.ndarray] = {}     # product id -> set frame (4x4) of the hand holding it
+        self._grips: dict[str, NodePath] = {}
+        self.overlay = None                          # runtime.scene.overlay.Overlay, where there is a frame
+        self.card: Callable[[], str | None] = lambda: None     # the price card to show now, if any
         self._skeleton: NodePath | None = None
 
     def _piece(self, piece: Piece) -> NodePath:
@@ -144,6 +149,24 @@ class Stage:
         character.apply(host.pose)
         return host
 
+    def follow(self, director) -> None:
+        """Take a show director's camera cuts and the products its hosts carry."""
+        self.camera_cues = director.camera_cues
+        self.carried = director.cast.carried
+        self.card = lambda: director.card
+
+    def _carry(self) -> None:
+        """Products in a hand go where the hand goes (attached as it closes, left where it lets go)."""
+        for pid, frame in self.carried.items():
+            grip = self._grips.get(pid) or self.root.attach_new_node(f"grip:{pid}")
+            self._grips[pid] = grip
+            grip.set_mat(to_panda_matrix(frame))
+            if self.props[pid].get_parent() != grip:
+                self.props[pid].wrt_reparent_to(grip)
+        for pid, grip in self._grips.items():
+            if pid not in self.carried and self.props[pid].get_parent() == grip:
+                self.props[pid].wrt_reparent_to(self.root)
+
     def replace_host(self, h: int, placement: HostPlacement) -> None:
         """Another rig for host h, at once (a swap mid-show); its driver stays."""
         old = self.hosts[h]
@@ -175,6 +198,9 @@ class Stage:
             if previous is not None and alpha > 0.0:
                 pose = interpolate(previous[i], pose, alpha)
             host.character.apply(pose)
+        self._carry()
+        if self.overlay is not None:
+            self.overlay.price(self.card())
 
     def draw_skeletons(self) -> None:
         """Overlay each host's mapped skeleton (lines between canonical bones), drawn on top."""

@@ -15,6 +15,7 @@ from ..clock import FixedClock
 from ..tomlfile import srgb_to_linear
 from .render import configure_panda
 from .setfile import SetSpec
+from .overlay import Overlay
 from .stage import Stage, add_backdrop_image, aim_camera
 
 
@@ -41,6 +42,7 @@ class Window:
         add_backdrop_image(base.win, spec)
         self.spec = spec
         self.stage = Stage(spec, base.render.attach_new_node("set"))
+        self.stage.overlay = Overlay(base.win)
         self.clock = FixedClock(spec.tick_rate)
         self.after_ticks: list[Callable[[int], None]] = []
         self.names = [c.name for c in spec.cameras]

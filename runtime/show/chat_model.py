@@ -9,7 +9,6 @@ import logging
 import os
 import urllib.request
 
-from ..gesture.markup import MarkupError, parse_markup
 from .moderation import clean
 from .responder import Answer, Responder
 
@@ -32,7 +31,7 @@ class ChatModel:
         self.key = key or os.environ.get("COHOST_LLM_KEY")
 
     def reply(self, question: str, responder: Responder, answer: Answer | None) -> str | None:
-        """The endpoint's reply, cleaned to one short line without markup; None if it failed."""
+        """The endpoint's reply, cleaned to one short line; None if it failed."""
         system = SYSTEM + catalogue_text(responder) + (f"\nThe catalogue's answer: {answer.text}" if answer else "")
         body = {"model": self.model, "max_tokens": 120, "temperature": 0.7,
                 "messages": [{"role": "system", "content": system}, {"role": "user", "content": question}]}
@@ -43,9 +42,9 @@ class ChatModel:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 text = json.loads(response.read())["choices"][0]["message"]["content"]
-            text = clean(str(text), MAX_REPLY)
-            parse_markup(text)                  # a reply a host cannot say is no reply
-        except (OSError, ValueError, KeyError, IndexError, TypeError, MarkupError) as e:
+            if not isinstance(text, str):
+                raise TypeError(f"content is {type(text).__name__}, not text")
+        except (OSError, ValueError, KeyError, IndexError, TypeError) as e:
             log.warning("chat model at %s failed (%s); the catalogue answers", self.url, e)
             return None
-        return text or None
+        return clean(text, MAX_REPLY) or None

@@ -26,6 +26,7 @@ import numpy as np
 from ..controllers.attention import Look
 from ..controllers.behaviour import Cast
 from ..controllers.speech import Line
+from ..gesture.hold import CARRY_S, GRASP_S, REACH_S, Hold, piece_prop, side_for
 from ..gesture.markup import MarkedLine, parse_markup
 from ..gesture.planner import word_times
 from ..scene.setfile import SetSpec
@@ -59,6 +60,7 @@ class Director:
         self.camera_cues: dict[int, str] = {}            # tick -> shot, read by the stage
         self.segment: str | None = None
         self.product: str | None = None                  # the product on air
+        self.card: str | None = None                     # the price card on screen: "name|price"
         self.tick = -1
         self._pending: list[Direction] = []              # from the layout, not yet handed on
         self._handed: list[tuple[int, Line]] = []        # script lines given to a host, not yet started
@@ -106,6 +108,12 @@ class Director:
             self.cut_to(d.value, d.tick)
         elif d.kind == "focus":
             self.present(d.value, d.tick)
+        elif d.kind == "price":
+            self.reveal_price(d.value, d.tick)
+        elif d.kind == "hold":
+            self.pick_up(self.names.index(d.host), d.value, d.tick)
+        elif d.kind == "put_down":
+            self.put_down(self.names.index(d.host), d.tick)
         elif d.kind == "contact":
             self.cast.eye_contact(d.tick, d.value)
             self.emit("gaze", host="all", target="each other", tick=d.tick)
@@ -192,6 +200,34 @@ class Director:
         for h in range(len(self.names)):
             self.cast.look_at(h, tick, self.centres[product], PRODUCT_LOOK_S)
         self.emit("product", product=product, tick=tick)
+
+    def reveal_price(self, product: str | None, tick: int) -> None:
+        """Show a product's price card on screen (None: take it off)."""
+        p = next((p for p in self.spec.products if p.id == product), None)
+        self.card = f"{p.name}|{p.price:g} {p.currency}" if p else None
+        self.emit("price", product=product, price=p.price if p else None, tick=tick)
+
+    def pick_up(self, h: int, product: str, tick: int) -> str:
+        """Host h picks the product up from `tick` (the hand on its side), holds it up to the viewers and
+        gestures with the other hand; returns the hand."""
+        performer = self.cast.performers[h]
+        piece = next(p.piece for p in self.spec.products if p.id == product)
+        prop = piece_prop(piece, self.cast.to_host[h])
+        hand = side_for(prop)
+        performer.gestures.hold = Hold(product, hand, tick, prop)
+        self.cast.look_at(h, tick, self.centres[product], REACH_S + GRASP_S)
+        self.emit("hold", host=self.names[h], product=product, hand=hand, tick=tick)
+        return hand
+
+    def put_down(self, h: int, tick: int) -> str | None:
+        """Host h puts back what it holds, from `tick`; returns the product, if there was one."""
+        hold = self.cast.performers[h].gestures.hold
+        if hold is None or hold.release is not None:
+            return None
+        hold.release = max(tick, hold.start + round((REACH_S + GRASP_S + CARRY_S) * self.rate))
+        self.later(hold.release, lambda: self.cast.look_at(h, hold.release, self.centres[hold.product], CARRY_S))
+        self.emit("put_down", host=self.names[h], product=hold.product, tick=hold.release)
+        return hold.product
 
     def speaking(self, tick: int) -> list[tuple[int, Line]]:
         return [(h, line) for h, p in enumerate(self.cast.performers) if (line := p.speech.line_at(tick)) is not None]

@@ -15,6 +15,9 @@ then any request, with an optional "id" echoed in the reply:
     {"request": "gaze", "host": "Mei", "target": "camera" | "partner" | "<product id>" | [x, y, z], "seconds": 2}
     {"request": "camera", "shot": "product"}
     {"request": "product", "product": "tea"}                  present it: both hosts look, the catalogue's on air
+    {"request": "price", "product": "tea"}                    its price card on screen (null takes it off)
+    {"request": "hold", "host": "Jun", "product": "tea"}      pick it up and hold it up (the other hand gestures)
+    {"request": "put_down", "host": "Jun"}                    and put it back
     {"request": "interrupt"}                                  the speaking host stops at the next word boundary
     {"request": "swap", "host": "Jun", "rig": "rigs/jun.glb"} another rig or outfit, without stopping
 
@@ -43,7 +46,8 @@ log = logging.getLogger("cohost.operator")
 EVENTS_QUEUED = 1000          # events held for a slow operator client before the oldest are dropped
 DEFAULT_SECONDS = 2.0
 FACE = tuple(e for e in EXPRESSIONS if not e.startswith("blink"))
-REQUESTS = ("auth", "state", "say", "gesture", "expression", "gaze", "camera", "product", "interrupt", "swap")
+REQUESTS = ("auth", "state", "say", "gesture", "expression", "gaze", "camera", "product", "price", "hold", "put_down",
+            "interrupt", "swap")
 
 
 def token_path() -> Path:
@@ -138,6 +142,22 @@ class Operator:
                 raise RequestError(f"no product {data.get('product')!r}; products: {', '.join(d.centres)}")
             d.present(data["product"], now)
             return {"tick": now}
+        if kind in ("price", "hold"):
+            product = data.get("product")
+            if product not in d.centres and not (kind == "price" and product is None):
+                raise RequestError(f"no product {product!r}; products: {', '.join(d.centres)}")
+            if kind == "price":
+                d.reveal_price(product, now)
+                return {"tick": now}
+            h = self._host(data)
+            if d.cast.performers[h].gestures.hold is not None:
+                raise RequestError(f"{self.names[h]} is holding a product already; put_down first")
+            return {"tick": now, "hand": d.pick_up(h, product, now)}
+        if kind == "put_down":
+            product = d.put_down(self._host(data), now)
+            if product is None:
+                raise RequestError(f"{data['host']} is not holding anything")
+            return {"tick": now, "product": product}
         if kind == "interrupt":
             return {"tick": now, "stops": d.interrupt()}
         if kind == "swap":

@@ -13,6 +13,8 @@ markup, a camera to cut to, a product to present, the language of the segment, a
     camera = "mei"                    # cut to this camera when the segment starts
     product = "kettle"                # both hosts look at it; questions are about it
     language = "en-us"                # eSpeak NG voice language for the lines (default: each host's own)
+    hold = "Mei"                      # she picks the product up, holds it up, and puts it back at the end
+    price_line = 2                    # the price card shows from the 2nd line to the segment's end
     pause = 1.0                       # seconds after the segment
     lines = ["Mei: This [point_product:kettle]kettle boils in three minutes.", "Jun: Only *39* dollars!",
              "Both: Order now!"]           # said together, in time, after a look at each other
@@ -44,6 +46,8 @@ class Segment:
     product: str | None = None
     language: str | None = None
     pause: float = 0.0
+    hold: str | None = None                   # the host who picks the product up for the segment
+    price_line: int | None = None             # the price card shows from this line (1-based) to the end
 
 
 @dataclass(frozen=True)
@@ -97,12 +101,21 @@ def load_show(path: str | Path) -> Show:
         if product is not None and product not in products:
             raise doc.error(f"no product {product!r} on the set; products: {', '.join(sorted(products))}",
                             *where, "product")
+        hold = doc.get(t, "hold", str, *where, "hold", default=None)
+        if hold is not None and hold not in hosts:
+            raise doc.error(f"no host {hold!r} to hold the product; hosts: {', '.join(sorted(hosts))}", *where, "hold")
+        if hold is not None and product is None:
+            raise doc.error("hold needs the segment's product", *where, "hold")
+        price_line = doc.get(t, "price_line", int, *where, "price_line", default=None)
+        if price_line is not None and (product is None or not 1 <= price_line <= len(lines)):
+            raise doc.error(f"price_line needs the segment's product and a line number 1..{len(lines)}",
+                            *where, "price_line")
         pause = doc.get(t, "pause", float, *where, "pause", default=0.0)
         if pause < 0:
             raise doc.error("pause must not be negative", *where, "pause")
         segments.append(Segment(doc.get(t, "name", str, *where, "name", default=f"segment {i + 1}"), tuple(lines),
                                 camera, product, doc.get(t, "language", str, *where, "language", default=None),
-                                pause))
+                                pause, hold, price_line))
     gap = doc.get(head, "gap", float, "show", "gap", default=0.4)
     return Show(doc.get(head, "name", str, "show", "name", default=doc.path.stem), doc.path, spec, tuple(segments),
                 doc.get(head, "loop", bool, "show", "loop", default=True), gap)
@@ -111,8 +124,9 @@ def load_show(path: str | Path) -> Show:
 @dataclass(frozen=True)
 class Direction:
     """One thing the show does on a tick: a host's line ("line"), a camera cut ("cut", shot), a product
-    presented ("focus", product id), a look at each other ("contact", seconds), a segment begins
-    ("segment", name)."""
+    presented ("focus", product id), a host picking it up ("hold") and putting it back ("put_down"), its
+    price card ("price", product id; None hides it), a look at each other ("contact", seconds), a segment
+    begins ("segment", name)."""
     tick: int
     kind: str
     host: str | None = None
@@ -140,8 +154,8 @@ class Layout:
         while True:
             for seg in self.show.segments:
                 yield seg, None
-                for entry in seg.lines:
-                    yield seg, entry
+                for k, entry in enumerate(seg.lines):
+                    yield seg, (k, entry)
                 yield seg, "pause"
             if not self.show.loop:
                 return
@@ -184,13 +198,16 @@ class Layout:
             self.segment = seg
             out = [Direction(tick, "segment", value=seg.name)]
             out += [Direction(tick, "cut", value=seg.camera)] if seg.camera else []
+            out += [Direction(tick, "hold", seg.hold, value=seg.product)] if seg.hold else []
             return out + ([Direction(tick, "focus", value=seg.product)] if seg.product else [])
         if what == "pause":
+            put_down = [Direction(tick, "put_down", seg.hold)] if seg.hold else []
+            put_down += [Direction(tick, "price")] if seg.price_line else []
             self.cursor += round(seg.pause * rate)
             self.passes += seg is self.show.segments[-1]
-            return []
-        host, text = what
-        out = []
+            return put_down
+        k, (host, text) = what
+        out = [Direction(tick, "price", value=seg.product)] if seg.price_line == k + 1 else []
         if host == UNISON:
             out.append(Direction(tick, "contact", value=CONTACT_S))
             tick += round(CONTACT_S * rate)

@@ -1,0 +1,54 @@
+"""On-screen graphics over the set: the price card a show reveals with a product. Drawn in a 2D layer of
+the window or the offscreen buffer, above the set (what a streamer's viewers see in the frame)."""
+from __future__ import annotations
+
+from panda3d.core import Camera as PandaCamera
+from panda3d.core import CardMaker, NodePath, OrthographicLens, TextNode, TransparencyAttrib
+
+CARD_COLOUR = (0.05, 0.05, 0.07, 0.9)
+PRICE_COLOUR = (1.0, 0.82, 0.25, 1.0)
+
+
+class Overlay:
+    def __init__(self, output) -> None:
+        self.layer = NodePath("overlay-layer")
+        self.layer.set_depth_test(False)
+        self.layer.set_depth_write(False)
+        lens = OrthographicLens()
+        lens.set_film_size(2, 2)
+        lens.set_near_far(-10, 10)
+        camera = self.layer.attach_new_node(PandaCamera("overlay-camera", lens))
+        region = output.make_display_region()
+        region.set_sort(20)             # drawn last, over the set
+        region.set_clear_depth_active(True)
+        region.set_camera(camera)
+        self.aspect = output.get_x_size() / max(1, output.get_y_size())
+        self.card: NodePath | None = None
+        self.shown: str | None = None
+
+    def price(self, text: str | None) -> None:
+        """Show a price card ("Name|39 USD") at the lower left, or none."""
+        if text == self.shown:
+            return
+        if self.card is not None:
+            self.card.remove_node()
+            self.card = None
+        self.shown = text
+        if text is None:
+            return
+        name, price = text.split("|")
+        self.card = self.layer.attach_new_node("price-card")
+        self.card.set_transparency(TransparencyAttrib.M_alpha)
+        back = CardMaker("price-back")
+        back.set_frame(-0.96, -0.2, -0.94, -0.66)
+        back.set_color(*CARD_COLOUR)
+        backing = self.card.attach_new_node(back.generate())
+        backing.set_bin("fixed", 0)
+        for words, size, z, colour in ((name, 0.06, -0.74, (1, 1, 1, 1)), (price, 0.11, -0.89, PRICE_COLOUR)):
+            node = TextNode("price-text")
+            node.set_text(words)
+            node.set_text_color(*colour)
+            text_np = self.card.attach_new_node(node)
+            text_np.set_scale(size / self.aspect, 1, size)
+            text_np.set_pos(-0.93, 0, z)
+            text_np.set_bin("fixed", 1)                 # over the card
