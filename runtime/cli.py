@@ -27,7 +27,9 @@ EXAMPLES = """examples:
   cohost lipsync take.wav --text script.txt --out track.json --plot track.png
   cohost puppet --mic --host Mei                 a human voice drives Mei's mouth live
   cohost ask "How much is the kettle?"           the catalogue answer a viewer gets
-  cohost serve --chat-port 8765                  on air headless; then: cohost chat "Price?" --port 8765
+  cohost serve --chat-port 8765 --api-port 8766  the show on air with chat and the operator API
+  cohost chat "Price?" --port 8765               a viewer's question to a running serve
+  cohost soak --hours 6                          six hours on air in simulated time
   cohost inspect rigs/mei.glb
   cohost build-host rigs/mei.toml
 """

@@ -179,7 +179,8 @@ class GestureDriver:
     def _orient_hand(self, rot: np.ndarray, side: str, g: Gesture, target: np.ndarray | None,
                      w: float) -> np.ndarray:
         """Turn the hand so fingers and palm face the gesture's directions."""
-        _, pos = self.skeleton.chain_world(rot, self.skeleton.index(f"{side}Hand"))
+        chain = self.skeleton.chain_world(rot, self.skeleton.index(f"{side}Hand"))
+        pos = chain[1]
         pointing = g.fingers == "target" and target is not None and HANDSHAPES[g.shape].extended[1]
         origin = pos[self.skeleton.index(f"{side}Hand")]
         for _ in range(2 if pointing else 1):      # a pointing index aims from its knuckle: refine once
@@ -187,18 +188,19 @@ class GestureDriver:
             wanted = self.hand_facing(side, direction(g.fingers, side, toward), direction(g.palm, side, toward), pointing)
             knuckle = self._rest[f"{side}IndexProximal"] - self._rest[f"{side}Hand"]
             origin = pos[self.skeleton.index(f"{side}Hand")] + quat.rotate(wanted, knuckle)
-        return self.turn_hand(rot, side, wanted, w)
+        return self.turn_hand(rot, side, wanted, w, chain)
 
     def hand_facing(self, side: str, fingers: np.ndarray, palm: np.ndarray, pointing: bool = False) -> np.ndarray:
         """The hand's world rotation with fingers (or the index, `pointing`) and palm in these directions."""
         return quat.from_matrix(_frame(fingers, palm) @ self._rest_frame[side, pointing].T)
 
-    def turn_hand(self, rot: np.ndarray, side: str, wanted: np.ndarray, w: float) -> np.ndarray:
+    def turn_hand(self, rot: np.ndarray, side: str, wanted: np.ndarray, w: float, chain=None) -> np.ndarray:
         """Turn the hand toward the world rotation `wanted`: the forearm takes the twist about its own
-        axis (so the wrist stays where IK put it), the wrist the remaining swing."""
+        axis (so the wrist stays where IK put it), the wrist the remaining swing. `chain`: the arm's
+        chain_world for `rot`, if known."""
         sk = self.skeleton
         upper, lower, hand = (sk.index(f"{side}{b}") for b in ("UpperArm", "LowerArm", "Hand"))
-        world, pos = sk.chain_world(rot, hand)
+        world, pos = chain or sk.chain_world(rot, hand)
         delta = quat.multiply(wanted, quat.conjugate(world[hand]))
         axis = (pos[hand] - pos[lower]) / max(np.linalg.norm(pos[hand] - pos[lower]), 1e-9)
         twist = np.append(axis * (delta[:3] @ axis), delta[3])
