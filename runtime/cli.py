@@ -110,6 +110,7 @@ def cmd_serve(args) -> int:
     from .show.operator import Operator, api_token
     from .show.script import is_show, load_show
     from .show.serve import serve
+    from .vmc import address, connect
     show = None
     if args.show or is_show(args.scene):
         show = load_show(args.show or args.scene)
@@ -137,6 +138,19 @@ def cmd_serve(args) -> int:
         window = Window(spec, args.size, args.borderless, False, None, prepare)
         live = built["show"]
         window.after_ticks.append(lambda tick: setattr(live, "tick", tick))
+    names = [h.name for h in spec.hosts]
+    vmc_host = args.vmc_host or names[0]
+    if vmc_host not in names:
+        raise SystemExit(f"cohost serve: --vmc-host {vmc_host!r} is not on the set; hosts: {', '.join(names)}")
+    try:
+        send_to = address(args.vmc_out) if args.vmc_out else None
+        connect(live.cast, names.index(vmc_host), send_to, args.vmc_in)
+    except (ValueError, OSError) as e:
+        raise SystemExit(f"cohost serve: VMC: {e}") from None
+    if send_to:
+        print(f"VMC: {vmc_host} sent to udp://{send_to[0]}:{send_to[1]}", flush=True)
+    if args.vmc_in is not None:
+        print(f"VMC: {vmc_host} driven from udp://127.0.0.1:{args.vmc_in}", flush=True)
     api = None
     if args.api_port is not None:
         token, path = api_token()
@@ -381,6 +395,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--size", type=_size, default=(1280, 720), help="window size (default 1280x720)")
     serve.add_argument("--borderless", action="store_true", help="window without decorations (for capture)")
     serve.add_argument("--block", nargs="+", default=[], metavar="WORD", help="refuse messages with these words")
+    serve.add_argument("--vmc-out", metavar="[HOST:]PORT", help="send a host's bones and blend shapes over VMC "
+                                                            "(OSC/UDP; VSeeFace and Warudo listen on 39539)")
+    serve.add_argument("--vmc-in", metavar="PORT", type=int, help="let a tracking app drive the host's head, eyes "
+                                                                   "and hands over VMC on this UDP port")
+    serve.add_argument("--vmc-host", help="the host VMC mirrors or drives (default: the set's first)")
     serve.add_argument("--llm", metavar="URL", help="an OpenAI-compatible endpoint (base URL ending in /v1) for "
                                                     "free-form replies; key from $COHOST_LLM_KEY; the catalogue answers if it fails")
     serve.add_argument("--llm-model", default="default", help="model name sent to the endpoint")

@@ -25,6 +25,7 @@ from .fingers import HAND_JOINTS, Fingers, hands_rotations
 from .gaze import Gaze
 from .speech import Line, SpeakingDriver
 
+GAZE_BONES = [BONE_INDEX[b] for b in ("upperChest", "neck", "head", "leftEye", "rightEye")]
 EXPRESSION_RAMP_S = 0.25       # an expression an operator asks for eases in and out over this long
 X = np.array([1.0, 0.0, 0.0])
 Z = np.array([0.0, 0.0, 1.0])
@@ -125,6 +126,8 @@ class Cast:
         self.director: Callable[[int], None] | None = None      # called first on every tick
         self.expressions: list[tuple[int, int, float, float, float]] = []   # (host, channel, from s, to s, weight)
         self.carried: dict[str, np.ndarray] = {}     # product id -> the set frame (4x4) of the hand holding it
+        self.puppets: set[int] = set()               # hosts whose head, eyes and blinks come from outside (VMC)
+        self.after: list[Callable[[int, list[Pose]], None]] = []   # called with every tick's poses (VMC out)
 
     def member(self, h: int) -> Driver:
         return _Member(self, h)
@@ -211,11 +214,13 @@ class Cast:
             if hold is None:
                 continue
             layer = p.gestures.holding
-            rot[h] = p.gestures.hold_arm(rot[h], tick, lean=False, hips=hips[h])[0]   # after the gaze turned the chest
+            arm, at_product, _, attached = hold.phase(tick, self.rate)
+            if arm > 0 and at_product > 0:     # taking or leaving it: land exactly, wherever the gaze turned the chest
+                rot[h] = p.gestures.hold_arm(rot[h], tick, lean=False, hips=hips[h])[0]
             if layer.fingers is not None and p.gestures.grip_closed > 0:
                 joints, grasped = layer.fingers
                 rot[h, joints] = quat.slerp(rot[h, joints], grasped, p.gestures.grip_closed)
-            if hold.phase(tick, self.rate)[3]:
+            if attached:
                 hand = layer.hand_matrix(rot[h], hold.side)
                 hand[:3, 3] += hips[h]
                 self.carried[hold.product] = self.placements[h] @ hand
@@ -272,7 +277,10 @@ class Cast:
         partner_eyes = transform(self.to_host, self.eyes_set[partners])         # into each looker's frame
         partner_up = np.einsum("hij,hj->hi", self.to_host[:, :3, :3], self.up_set[partners])
         targets = self.attention.targets(self.camera, partner_eyes, partner_up, self.gaze.eye_mid)
+        puppets = sorted(self.puppets)
+        tracked = rot[puppets][:, GAZE_BONES].copy()
         saccades = self.gaze.step(t, 1.0 / self.rate, targets, self.attention.target_id, rot, self.offsets, hips)
+        rot[np.ix_(puppets, GAZE_BONES)] = tracked                          # a performer's own head and eyes
         for s in saccades:
             self.blink.gaze_shift(s.host, t, s.amplitude_deg, bool(self.speaking[s.host]))
         closure = self.blink.step(t, self.speaking, self.gaze.eye_pitch(rot))
@@ -288,10 +296,13 @@ class Cast:
         self.up_set = np.einsum("hij,hj->hi", self.placements[:, :3, :3], world[:, 5, :, 1])
         for h, pose in enumerate(poses):
             pose.rotations = rot[h]
-            pose.face[CHANNEL_INDEX["blinkLeft"]] = closure[h]
-            pose.face[CHANNEL_INDEX["blinkRight"]] = closure[h]
+            if h not in self.puppets:
+                pose.face[CHANNEL_INDEX["blinkLeft"]] = closure[h]
+                pose.face[CHANNEL_INDEX["blinkRight"]] = closure[h]
         self.expressions = [e for e in self.expressions if e[3] + EXPRESSION_RAMP_S > t]
         for h, channel, start, end, weight in self.expressions:
             ease = np.clip(min(t - start, end + EXPRESSION_RAMP_S - t) / EXPRESSION_RAMP_S, 0.0, 1.0)
             poses[h].face[channel] = max(poses[h].face[channel], weight * ease)
         self._poses, self._tick = poses, tick
+        for call in self.after:
+            call(tick, poses)

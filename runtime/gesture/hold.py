@@ -89,7 +89,8 @@ class HoldLayer:
         rest = skeleton.world_positions(skeleton.rest_pose()[0])
         self._rest = {name: rest[i] for i, name in enumerate(skeleton.names)}
         self.fingers: tuple[np.ndarray, np.ndarray] | None = None      # (joints, grasped local rotations)
-        self._for: Hold | None = None
+        self._for: Hold | None = None                 # the hold the fingers were closed for
+        self._lean_for: tuple[Hold, float] | None = None
 
     def _lean(self, rot: np.ndarray, angle: float) -> np.ndarray:
         out = rot.copy()
@@ -99,16 +100,25 @@ class HoldLayer:
         return out
 
     def lean_for(self, rot: np.ndarray, side: str, wrist: np.ndarray) -> float:
-        """The forward lean that brings the shoulder within 95 % of the arm's reach of `wrist`."""
+        """The forward lean that brings the shoulder within 95 % of the arm's reach of `wrist` (bisection;
+        the most it leans if even that is not enough)."""
         sk = self.skeleton
         arm = (np.linalg.norm(self._rest[f"{side}LowerArm"] - self._rest[f"{side}UpperArm"])
                + np.linalg.norm(self._rest[f"{side}Hand"] - self._rest[f"{side}LowerArm"]))
         shoulder = sk.index(f"{side}UpperArm")
-        for angle in np.linspace(0.0, MAX_LEAN, 36):
+
+        def reaches(angle: float) -> bool:
             _, pos = sk.chain_world(self._lean(rot, angle), shoulder)
-            if np.linalg.norm(wrist - pos[shoulder]) <= 0.95 * arm:
-                return float(angle)
-        return float(MAX_LEAN)
+            return bool(np.linalg.norm(wrist - pos[shoulder]) <= 0.95 * arm)
+        if reaches(0.0):
+            return 0.0
+        if not reaches(MAX_LEAN):
+            return float(MAX_LEAN)
+        lo, hi = 0.0, float(MAX_LEAN)
+        for _ in range(12):
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if reaches(mid) else (mid, hi)
+        return hi
 
     def apply(self, rot: np.ndarray, hold: Hold, tick: int, orient, lean: bool = True,
               hips: np.ndarray | None = None) -> tuple[np.ndarray, float]:
@@ -126,8 +136,10 @@ class HoldLayer:
         wrist = grip * at_product + shown * (1.0 - at_product)
         if hips is not None:
             wrist = wrist - hips * at_product
-        if lean:
-            rot = self._lean(rot, self.lean_for(rot, side, grip) * arm * at_product)
+        if lean and arm * at_product > 0:
+            if self._lean_for is None or self._lean_for[0] is not hold:      # worked out once per hold
+                self._lean_for = hold, self.lean_for(rot, side, grip)
+            rot = self._lean(rot, self._lean_for[1] * arm * at_product)
         rot = two_bone_ik(self.skeleton, rot, (f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"), wrist,
                           pole=np.array([s * 0.6, -1.0, -0.4]), weight=arm)
         rot = orient(rot, side, np.array([-s, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]), arm)

@@ -82,7 +82,7 @@ class Window:
             path.unlink()
             sound.play()
             self._playing[event["host"]] = sound
-        elif kind in ("cut", "interrupt") and event.get("host") in self._playing:
+        elif kind == "cut" and event["host"] in self._playing:
             self._playing.pop(event["host"]).stop()
         elif kind == "rig":
             h = [p.name for p in self.spec.hosts].index(event["host"])

@@ -82,8 +82,12 @@ class Director:
                 self.layout = None
             else:
                 self._pending += directions
-        while self._pending and self._pending[0].tick - (self.ahead if self._pending[0].kind == "line" else 0) <= tick:
-            self._direct(self._pending.pop(0))
+        # Lines go to their host `ahead` early (the hands prepare before the first word), the rest on time.
+        due = [d for d in self._pending if d.tick - (self.ahead if d.kind == "line" else 0) <= tick]
+        if due:
+            self._pending = [d for d in self._pending if all(d is not e for e in due)]
+            for d in due:
+                self._direct(d)
         while self._due and self._due[0][0] <= tick:
             heapq.heappop(self._due)[2]()
         self._watch(tick)
