@@ -102,15 +102,18 @@ def test_hosts_look_at_a_product_as_a_line_names_it(tmp_path):
     assert gaze_error(fresh, 0, tea) < 6.0 and gaze_error(fresh, 1, tea) < 6.0
 
 
+LONG = ("Mei: The kettle holds one point seven litres, and it stays quiet while it works.",
+        "Jun: That is a good deal.")
+
+
 def test_a_viewer_answer_waits_for_the_phrase_boundary(tmp_path):
-    live, events = live_show(tmp_path, ["Mei: The kettle holds one point seven litres, and it stays quiet while "
-                                        "it works.", "Jun: That is a good deal."])
-    live.run_until(30)
-    speaking = live.cast.performers[0].speech.line_at(30)
+    live, events = live_show(tmp_path, list(LONG))
+    live.run_until(RATE * 3 // 2)                               # "... seven litres|, and it stays ..."
+    speaking = live.cast.performers[0].speech.line_at(live.tick)
     reply = live.handle(json.dumps({"user": "ana", "text": "How much is the tea?"}), 0.5)
     assert reply["accepted"] and "25" in reply["answer"] and reply["host"] == "Jun"
     cut = live.cast.performers[0].speech.lines[0]
-    pause = next(p for p in speaking.utterance.phonemes if not p.ipa and p.start > 0.5 and p.end - p.start > 0.08)
+    pause = next(p for p in speaking.utterance.phonemes if not p.ipa and p.start > 1.5 and p.end - p.start > 0.08)
     assert cut.end_tick == speaking.start_tick + int(np.ceil(pause.start * RATE))   # at the pause after "litres,"
     assert cut.end_tick < speaking.end_tick and not any(w.start >= pause.start for w in cut.utterance.words)
     assert np.abs(cut.utterance.audio[-50:].astype(float)).max() < 300            # faded out, no click
@@ -122,6 +125,17 @@ def test_a_viewer_answer_waits_for_the_phrase_boundary(tmp_path):
     later = [t for h, t in order if t > answer]
     assert said[1]["text"].startswith("Hi ana!") and said[2]["text"] == "That is a good deal."
     assert later and later[0] >= reply["tick"] + round(0.25 * RATE)                 # the script resumes after it
+
+
+def test_a_phrase_too_long_to_wait_for_yields_at_the_next_word(tmp_path):
+    live, _ = live_show(tmp_path, list(LONG))
+    live.run_until(RATE // 2)                                   # "The kettle hol|ds": the comma is 1.7 s away
+    speaking = live.cast.performers[0].speech.line_at(live.tick)
+    reply = live.handle(json.dumps({"user": "ana", "text": "How much is the tea?"}), 0.5)
+    cut = live.cast.performers[0].speech.lines[0]
+    words = [speaking.start_tick + int(np.ceil(w.start * RATE)) for w in speaking.utterance.words]
+    assert cut.end_tick in words and cut.end_tick - live.tick <= RATE       # at a word's start, within a second
+    assert reply["tick"] - live.tick <= 1.5 * RATE                          # the answer's first word within 1.5 s
 
 
 def test_an_interrupt_stops_at_the_next_word_and_both_hosts_react_within_200_ms(tmp_path):

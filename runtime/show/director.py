@@ -42,6 +42,7 @@ HANDOVER_S = 0.5        # ... and the new speaker looks back at it this long bef
 MENTION_S = 1.0         # a host looks at a product this long as its line names it
 PRODUCT_LOOK_S = 1.5    # both hosts look at a product this long when its segment opens
 LIVE_GAP_S = 0.25       # a live line starts this long after the phrase it waited for; the script resumes as long after it
+PHRASE_WAIT_S = 1.0     # a live line waits this long at most for the speaker's phrase to end, else for its word
 REACT_S = 1.0           # a host that will answer turns to the viewers for at least this long
 RESUME_S = 1.0          # after an interrupt the script goes on this long later
 LOOKS = {Look.CAMERA: "camera", Look.PARTNER: "partner", Look.AWAY: "away", Look.POINT: "point"}
@@ -249,12 +250,15 @@ class Director:
     def say_live(self, marked: MarkedLine, host: int | None = None, voice: Voice | None = None,
                  utterance: Utterance | None = None) -> tuple[int, Line]:
         """A live line at the next phrase boundary (after other live lines waiting): the host turns to the
-        viewers at once, the speaking host finishes its phrase, the script's next lines move back."""
+        viewers at once, the speaking host finishes its phrase (or, if that is more than PHRASE_WAIT_S
+        away, its word), the script's next lines move back."""
         h = self.free_host() if host is None else host
         now = self.tick + 1
         start = max([now] + [l.end_tick + round(LIVE_GAP_S * self.rate) for _, l in self._live])
         for k, line in self.speaking(now):
             boundary = line.boundary_after(now)
+            if boundary - now > PHRASE_WAIT_S * self.rate:      # a long phrase: stop at the end of a word
+                boundary = line.boundary_after(now, phrase=False)
             if boundary < line.end_tick and not any(l is line for _, l in self._live):
                 self._withdraw(k, line, line.cut(boundary))
             start = max(start, boundary + round(LIVE_GAP_S * self.rate))

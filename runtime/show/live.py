@@ -28,7 +28,8 @@ from .script import Layout, Show
 
 log = logging.getLogger("cohost.show")
 MAX_MESSAGE = 4 << 20         # WebSocket frames up to this size reach moderation (which refuses them by size)
-MAX_WAITING = 2               # answers waiting to be said; questions beyond are read but not answered
+MAX_WAITING = 1               # answers waiting to be said; questions beyond are read, not answered (a fresh
+                              # answer beats a queue of stale ones)
 LIVE_LINES_KEPT = 16          # synthesised answers kept for reuse (a common question, asked again)
 VIEWERS_KEPT = 10_000         # viewers remembered as greeted
 
