@@ -5,7 +5,6 @@ import socket
 
 import numpy as np
 from pythonosc.osc_bundle import OscBundle
-from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
 
 from runtime.gesture.markup import parse_markup

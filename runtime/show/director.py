@@ -65,7 +65,7 @@ class Director:
         self.tick = -1
         self._pending: list[Direction] = []              # from the layout, not yet handed on
         self._handed: list[tuple[int, Line]] = []        # script lines given to a host, not yet started
-        self._live: list[tuple[int, Line]] = []          # live lines not yet started
+        self._live: list[tuple[int, Line]] = []          # live lines not yet over (one never cuts another)
         self._playing: list[Line | None] = [None] * len(self.names)
         self._last_speaker: int | None = None
         self._due: list[tuple[int, int, Callable[[], None]]] = []     # (tick, order, call) later on
@@ -143,7 +143,7 @@ class Director:
         """Report and direct what starts on this tick: lines (with the glances at a change of speaker,
         looks at products named), and changes of gaze."""
         self._handed = [(h, l) for h, l in self._handed if l.start_tick > tick]
-        self._live = [(h, l) for h, l in self._live if l.start_tick > tick]
+        self._live = [(h, l) for h, l in self._live if l.end_tick > tick]
         for h, performer in enumerate(self.cast.performers):
             line = performer.speech.line_at(tick)
             if line is not None and line is not self._playing[h] and line.start_tick == tick:
@@ -171,7 +171,7 @@ class Director:
 
     def _ended(self, h: int, tick: int) -> None:
         """A host finished a line: if the other host speaks next, it looks over first."""
-        upcoming = sorted((l.start_tick, k) for k, l in self._handed + self._live if l.start_tick - tick <= self.ahead)
+        upcoming = sorted((l.start_tick, k) for k, l in self._handed + self._live if 0 < l.start_tick - tick <= self.ahead)
         if upcoming and upcoming[0][1] != h:
             start, nxt = upcoming[0]
             at = max(tick, start - round(HANDOVER_S * self.rate))
@@ -245,7 +245,7 @@ class Director:
 
     def waiting(self) -> int:
         """Live lines handed on and not yet started."""
-        return len(self._live)
+        return sum(l.start_tick > self.tick for _, l in self._live)
 
     def say_live(self, marked: MarkedLine, host: int | None = None, voice: Voice | None = None,
                  utterance: Utterance | None = None) -> tuple[int, Line]:
@@ -281,7 +281,8 @@ class Director:
                 self._withdraw(k, line, line.cut(boundary))
             stop = max(stop, boundary)
         for k, line in self._live:
-            self._withdraw(k, line)
+            if line.start_tick > self.tick:
+                self._withdraw(k, line)
         self._live = []
         for h in range(len(self.names)):
             self.cast.address(h, now, RESUME_S + (stop - now) / self.rate)
@@ -311,5 +312,5 @@ class Director:
         now = self.tick
         return {"tick": now, "segment": self.segment, "product": self.product,
                 "speaking": [self.names[h] for h, _ in self.speaking(max(now, 0))],
-                "live_waiting": len(self._live), "script_waiting": len(self._handed) + len(self._pending),
+                "live_waiting": self.waiting(), "script_waiting": len(self._handed) + len(self._pending),
                 "camera": self.camera_cues[max(self.camera_cues)] if self.camera_cues else None}

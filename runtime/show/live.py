@@ -19,7 +19,7 @@ from ..controllers.behaviour import Cast
 from ..controllers.idle import IdleController
 from ..gesture.markup import parse_markup
 from ..scene.setfile import PROJECT, HostPlacement, SetSpec
-from ..speech.espeak import LineCache, Utterance, Voice
+from ..speech.espeak import LineCache, Utterance, Voice, synthesize
 from .director import Director
 from .moderation import Event, Moderator, Rejected
 from .performers import cast, host_voice, performer
@@ -30,7 +30,6 @@ log = logging.getLogger("cohost.show")
 MAX_MESSAGE = 4 << 20         # WebSocket frames up to this size reach moderation (which refuses them by size)
 MAX_WAITING = 1               # answers waiting to be said; questions beyond are read, not answered (a fresh
                               # answer beats a queue of stale ones)
-LIVE_LINES_KEPT = 16          # synthesised answers kept for reuse (a common question, asked again)
 VIEWERS_KEPT = 10_000         # viewers remembered as greeted
 
 
@@ -63,7 +62,6 @@ class LiveShow:
         self.moderator = Moderator(blocklist=blocklist)
         self.responder = Responder(spec.products)
         self.chat_model = chat_model
-        self.answers = LineCache(LIVE_LINES_KEPT)
         self.greeted: OrderedDict[str, None] = OrderedDict()
         self.latency = deque(maxlen=10_000)            # (reaction s, first viseme s) per answered event
         self.unanswered = 0
@@ -81,11 +79,12 @@ class LiveShow:
         return path, host_skeleton(path)
 
     def swap_rig(self, h: int, path: Path, skeleton) -> HostPlacement:
-        """Host h goes on in another rig (or outfit) from the next tick, lines and gestures carried over."""
+        """Host h goes on in another rig (or outfit) from the next tick, lines, gestures and what it holds
+        carried over."""
         place = replace(self.spec.hosts[h], rig=path, mapping=None)
         old = self.cast.performers[h]
         new = performer(self.spec, place, skeleton, old.gestures.body)
-        new.speech.lines, new.gestures.plans = old.speech.lines, old.gestures.plans
+        new.speech.lines, new.gestures.plans, new.gestures.hold = old.speech.lines, old.gestures.plans, old.gestures.hold
         self.cast.recast(h, new)
         self.spec.hosts[h] = place
         self.director.emit("rig", host=place.name, rig=str(path), tick=self.tick + 1, _place=place)
@@ -144,7 +143,7 @@ class LiveShow:
         if self.chat_model is not None and event.kind == "chat":
             text = self.chat_model.reply(event.text, self.responder, answer if answer.text else None) or text
         spoken = re.sub(r"[\[\]*]", "", text).strip()    # viewers' words carry no markup
-        return (spoken, self.answers.get(spoken, voice)) if spoken else None
+        return (spoken, synthesize(spoken, voice)) if spoken else None
 
     def put_on_air(self, h: int, spoken: str, utterance: Utterance, waited: float) -> Reply:
         """The answer goes to host h at the next phrase boundary; `waited`: seconds since it arrived."""

@@ -40,6 +40,7 @@ import numpy as np
 from ..gesture.markup import MarkupError, parse_markup
 from ..gesture.planner import schedule
 from ..skeleton.rigfile import EXPRESSIONS
+from ..speech.espeak import synthesize
 from .performers import check_gestures, host_voice, lexicon
 
 log = logging.getLogger("cohost.operator")
@@ -183,7 +184,7 @@ class Operator:
         if data.get("interrupt"):
             self.director.interrupt()
         voice = host_voice(self.show.spec, self.names[h])
-        utterance = await asyncio.to_thread(self.show.answers.get, marked.text, voice)
+        utterance = await asyncio.to_thread(synthesize, marked.text, voice)
         _, line = self.director.say_live(marked, h, utterance=utterance)
         return {"host": self.names[h], "tick": line.start_tick, "ends": line.end_tick}
 

@@ -3,6 +3,8 @@ goes (no rendering; each line is synthesised once and reused), viewer traffic is
 times (questions in English and Mandarin, greetings, gifts, purchases, floods and broken messages), and the
 run reports what a six-hour show needs to hold: ticks, exceptions (0), drift between the speech clock and
 the tick clock (0 ticks), resident memory after warm-up and at the end (growth < 1 %), messages handled.
+Memory is sampled every simulated minute; the first ten minutes are warm-up (the heap grows to its working
+size), then the median of the next ten is compared with the median of the last ten.
 
 The speech clock is a sound device's: it plays the lines' samples as they fall due, one tick's worth at a
 time. eSpeak NG's 22050 Hz is 367.5 samples per 60 Hz tick, so the device carries the half sample
@@ -10,6 +12,8 @@ exactly; the check is that every line's first sample leaves on the tick its vise
 """
 from __future__ import annotations
 
+import ctypes
+import gc
 import json
 import logging
 import resource
@@ -25,6 +29,7 @@ from .script import load_show
 
 log = logging.getLogger("cohost.soak")
 USERS = 300
+WARM_UP_MIN = 10           # simulated minutes before memory settles (caches, the allocator's working size)
 QUESTIONS = ("How much is the kettle?", "What colours does the phone come in?", "Is shipping free for the tea?",
              "How big is the screen?", "Do you have the kettle in stock?", "茶叶多少钱？", "手机有什么颜色？",
              "What is the battery like?", "Where is the tea from?", "hello!", "love this show")
@@ -60,11 +65,12 @@ class SoakReport:
     wall_s: float
     exceptions: int
     drift_ticks: float
-    rss_warm: int              # bytes, after the first pass of the show
-    rss_end: int
+    rss_warm: int              # bytes: median over the ten minutes after the warm-up ...
+    rss_end: int               # ... and over the last ten minutes
     lines: int
     messages: dict
     answered: int
+    judged: bool               # long enough (30 min) for memory to be judged at all
 
     @property
     def growth(self) -> float:
@@ -76,16 +82,21 @@ class SoakReport:
                 f"({self.simulated_s / max(self.wall_s, 1e-9):.1f}x real time)\n"
                 f"exceptions: {self.exceptions}\n"
                 f"speech clock vs tick clock: {self.drift_ticks:.3f} ticks at worst over {self.lines} lines\n"
-                f"resident memory: {self.rss_warm / 2**20:.1f} MiB after the first pass, "
-                f"{self.rss_end / 2**20:.1f} MiB at the end ({self.growth * 100:+.2f} %)\n"
+                f"resident memory: {self.rss_warm / 2**20:.1f} MiB after warming up, {self.rss_end / 2**20:.1f} MiB "
+                f"at the end ({self.growth * 100:+.2f} %)"
+                + ("" if self.judged else f"; a run under {3 * WARM_UP_MIN} min is too short to judge memory") + "\n"
                 f"viewer messages: {counts}; answers spoken: {self.answered}")
 
 
 def rss_bytes() -> int:
+    """Resident memory now, after garbage collection and handing free heap back to the system (so the
+    figure follows what is alive, not how the allocator happens to hold it)."""
+    gc.collect()
     try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
         pages = int(Path("/proc/self/statm").read_text().split()[1])
         return pages * resource.getpagesize()
-    except OSError:                                         # not Linux: the peak is what there is
+    except OSError:                                         # not glibc Linux: the peak is what there is
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -116,7 +127,7 @@ def soak(show_path: Path, hours: float, per_minute: float = 6.0, seed: int = 1, 
     rng = np.random.default_rng(seed)
     total = round(hours * 3600 * rate)
     next_message = rng.exponential(60.0 / per_minute)
-    exceptions, rss_warm, warm_at = 0, 0, None
+    exceptions, samples = 0, []                 # (simulated minute, resident bytes)
     bar = None
     if progress:
         from tqdm import tqdm
@@ -133,12 +144,19 @@ def soak(show_path: Path, hours: float, per_minute: float = 6.0, seed: int = 1, 
         except Exception:  # counted and reported: a soak finds what would stop a live show
             exceptions += 1
             log.exception("tick %d failed", tick)
-        if warm_at is None and live.director.layout is not None and live.director.layout.passes >= 1:
-            warm_at, rss_warm = tick, rss_bytes()
+        if tick % (60 * rate) == 0:
+            samples.append((tick // (60 * rate), rss_bytes()))
         if bar is not None and tick % rate == 0:
             bar.update(1)
+        if tick and tick % (3600 * rate) == 0:                 # an hour on air: say how it holds so far
+            say = bar.write if bar is not None else print
+            say(f"{tick // (3600 * rate)} h: {exceptions} exceptions, drift {clock.drift_ticks:.3f} ticks, "
+                f"resident {rss_bytes() / 2**20:.1f} MiB, {len(live.latency)} answers")
     if bar is not None:
         bar.close()
+    samples.append((total // (60 * rate), rss_bytes()))
+    warm = [b for m, b in samples if WARM_UP_MIN <= m < 2 * WARM_UP_MIN] or [samples[0][1]]
+    end = [b for m, b in samples if m > samples[-1][0] - WARM_UP_MIN] or [samples[-1][1]]
     return SoakReport(total / rate, total, time.perf_counter() - started, exceptions, clock.drift_ticks,
-                      rss_warm or rss_bytes(), rss_bytes(), clock.lines, dict(live.moderator.counts),
-                      len(live.latency))
+                      int(np.median(warm)), int(np.median(end)), clock.lines, dict(live.moderator.counts),
+                      len(live.latency), samples[-1][0] >= 3 * WARM_UP_MIN)

@@ -179,6 +179,11 @@ class Espeak:
         return Utterance(text, voice, rate, audio, phonemes, words)
 
 
+def synthesize(text: str, voice: Voice) -> Utterance:
+    """A line said once (a live answer): synthesised, not kept."""
+    return Espeak.get().synthesize(text, voice)
+
+
 class LineCache:
     """Prepared lines keyed by text and voice, so a show never waits on synthesis twice. (eSpeak NG's
     output also varies by a few milliseconds from one synthesis to the next: a cached line stays the same.)"""
