@@ -418,6 +418,18 @@ def parser() -> argparse.ArgumentParser:
     soak.add_argument("--quiet", action="store_true", help="no progress bar")
     soak.set_defaults(func=cmd_soak)
 
+    from .set_cmd import cmd_set
+    set_ = sub.add_parser("set", help="preview a set: cameras, safe areas, live reload; or every shot to PNG",
+                          epilog="examples:\n  cohost set scenes/shop_studio.toml            window: 1-9/c cameras, s safe areas\n"
+                                 "  cohost set scenes/shop_studio.toml --still shots/ --safe   every named shot to PNG",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    set_.add_argument("scene", nargs="?", default=str(DEFAULT_SCENE), help="set file (default: the shop studio)")
+    set_.add_argument("--still", metavar="DIR", help="render every named camera to DIR/<camera>.png and exit")
+    set_.add_argument("--safe", action="store_true", help="with --still: draw the camera name and safe areas")
+    set_.add_argument("--camera", help="start on this camera")
+    set_.add_argument("--size", type=_size, default=(1280, 720), help="window or image size (default 1280x720)")
+    set_.set_defaults(func=cmd_set)
+
     token = sub.add_parser("token", help="print the operator API token (made on first use, kept in your config dir)")
     token.add_argument("--new", action="store_true", help="replace it with a new token")
     token.add_argument("--quiet", action="store_true", help="print the token only")

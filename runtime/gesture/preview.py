@@ -12,6 +12,7 @@ import numpy as np
 
 from ..scene.setfile import Camera, Piece, Product, SetSpec
 from ..skeleton.pose import Driver, Pose
+from ..watch import FileWatcher
 from .expressivity import Expressivity
 from .grammar import Gesture, GestureError, load_lexicon
 from .planner import Planned, schedule
@@ -22,37 +23,17 @@ PAUSE_S = 0.8           # and this long after it ends, before it starts again
 CHECK_EVERY_S = 0.5     # how often the lexicon files are looked at
 
 
-class LexiconWatcher:
+class LexiconWatcher(FileWatcher):
     """The newest lexicon that parses. `poll()` re-reads the files when one has changed on disk."""
 
     def __init__(self, paths: list[Path], report: Callable[[str], None] = print) -> None:
-        self.paths, self.report = [Path(p) for p in paths], report
-        self.lexicon: dict[str, Gesture] = load_lexicon(*self.paths)     # the first load must succeed
-        self._stamps = self._stat()
+        super().__init__(paths, load_lexicon, GestureError, report,
+                         lambda lexicon, paths: f"reloaded {', '.join(p.name for p in paths)}: {len(lexicon)} gestures",
+                         lambda e: f"{e}\n(keeping the last good lexicon: {len(e.problems)} problem(s))")
 
-    def _stat(self) -> list[tuple[int, int]]:
-        out = []
-        for p in self.paths:
-            try:
-                st = p.stat()
-                out.append((st.st_mtime_ns, st.st_size))
-            except OSError:
-                out.append((0, 0))
-        return out
-
-    def poll(self) -> bool:
-        """True when the files changed and parsed: `lexicon` is the new version."""
-        stamps = self._stat()
-        if stamps == self._stamps:
-            return False
-        self._stamps = stamps
-        try:
-            self.lexicon = load_lexicon(*self.paths)
-        except GestureError as e:
-            self.report(f"{e}\n(keeping the last good lexicon: {len(e.problems)} problem(s))")
-            return False
-        self.report(f"reloaded {', '.join(p.name for p in self.paths)}: {len(self.lexicon)} gestures")
-        return True
+    @property
+    def lexicon(self) -> dict[str, Gesture]:
+        return self.value
 
 
 class GestureLoop:

@@ -1,12 +1,14 @@
-"""On-screen graphics over the set: the price card a show reveals with a product. Drawn in a 2D layer of
-the window or the offscreen buffer, above the set (what a streamer's viewers see in the frame)."""
+"""On-screen graphics over the set: the price card a show reveals with a product, and for set designers
+the camera's name with the broadcast safe areas. Drawn in a 2D layer of the window or the offscreen
+buffer, above the set (what a streamer's viewers see in the frame)."""
 from __future__ import annotations
 
 from panda3d.core import Camera as PandaCamera
-from panda3d.core import CardMaker, NodePath, OrthographicLens, TextNode, TransparencyAttrib
+from panda3d.core import CardMaker, LineSegs, NodePath, OrthographicLens, TextNode, TransparencyAttrib
 
 CARD_COLOUR = (0.05, 0.05, 0.07, 0.9)
 PRICE_COLOUR = (1.0, 0.82, 0.25, 1.0)
+SAFE_AREAS = ((0.93, (0.2, 1.0, 0.4, 1.0)), (0.90, (1.0, 0.35, 0.3, 1.0)))   # action safe, title safe
 
 
 class Overlay:
@@ -25,6 +27,7 @@ class Overlay:
         self.aspect = output.get_x_size() / max(1, output.get_y_size())
         self.card: NodePath | None = None
         self.shown: str | None = None
+        self.guide: NodePath | None = None
 
     def price(self, text: str | None) -> None:
         """Show a price card ("Name|39 USD") at the lower left, or none."""
@@ -52,3 +55,28 @@ class Overlay:
             text_np.set_scale(size / self.aspect, 1, size)
             text_np.set_pos(-0.93, 0, z)
             text_np.set_bin("fixed", 1)                 # over the card
+
+    def guides(self, camera: str | None) -> None:
+        """The camera's name and the action-safe (93 %) and title-safe (90 %) frames; None hides them."""
+        if self.guide is not None:
+            self.guide.remove_node()
+            self.guide = None
+        if camera is None:
+            return
+        self.guide = self.layer.attach_new_node("guides")
+        for share, colour in SAFE_AREAS:
+            lines = LineSegs("safe")
+            lines.set_color(*colour)
+            lines.set_thickness(2)
+            lines.move_to(-share, 0, -share)
+            for x, z in ((share, -share), (share, share), (-share, share), (-share, -share)):
+                lines.draw_to(x, 0, z)
+            self.guide.attach_new_node(lines.create()).set_bin("fixed", 2)
+        label = TextNode("camera-name")
+        label.set_text(f"{camera}   (action safe 93 %, title safe 90 %)")
+        label.set_text_color(1, 1, 1, 1)
+        label.set_shadow(0.05, 0.05)
+        text = self.guide.attach_new_node(label)
+        text.set_scale(0.065 / self.aspect, 1, 0.065)
+        text.set_pos(-0.86, 0, 0.8)
+        text.set_bin("fixed", 3)

@@ -153,6 +153,10 @@ class Operator:
             h = self._host(data)
             if d.cast.performers[h].gestures.hold is not None:
                 raise RequestError(f"{self.names[h]} is holding a product already; put_down first")
+            holder = next((self.names[k] for k, p in enumerate(d.cast.performers)
+                           if p.gestures.hold is not None and p.gestures.hold.product == product), None)
+            if holder is not None:
+                raise RequestError(f"{holder} has the {product}")
             return {"tick": now, "hand": d.pick_up(h, product, now)}
         if kind == "put_down":
             product = d.put_down(self._host(data), now)

@@ -1,0 +1,89 @@
+"""`cohost set SCENE`: the set designer's preview. A window on the set with its hosts idling: keys 1-9 and
+c cycle the named cameras, s shows each camera's name with the broadcast safe areas, and the scene file
+reloads when it changes on disk (a mistake is printed as file:line:col and the last good set stays).
+`--still DIR` renders every named shot to DIR/<camera>.png instead, for review without a display.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .scene.setfile import SetSpec, load_set
+from .tomlfile import FileError
+from .watch import FileWatcher
+
+RELOAD_S = 0.5                 # how often the window looks at the scene file
+
+
+def render_stills(spec: SetSpec, folder: Path, size: tuple[int, int], guides: bool = False) -> list[Path]:
+    """Every named camera's view of the set (hosts at rest, tick 0) as a PNG; returns the files."""
+    from .scene.render import OffscreenRenderer, write_png
+    folder.mkdir(parents=True, exist_ok=True)
+    renderer = OffscreenRenderer(spec, size)
+    renderer.advance()
+    out = []
+    for camera in spec.cameras:
+        renderer.set_camera(camera.name)
+        renderer.stage.overlay.guides(camera.name if guides else None)
+        path = folder / f"{camera.name}.png"
+        write_png(path, renderer.frame())
+        out.append(path)
+    return out
+
+
+def watch_set(path: Path, report=print) -> FileWatcher:
+    return FileWatcher([path], load_set, (FileError, ValueError, OSError), report,
+                       lambda spec, paths: f"reloaded {paths[0].name}: {len(spec.cameras)} cameras, "
+                                           f"{len(spec.pieces)} pieces, {len(spec.hosts)} hosts",
+                       lambda e: f"{e}\n(keeping the last good set)")
+
+
+def preview(path: Path, size: tuple[int, int], camera: str | None) -> None:
+    from panda3d.core import LColor
+
+    from .scene.stage import Stage
+    from .scene.window import Window
+    from .tomlfile import srgb_to_linear
+    watcher = watch_set(path)
+    window = Window(watcher.value, size, False, False, camera, None)
+    state = {"guides": False, "shown": None, "next": 0.0}
+
+    def toggle() -> None:
+        state["guides"] = not state["guides"]
+
+    def reload(spec: SetSpec) -> None:
+        overlay = window.stage.overlay
+        window.stage.root.remove_node()
+        window.spec, window.names = spec, [c.name for c in spec.cameras]
+        window.stage = Stage(spec, window.base.render.attach_new_node("set"))
+        window.stage.overlay = overlay
+        window.base.win.set_clear_color(LColor(*srgb_to_linear(spec.backdrop), 1.0))
+        window.use_camera(window.camera if window.camera in window.names else window.names[0])
+
+    def task(t):
+        if t.time >= state["next"]:
+            state["next"] = t.time + RELOAD_S
+            if watcher.poll():
+                reload(watcher.value)
+        shown = window.camera if state["guides"] else None
+        if shown != state["shown"]:
+            window.stage.overlay.guides(shown)
+            state["shown"] = shown
+        return t.cont
+
+    window.base.accept("s", toggle)
+    window.base.taskMgr.add(task, "cohost-set-preview")
+    window.base.run()
+
+
+def cmd_set(args) -> int:
+    path = Path(args.scene)
+    try:
+        spec = load_set(path)
+    except (FileError, OSError) as e:
+        raise SystemExit(f"cohost set: {e}") from None
+    if args.still:
+        files = render_stills(spec, Path(args.still), args.size, args.safe)
+        print(f"wrote {len(files)} shots to {args.still}: {', '.join(f.name for f in files)}")
+        return 0
+    preview(path, args.size, args.camera)
+    return 0
