@@ -66,7 +66,6 @@ class LiveShow:
         self.latency = deque(maxlen=10_000)            # (reaction s, first viseme s) per answered event
         self.unanswered = 0
         self.in_flight = 0                              # answers being prepared off the tick loop
-        self.failures = 0
 
     @staticmethod
     def load_rig(rig: str):
@@ -162,8 +161,8 @@ class LiveShow:
             read = self.put_on_air(h, *said, time.perf_counter() - arrived) if said else Reply(True)
         return self.reply_json(read)
 
-    def log_failure(self, error: Exception) -> None:
-        self.failures += 1
+    @staticmethod
+    def log_failure(error: Exception) -> None:
         log.error("a viewer event failed and was skipped: %s", error, exc_info=error)
 
     def reply_json(self, reply: Reply) -> dict:

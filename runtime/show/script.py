@@ -178,13 +178,11 @@ class Layout:
                 self._prepared[key] = make_line(spec, host, marked, 0, self.cache, voices[host])
         return self._prepared[key]
 
-    def prepare(self) -> int:
-        """Synthesise and plan every line of one pass now, so playing never waits on speech; returns the
-        number of lines."""
-        entries = [(seg, e) for seg in self.show.segments for e in seg.lines]
-        for seg, (host, text) in entries:
-            self._line(host, text, seg.language)
-        return len(entries)
+    def prepare(self) -> None:
+        """Synthesise and plan every line of one pass now, so playing never waits on speech."""
+        for seg in self.show.segments:
+            for host, text in seg.lines:
+                self._line(host, text, seg.language)
 
     def next(self) -> list[Direction] | None:
         """The directions of the next script entry, from the cursor (which moves past them); None when a
@@ -230,7 +228,6 @@ class Programme:
     focus: list[tuple[int, str]]
     end_tick: int
     contact: list[tuple[int, float]] = field(default_factory=list)     # (tick, seconds) of looks at each other
-    directions: list[Direction] = field(default_factory=list)
 
 
 def lay_out(show: Show, cache: LineCache, loops: int = 1) -> Programme:
@@ -238,7 +235,6 @@ def lay_out(show: Show, cache: LineCache, loops: int = 1) -> Programme:
     layout = Layout(show, cache)
     out = Programme({h.name: [] for h in show.spec.hosts}, [], [], 0)
     while layout.passes < loops and (directions := layout.next()) is not None:
-        out.directions += directions
         for d in directions:
             if d.kind == "line":
                 out.lines[d.host].append(d.line)
