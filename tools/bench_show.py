@@ -4,9 +4,9 @@
    share of the 16.7 ms a 60 Hz tick has, against the same cast standing idle (controllers only) in the
    same run.
 2. Chat-to-reaction latency of `cohost serve` (in process, a real WebSocket client on 127.0.0.1): viewers
-   asking 10 questions a second, against one question every 4 seconds, both for the same length of time.
-   Reaction: the answering host turns to the viewers; first word: its first viseme (after the phrase it
-   waits for, and any answers before it).
+   asking 10 questions a second, against one question every 8 seconds (each answered before the next
+   comes, so only the speaking host's phrase is waited for). Reaction: the answering host turns to the
+   viewers; first word: its first viseme (after the phrase it waits for, and any answer still being said).
 
     python tools/bench_show.py [--seconds 30]
 """
@@ -86,7 +86,7 @@ def main() -> None:
     print(f"  show {show_ms:.2f} ms = {show_ms / 16.67:.1%} of a 60 Hz tick; idle cast {idle_ms:.2f} ms; "
           f"show / idle = {show_ms / idle_ms:.2f}x")
     print("chat to reaction, cohost serve with a real WebSocket client:")
-    calm = report("1 question / 4 s ", *asyncio.run(latency(0.25, args.seconds)))
+    calm = report("1 question / 8 s ", *asyncio.run(latency(0.125, 3 * args.seconds)))
     busy = report("10 questions / s", *asyncio.run(latency(10.0, args.seconds)))
     print(f"  busy / calm p95: reaction {busy[0] / calm[0]:.2f}x, first word {busy[1] / calm[1]:.2f}x")
 

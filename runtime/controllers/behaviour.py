@@ -278,9 +278,10 @@ class Cast:
         partner_up = np.einsum("hij,hj->hi", self.to_host[:, :3, :3], self.up_set[partners])
         targets = self.attention.targets(self.camera, partner_eyes, partner_up, self.gaze.eye_mid)
         puppets = sorted(self.puppets)
-        tracked = rot[puppets][:, GAZE_BONES].copy()
+        tracked = rot[np.ix_(puppets, GAZE_BONES)] if puppets else None
         saccades = self.gaze.step(t, 1.0 / self.rate, targets, self.attention.target_id, rot, self.offsets, hips)
-        rot[np.ix_(puppets, GAZE_BONES)] = tracked                          # a performer's own head and eyes
+        if puppets:
+            rot[np.ix_(puppets, GAZE_BONES)] = tracked                      # a performer's own head and eyes
         for s in saccades:
             self.blink.gaze_shift(s.host, t, s.amplitude_deg, bool(self.speaking[s.host]))
         closure = self.blink.step(t, self.speaking, self.gaze.eye_pitch(rot))
