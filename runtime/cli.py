@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import sys
 import time
 from pathlib import Path
@@ -35,6 +34,19 @@ EXAMPLES = """examples:
 """
 
 
+RENDER_EXAMPLES = """examples:
+  cohost render scenes/shop_show.toml --seconds 30 --out show.mp4
+  cohost render scenes/chroma.toml --seconds 1 --fps 30 --size 640x360 --out frames/     numbered PNGs
+  cohost render scenes/shop_studio.toml --seconds 6 --say "Mei: Welcome to the shop!" --out hello.mp4
+  cohost render pitches.csv --out renders/                 one MP4 per product pitch, with progress
+  cohost render shows/ scenes/chroma.toml --out renders/   every *.toml in shows/, and one more
+  cohost render pitches.csv --out renders/ --ray           on a Ray started on this machine
+  cohost render pitches.csv --out renders/ --ray ray://farm:10001 --retries 3
+a pitch CSV has a header row; name and text are needed, host, scene, product (its price card on screen),
+camera and seconds are optional: see scenes/pitches.csv
+"""
+
+
 def _size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().split("x"))
@@ -54,50 +66,12 @@ def _positive(kind):
     return parse
 
 
-def _on_stage(args, seconds: float | None):
-    """The set, its lines up front (for a render's sound track) and the hook that brings the stage to life:
-    a show script through its director (played as it goes: `seconds` None), or a set file with --say lines."""
-    from .scene.setfile import load_set
-    from .show.script import is_show, lay_out, load_show
-    from .speech.espeak import LineCache
-    from .speech_cmd import schedule, show_prepare, speaking_prepare
-    cache = LineCache()
-    if Path(args.scene).is_file() and is_show(args.scene):
-        if args.say:
-            raise SystemExit("cohost: --say goes with a set file; a show script has its own lines")
-        show = load_show(args.scene)
-        if seconds is None:
-            return show.spec, {}, show_prepare(show, cache)
-        one = lay_out(show, cache)
-        programme = lay_out(show, cache, max(1, math.ceil(seconds * show.spec.tick_rate / max(one.end_tick, 1))))
-        return show.spec, programme.lines, show_prepare(show, cache, seconds)
-    spec = load_set(args.scene)
-    lines = schedule(spec, args.say or [], cache)
-    return spec, lines, speaking_prepare(spec, lines)
-
-
 def cmd_run(args) -> int:
     from .scene.window import run_window
-    spec, lines, prepare = _on_stage(args, None)
+    from .speech_cmd import on_stage
+    spec, lines, prepare = on_stage(args.scene, args.say or [], None)
     spec.shading = args.shading or spec.shading
     run_window(spec, args.size, args.borderless, args.debug, args.camera, prepare, lines)
-    return 0
-
-
-def cmd_render(args) -> int:
-    import tempfile
-
-    from .scene.capture import render_to
-    from .speech_cmd import audio_for
-    started = time.perf_counter()
-    spec, lines, prepare = _on_stage(args, args.seconds)
-    spec.shading = args.shading or spec.shading
-    with tempfile.TemporaryDirectory() as tmp:
-        audio = audio_for(lines, spec.tick_rate, args.seconds, Path(tmp) / "lines.wav")
-        report = render_to(spec, Path(args.out), seconds=args.seconds, fps=args.fps, size=args.size,
-                           camera=args.camera, progress=not args.quiet, started=started, prepare=prepare, audio=audio)
-    print(f"wrote {report.frames} frames to {args.out} ({report.renderer}); first frame after "
-          f"{report.first_frame_s:.2f} s, {report.per_frame_s * 1000:.1f} ms per frame")
     return 0
 
 
@@ -224,6 +198,10 @@ def cmd_ask(args) -> int:
 def cmd_inspect(args) -> int:
     from .skeleton.inspect import describe
     print(describe(args.rig, args.mapping))
+    if args.png:
+        from .scene.rig_sheet import rig_sheet
+        report = rig_sheet(args.rig, args.png, args.mapping)
+        print(f"wrote {args.png}: " + ("ready" if report.ready else "not ready: " + ", ".join(report.problems)))
     return 0
 
 
@@ -256,6 +234,11 @@ def _gesture_command(args) -> int:
     return cmd_gesture(args)
 
 
+def _render():
+    from . import render_cmd
+    return render_cmd
+
+
 def _motion():
     from . import motion_cmd
     return motion_cmd
@@ -281,18 +264,25 @@ def parser() -> argparse.ArgumentParser:
                      help="a line for a host to speak (repeatable; lines follow each other unless timed)")
     run.set_defaults(func=cmd_run)
 
-    render = sub.add_parser("render", help="render a set offscreen to MP4 or a PNG folder",
-                            epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    render.add_argument("scene", help="show script (scenes/*show.toml) or set file (scenes/*.toml)")
-    render.add_argument("--seconds", type=_positive(float), default=5.0, help="length (default 5)")
+    render = sub.add_parser("render", help="render shows or sets offscreen: one to MP4 or PNGs, many to one MP4 each "
+                                           "(a folder, a CSV of product pitches), locally or on Ray",
+                            epilog=RENDER_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    render.add_argument("scene", nargs="+", help="show scripts, set files, folders of them, or CSVs of product pitches")
+    render.add_argument("--seconds", type=_positive(float), default=5.0,
+                        help="length (default 5; a pitch runs to its line's end plus 1 s)")
     _picture_options(render, debug=False)
     render.add_argument("--camera", help="named camera (default: the first in the scene)")
-    render.add_argument("--out", required=True, help="PATH.mp4 for a video, or a folder for numbered PNGs")
+    render.add_argument("--out", required=True, help="PATH.mp4 or a folder of numbered PNGs; with many jobs: "
+                                                     "the folder for one MP4 per job")
     render.add_argument("--shading", choices=("vertex", "pixel"),
                         help="pixel: per-pixel light and shadows (default: the scene's; slow without a GPU)")
     render.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT",
                         help="a line for a host to speak, muxed into the MP4 (repeatable)")
-    render.set_defaults(func=cmd_render)
+    render.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                        help="spread the jobs over a Ray cluster (ray://HOST:10001 or HOST:6379); "
+                             "alone: start Ray on this machine")
+    render.add_argument("--retries", type=int, default=2, help="times a failed job is tried again (default 2)")
+    render.set_defaults(func=lambda a: _render().cmd_render(a, DEFAULT_SCENE))
 
     motion = sub.add_parser("motion", help="play a mocap clip (BVH or glTF animation) retargeted onto a host",
                             epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -453,9 +443,16 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--product", help="the product on air, for questions that do not name one")
     ask.set_defaults(func=cmd_ask)
 
-    inspect = sub.add_parser("inspect", help="show how a rig maps onto the canonical humanoid")
+    inspect = sub.add_parser("inspect", help="show how a rig maps onto the canonical humanoid; --png: a contact sheet",
+                             epilog="examples:\n  cohost inspect rigs/mei.glb\n"
+                                    "  cohost inspect avatar.vrm --png avatar.png    front/side/back with the skeleton, "
+                                    "the mapping, a face per viseme and the blink\n"
+                                    "  cohost inspect robot.glb --mapping rigs/mappings/robot.toml --png robot.png",
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
     inspect.add_argument("rig", help=".glb, .gltf or .vrm file")
     inspect.add_argument("--mapping", help="mapping file (default: rigs/mappings/NAME.toml if present)")
+    inspect.add_argument("--png", metavar="PATH", help="write the contact sheet: turntable with the canonical "
+                                                       "skeleton drawn over, mapping table, morph sheet")
     inspect.set_defaults(func=cmd_inspect)
 
     build = sub.add_parser("build-host", help="build a host .glb from its description (rigs/*.toml)")
@@ -475,9 +472,10 @@ def main(argv: list[str] | None = None) -> int:
     from .skeleton.rigfile import RigError
     from .speech.espeak import SpeechError
     from .speech.track import TrackError
+    from .speech_cmd import SayError
     try:
         return args.func(args)
-    except (FileError, RigError, BvhError, SpeechError, TrackError) as e:
+    except (FileError, RigError, BvhError, SpeechError, TrackError, SayError) as e:
         print(f"cohost: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

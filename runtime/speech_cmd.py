@@ -1,6 +1,7 @@
 """`cohost say`, and spoken lines for `cohost render` / `cohost run` (--say)."""
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -15,6 +16,10 @@ from .speech.track import VisemeTrack
 _SAY = re.compile(r"^\s*(?P<host>[^:@]+?)\s*(?:@\s*(?P<at>[0-9.]+))?\s*:\s*(?P<text>.+)$", re.S)
 
 
+class SayError(ValueError):
+    """A line to say that cannot be: its form, its host or its markup."""
+
+
 def schedule(spec: SetSpec, says: list[str], cache: LineCache, gap_s: float = 0.0) -> dict[str, list[Line]]:
     """'Host: text' or 'Host@seconds: text' -> lines per host, each starting `gap_s` after the previous one.
     The text may carry gesture markup ([gesture], [gesture:product], *stress*); it is not spoken."""
@@ -24,19 +29,39 @@ def schedule(spec: SetSpec, says: list[str], cache: LineCache, gap_s: float = 0.
     for say in says:
         m = _SAY.match(say)
         if not m:
-            raise SystemExit(f"cohost: --say wants 'Host: text' or 'Host@seconds: text', got {say!r}")
+            raise SayError(f"a line to say wants 'Host: text' or 'Host@seconds: text', got {say!r}")
         host = m.group("host")
         if host not in names:
-            raise SystemExit(f"cohost: --say names {host!r}; the set's hosts are {', '.join(names)}")
+            raise SayError(f"{say!r} names {host!r}; the set's hosts are {', '.join(names)}")
         start = round(float(m.group("at")) * spec.tick_rate) if m.group("at") else next_free
         try:
             marked = check_gestures(parse_markup(m.group("text").strip()))
         except MarkupError as e:
-            raise SystemExit(f"cohost: --say {say!r}: {e}") from None
+            raise SayError(f"{say!r}: {e}") from None
         line = make_line(spec, host, marked, start, cache)
         lines[host].append(line)
         next_free = max(next_free, line.end_tick + round(gap_s * spec.tick_rate))
     return lines
+
+
+def on_stage(scene: str | Path, says: list[str], seconds: float | None, cache: LineCache | None = None):
+    """The set, its lines up front (for a render's sound track) and the hook that brings the stage to life:
+    a show script through its director (played as it goes: `seconds` None), or a set file with lines to say."""
+    from .scene.setfile import load_set
+    from .show.script import is_show, lay_out, load_show
+    cache = cache or LineCache()
+    if Path(scene).is_file() and is_show(scene):
+        if says:
+            raise SayError("lines to say go with a set file; a show script has its own lines")
+        show = load_show(scene)
+        if seconds is None:
+            return show.spec, {}, show_prepare(show, cache)
+        one = lay_out(show, cache)
+        programme = lay_out(show, cache, max(1, math.ceil(seconds * show.spec.tick_rate / max(one.end_tick, 1))))
+        return show.spec, programme.lines, show_prepare(show, cache, seconds)
+    spec = load_set(scene)
+    lines = schedule(spec, says, cache)
+    return spec, lines, speaking_prepare(spec, lines)
 
 
 def stage_skeletons(stage) -> list:

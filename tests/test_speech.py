@@ -195,13 +195,13 @@ def test_host_voices_come_from_the_rig_and_the_scene(tmp_path):
 
 def test_say_lines_follow_each_other(tmp_path):
     from runtime.scene.setfile import load_set
-    from runtime.speech_cmd import schedule
+    from runtime.speech_cmd import SayError, schedule
     spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
     lines = schedule(spec, ["Mei: Hello!", "Jun: Hi there.", "Mei@5: Later."], LineCache())
     first, later = lines["Mei"]
     (second,) = lines["Jun"]
     assert first.start_tick == 0 and second.start_tick == first.end_tick and later.start_tick == 300
-    with pytest.raises(SystemExit, match="hosts are Mei, Jun"):
+    with pytest.raises(SayError, match="hosts are Mei, Jun"):
         schedule(spec, ["Bob: hi"], LineCache())
 
 

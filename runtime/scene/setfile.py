@@ -77,6 +77,11 @@ class Product:
     facts: dict[str, Any] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()                 # other names viewers use for it ("水壶", "teapot")
 
+    @property
+    def card(self) -> str:
+        """What its price card shows: "name|price currency"."""
+        return f"{self.name}|{self.price:g} {self.currency}"
+
 
 @dataclass
 class SetSpec:

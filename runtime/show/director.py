@@ -209,7 +209,7 @@ class Director:
     def reveal_price(self, product: str | None, tick: int) -> None:
         """Show a product's price card on screen (None: take it off)."""
         p = next((p for p in self.spec.products if p.id == product), None)
-        self.card = f"{p.name}|{p.price:g} {p.currency}" if p else None
+        self.card = p.card if p else None
         self.emit("price", product=product, price=p.price if p else None, tick=tick)
 
     def pick_up(self, h: int, product: str, tick: int) -> str:
