@@ -104,8 +104,14 @@ class OffscreenRenderer:
         return f"{self.pipe.get_type().get_name()} ({gsg.get_driver_renderer()})"
 
     def set_camera(self, name: str | None) -> None:
-        self.camera_spec = self.spec.camera(name)
-        aim_camera(self.camera, self.lens, self.camera_spec, self.size[0] / self.size[1])
+        self.aim(self.spec.camera(name))
+
+    def aim(self, camera: Camera, near: float | None = None) -> None:
+        """Look through `camera` (its near plane at `near` metres, when the subject is small or close)."""
+        self.camera_spec = camera
+        aim_camera(self.camera, self.lens, camera, self.size[0] / self.size[1])
+        if near is not None:
+            self.lens.set_near_far(near, near * 500)
 
     def look_at_bounds(self, lo: np.ndarray, hi: np.ndarray, fov: float = 30.0, elevation: float = 20.0) -> None:
         """Aim the camera from the front (-Y), a little above, so that the box lo..hi fills the frame."""
@@ -113,11 +119,8 @@ class OffscreenRenderer:
         radius = 0.55 * float(np.linalg.norm(extent))
         distance = radius / np.sin(np.radians(fov) / 2 * min(1.0, self.size[0] / self.size[1]))
         el = np.radians(elevation)
-        self.camera_spec = Camera("auto", tuple(centre + distance * np.array([0, -np.cos(el), np.sin(el)])),
-                                  tuple(centre), fov)
-        aspect = self.size[0] / self.size[1]
-        aim_camera(self.camera, self.lens, self.camera_spec, aspect)
-        self.lens.set_near_far(distance * 0.02, distance * 10)
+        self.aim(Camera("auto", tuple(centre + distance * np.array([0, -np.cos(el), np.sin(el)])), tuple(centre), fov),
+                 near=distance * 0.02)
 
     def project(self, lo: np.ndarray, hi: np.ndarray) -> tuple[int, int, int, int]:
         """Pixel box (x0, y0, x1, y1), top-left origin, of a world-space box's corners."""

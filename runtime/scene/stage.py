@@ -267,9 +267,9 @@ def interpolate(a: Pose, b: Pose, t: float) -> Pose:
 
 
 def aim_camera(cam: NodePath, lens, camera: Camera, aspect: float) -> None:
+    """Point a camera; `fov` in the set file is the vertical field of view."""
     cam.set_pos(*camera.position)
     cam.look_at(*camera.look_at)
-    """Point a camera; `fov` in the set file is the vertical field of view."""
     vertical = np.radians(camera.fov)
     horizontal = 2 * np.degrees(np.arctan(np.tan(vertical / 2) * aspect))
     lens.set_fov(horizontal, camera.fov)
