@@ -349,11 +349,15 @@ def parser() -> argparse.ArgumentParser:
     _picture_options(puppet)
     puppet.set_defaults(func=lambda a: _speech().cmd_puppet(a))
 
-    gesture = sub.add_parser("gesture", help="preview a gesture, list the lexicon or check a lexicon file",
+    gesture = sub.add_parser("gesture", help="the gesture lab: preview, compare and plot a gesture; list or check a lexicon",
                              epilog="examples:\n  cohost gesture --list\n  cohost gesture --check my_gestures.gesture\n"
-                                    "  cohost gesture wave_hello                  in a window; edits to the lexicon show live\n"
+                                    "  cohost gesture wave_hello            window: up/down gesture, space play/pause,\n"
+                                    "                                      left/right a tick, [ ] speed; edits to the lexicon show live\n"
+                                    "  cohost gesture beat --compare power=1,spatial=0.5      two hosts side by side\n"
+                                    "  cohost gesture beat --lexicon mine.gesture --compare-lexicon rigs/gestures/lexicon.gesture\n"
                                     "  cohost gesture point_product --host rigs/jun.glb --out point.mp4 --plot point.png\n"
-                                    "  cohost gesture beat --expressivity power=1,spatial=0.5 --out beat.png\n"
+                                    "  cohost gesture beat --say \"This kettle is [beat]*great*.\" --plot beat.png   with the viseme track\n"
+                                    "  cohost gesture beat --expressivity power=1 --compare power=-1 --out beat.png   strip of phases\n"
                                     "the language: rigs/gestures/GRAMMAR.md",
                              formatter_class=argparse.RawDescriptionHelpFormatter)
     gesture.add_argument("name", nargs="?", help="the gesture to preview")
@@ -364,8 +368,13 @@ def parser() -> argparse.ArgumentParser:
     gesture.add_argument("--host", default=str(PROJECT / "rigs" / "mei.glb"), help="rig to perform on")
     gesture.add_argument("--expressivity", metavar="K=V,...",
                          help="spatial, temporal, fluidity, power, repetition from -1 to 1 (default all 0)")
+    gesture.add_argument("--compare", metavar="K=V,...", help="a second host beside the first with this expressivity")
+    gesture.add_argument("--compare-lexicon", nargs="+", metavar="FILE",
+                         help="a second host performing the gesture from these lexicon files (another version)")
+    gesture.add_argument("--say", metavar="TEXT", help="a line the host says with the gesture on its first word, or "
+                                                       "where [NAME] is placed in it (*word* marks stress)")
     gesture.add_argument("--out", help="render offscreen: PATH.mp4 (one cycle) or PATH.png (a strip of its phases)")
-    gesture.add_argument("--plot", help="PATH.png: wrist path, speed and joint curves with the phases marked")
+    gesture.add_argument("--plot", help="PATH.png: wrist paths, speed, joint curves and visemes with the phases marked")
     _picture_options(gesture)
     gesture.set_defaults(func=_gesture_command)
 

@@ -7,10 +7,10 @@ import sys
 import numpy as np
 from panda3d.core import PNMImage
 
-from runtime.controllers.idle import IdleController
-from runtime.gesture.preview import GestureLoop, LexiconWatcher, cycle_plan, cycle_ticks
-from runtime.gesture.realize import GestureDriver
+from runtime.gesture.expressivity import Expressivity
+from runtime.gesture.lab import Lab, LexiconWatcher, TakeDriver, Version, lab_set
 from runtime.motion_cmd import host_skeleton
+from runtime.scene.setfile import single_host_set
 
 from helpers import PROJECT
 
@@ -41,27 +41,75 @@ def test_an_edit_reloads_and_a_broken_edit_keeps_the_last_good_version(tmp_path)
     assert watcher.poll() and watcher.lexicon["lift"].location[0] == "head"
 
 
-def test_the_loop_plays_the_new_version_right_after_a_reload(tmp_path):
+def lab_for(name, lexicon_path=None, versions=(("A", ""),), say=None, report=lambda _: None):
+    rig = PROJECT / "rigs" / "mei.glb"
+    skeleton = host_skeleton(rig)
+    paths = [lexicon_path or PROJECT / "rigs" / "gestures" / "lexicon.gesture"]
+    chosen = [Version(label, LexiconWatcher(paths, report), Expressivity.parse(e)) for label, e in versions]
+    spec = lab_set(single_host_set(rig), 1.6, len(chosen))
+    return Lab(spec, [skeleton] * len(chosen), chosen, name, say), skeleton
+
+
+def test_the_lab_scrubs_by_the_tick_and_plays_at_a_chosen_speed():
+    lab, _ = lab_for("wave_hello")
+    take = lab.takes[0]
+    host = TakeDriver(take, at=lambda _tick: lab.tick)
+    assert lab.playing and lab.length == take.ticks
+    lab.scrub(5)
+    assert not lab.playing and lab.tick == 5
+    np.testing.assert_array_equal(host.pose(1234).rotations, take.rotations[5])    # the playhead, not the clock
+    lab.advance()
+    assert lab.tick == 5                                       # paused
+    lab.toggle()
+    lab.change_speed(-1)
+    assert lab.speed == 0.5
+    for _ in range(10):
+        lab.advance()
+    assert lab.tick == 10
+    lab.scrub(-20)
+    assert lab.tick == lab.length - 10                         # wraps around the take
+    lab.select(1)
+    assert lab.name == lab.names[lab.names.index("wave_hello") + 1] and lab.tick == 0
+    assert "paused" in lab.status() and f"tick    0/{lab.length}" in lab.status()
+
+
+def test_the_lab_plays_the_new_version_right_after_a_reload(tmp_path):
     path = tmp_path / "mine.gesture"
     write(path, GESTURE % "waist", 1_000_000_000)
-    skeleton = host_skeleton(PROJECT / "rigs" / "mei.glb")
-    watcher = LexiconWatcher([path], report=lambda _: None)
-    loop = GestureLoop(GestureDriver(IdleController(1), skeleton, 60), "lift", watcher, 60)
+    lab, skeleton = lab_for("lift", path)
     hand = skeleton.index("rightHand")
-    plan = cycle_plan(watcher.lexicon["lift"], loop.gestures.expressivity)
-    hold, cycle = int((plan.stroke_start + 0.25) * 60), cycle_ticks(plan, 60)
-    edited = 2 * cycle + 10                               # saved during the third cycle's lead-in
-    heights, starts = [], set()
-    for tick in range(edited + 40 + cycle):               # ticks in order, as the window runs them
-        if tick == edited:
-            write(path, GESTURE % "head", 2_000_000_000)
-        heights.append(skeleton.world_positions(loop.pose(tick).rotations)[hand][1])
-        starts.update(start for start, _ in loop.gestures.plans)
-    assert abs(heights[cycle + hold] - heights[hold]) < 0.01          # the loop repeats
-    assert loop.planned.gesture.location[0] == "head"
-    restart = min(t for t in starts if t >= edited)                    # the tick the new version started
-    assert edited <= restart <= edited + 30                           # picked up at the next check
-    assert heights[restart + hold] > heights[hold] + 0.4              # now at head height
+    held = round((lab.takes[0].planned.stroke_start + 0.25) * 60)
+    before = lab.takes[0].positions[held, hand, 1]
+    for _ in range(45):
+        lab.advance()
+    write(path, GESTURE % "head", 2_000_000_000)
+    for _ in range(31):                                        # the next check comes within half a second
+        lab.advance()
+    assert lab.takes[0].planned.gesture.location[0] == "head"
+    assert lab.tick < 31                                       # started again when the new version came
+    assert lab.takes[0].positions[held, hand, 1] > before + 0.4     # now at head height
+
+
+def test_two_hosts_compare_two_expressivities_side_by_side():
+    lab, skeleton = lab_for("present_product", versions=(("small", "spatial=-1"), ("big", "spatial=1")))
+    assert [h.position[0] for h in lab.spec.hosts] == [-0.75, 0.75]
+    small, big = lab.takes
+    hand = skeleton.index("rightHand")
+    reach = lambda take: np.linalg.norm(take.positions[:, hand] - take.positions[0, hand], axis=-1).max()  # noqa: E731
+    assert reach(big) > reach(small) + 0.05
+    np.testing.assert_allclose(small.positions[0], big.positions[0], atol=1e-9)   # the same host at rest
+    assert "small: rest" in lab.status() and "big: rest" in lab.status()
+
+
+def test_a_gesture_said_with_a_line_strokes_on_its_stressed_word():
+    lab, _ = lab_for("beat", say="This kettle is [beat]*great*.")
+    take = lab.takes[0]
+    visemes = take.face[:, :15].sum(axis=1)
+    start = round(0.6 * 60)
+    assert visemes[:start].max() == 0 and visemes[start:start + 60].max() > 0.5      # speech from its tick
+    great = next(w for w in take.line.utterance.words if "great" in w.text.lower())
+    stroke = take.offset_s + take.planned.stroke_start
+    assert great.start - 0.05 <= stroke - take.offset_s <= great.start + 0.3, (stroke, great)   # on its vowel
 
 
 def test_preview_writes_plot_and_strip(tmp_path):
@@ -92,3 +140,20 @@ def test_preview_errors_are_clear():
     assert out.returncode != 0 and "power must be a number from -1 to 1" in out.stderr
     out = run()
     assert out.returncode != 0 and "give a gesture NAME" in out.stderr
+
+
+def test_a_comparison_said_with_a_line_renders_both_hosts_with_the_sound(tmp_path):
+    import imageio_ffmpeg
+    video = tmp_path / "beat.mp4"
+    out = subprocess.run([sys.executable, "-m", "runtime", "gesture", "beat", "--compare", "spatial=1,power=1",
+                          "--say", "Look at [beat]*this*.", "--out", str(video), "--size", "320x180", "--fps", "10",
+                          "--quiet"], cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "(A: neutral)" in out.stdout and "(B: spatial +1.0, power +1.0)" in out.stdout
+    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(video)], capture_output=True, text=True)
+    assert "Audio: aac" in probe.stderr and "Video: h264" in probe.stderr
+    reader = imageio_ffmpeg.read_frames(str(video))
+    w, h = next(reader)["size"]
+    frames = np.stack([np.frombuffer(f, np.uint8).reshape(h, w, 3) for f in reader]).astype(int)
+    moved = np.abs(frames - frames[0]).sum(axis=-1).max(axis=0) > 60          # pixels an arm passed over
+    assert moved[:, :w // 2].sum() > 50 and moved[:, w // 2:].sum() > 50      # both hosts gesture

@@ -9,7 +9,7 @@ from runtime.gesture.planner import plan
 from runtime.gesture.expressivity import Expressivity
 from runtime.gesture.planner import schedule
 from runtime.gesture.plot import path_length
-from runtime.gesture.preview import trace
+from runtime.gesture.lab import trace
 from runtime.gesture.realize import GestureDriver, weight_at
 from runtime.motion_cmd import host_skeleton
 from runtime.speech.espeak import Espeak, Voice

@@ -19,6 +19,7 @@ import logging
 import resource
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -149,7 +150,7 @@ def soak(show_path: Path, hours: float, per_minute: float = 6.0, seed: int = 1, 
         if bar is not None and tick % rate == 0:
             bar.update(1)
         if tick and tick % (3600 * rate) == 0:                 # an hour on air: say how it holds so far
-            say = bar.write if bar is not None else print
+            say = bar.write if bar is not None else partial(print, flush=True)     # seen at once in a log file
             say(f"{tick // (3600 * rate)} h: {exceptions} exceptions, drift {clock.drift_ticks:.3f} ticks, "
                 f"resident {rss_bytes() / 2**20:.1f} MiB, {len(live.latency)} answers")
     if bar is not None:

@@ -1,0 +1,254 @@
+"""The gesture lab: a gesture performed by a host - or by two side by side, to compare two expressivity
+settings or two versions of a lexicon - worked out tick by tick up front, so that it can be played,
+paused, scrubbed a tick at a time and slowed down, in a window or offscreen. With a line to say, the
+gesture is planned onto the line (its stroke on the stressed word) and the mouth speaks it.
+
+The lexicon files are watched: an edit shows at the next check, and a file that no longer parses is
+reported with its `file:line:col` problems while the last good version keeps playing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..controllers.idle import IdleController
+from ..controllers.speech import Line, SpeakingDriver
+from ..scene.setfile import Camera, Piece, Product, SetSpec
+from ..skeleton.pose import Driver, Pose
+from ..skeleton.skeleton import Skeleton
+from ..speech.espeak import LineCache, Voice
+from ..speech.track import VisemeTrack
+from ..watch import FileWatcher
+from .expressivity import Expressivity
+from .grammar import Gesture, GestureError, load_lexicon
+from .markup import parse_markup
+from .planner import Planned, plan, schedule
+from .realize import GestureDriver
+from .targets import host_targets
+
+LEAD_S = 0.6            # the host stands still this long before the gesture (or its line) starts
+PAUSE_S = 0.8           # and this long after it ends, before it starts again
+CHECK_EVERY_S = 0.5     # how often the lexicon files are looked at
+SPEEDS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0)
+SPACING = 1.5           # metres between two hosts compared side by side
+
+
+class LexiconWatcher(FileWatcher):
+    """The newest lexicon that parses. `poll()` re-reads the files when one has changed on disk."""
+
+    def __init__(self, paths: list[Path], report: Callable[[str], None] = print) -> None:
+        super().__init__(paths, load_lexicon, GestureError, report,
+                         lambda lexicon, paths: f"reloaded {', '.join(p.name for p in paths)}: {len(lexicon)} gestures",
+                         lambda e: f"{e}\n(keeping the last good lexicon: {len(e.problems)} problem(s))")
+
+    @property
+    def lexicon(self) -> dict[str, Gesture]:
+        return self.value
+
+
+@dataclass
+class Version:
+    """What one host of the lab performs: a (watched) lexicon at an expressivity."""
+    label: str
+    watcher: LexiconWatcher
+    expressivity: Expressivity
+
+
+@dataclass
+class Take:
+    """One host's performance, tick by tick, in its own frame."""
+    planned: Planned
+    offset_s: float               # when the plan's time 0 is in the take (a line's start)
+    rotations: np.ndarray         # (T, J, 4)
+    hips: np.ndarray              # (T, 3)
+    face: np.ndarray              # (T, channels)
+    positions: np.ndarray         # (T, J, 3), host frame
+    line: Line | None = None      # what the host says, if anything
+
+    @property
+    def ticks(self) -> int:
+        return len(self.rotations)
+
+    def marks(self) -> list[tuple[float, str]]:
+        return [(t + self.offset_s, label) for t, label in phase_marks(self.planned)]
+
+    def phase_at(self, seconds: float) -> str:
+        passed = [label for t, label in self.marks() if t <= seconds]
+        return passed[-1] if passed else "rest"
+
+
+class TakeDriver:
+    """A host playing a take: at the tick it is asked for, or at the tick `at` maps it to (a playhead)."""
+
+    def __init__(self, take: Take, at: Callable[[int], int] = lambda tick: tick) -> None:
+        self.take, self.at = take, at
+
+    def pose(self, tick: int) -> Pose:
+        k = min(max(self.at(tick), 0), self.take.ticks - 1)
+        return Pose(self.take.rotations[k].copy(), self.take.hips[k].copy(), self.take.face[k].copy())
+
+
+class Lab:
+    """The gesture being worked on, each host's take of it, and the playhead."""
+
+    def __init__(self, spec: SetSpec, skeletons: list[Skeleton], versions: list[Version], name: str,
+                 say: str | None = None, voice: Voice | None = None) -> None:
+        self.spec, self.skeletons, self.versions = spec, skeletons, versions
+        self.rate = spec.tick_rate
+        self.say, self.voice, self.cache = say, voice, LineCache()
+        self.name = name
+        self.playhead, self.speed, self.playing = 0.0, 1.0, True
+        self._until_check = 0
+        self.takes: list[Take] = []
+        self.build()
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.versions[0].watcher.lexicon)
+
+    @property
+    def tick(self) -> int:
+        return int(self.playhead)
+
+    @property
+    def length(self) -> int:
+        return max(t.ticks for t in self.takes)
+
+    def build(self) -> None:
+        """Every host's take of the current gesture, from its version's lexicon (the first version's
+        when its own lacks the gesture); the playhead back to the start."""
+        self.takes = []
+        for h, version in enumerate(self.versions):
+            g = version.watcher.lexicon.get(self.name) or self.versions[0].watcher.lexicon[self.name]
+            self.takes.append(self._perform(h, g, version.expressivity))
+        self.playhead = 0.0
+
+    def _perform(self, h: int, g: Gesture, expressivity: Expressivity) -> Take:
+        place, skeleton = self.spec.hosts[h], self.skeletons[h]
+        gestures = GestureDriver(IdleController(place.seed, self.rate), skeleton, self.rate,
+                                 own_targets(self.spec, h), expressivity)
+        line = None
+        if self.say is None:
+            planned, offset = cycle_plan(g, expressivity), 0.0
+            gestures.perform(0, [planned])
+            driver, ticks = gestures, cycle_ticks(planned, self.rate)
+        else:
+            marked = parse_markup(self.say if f"[{g.name}" in self.say else f"[{g.name}]{self.say}")
+            utterance = self.cache.get(marked.text, self.voice or Voice("en-us"))
+            lexicon = {**self.versions[h].watcher.lexicon, g.name: g}
+            planned = next(p for p in plan(marked, utterance, lexicon, ["product"], expressivity)
+                           if p.gesture.name == g.name and p.word in marked.placed)
+            start, offset = round(LEAD_S * self.rate), LEAD_S
+            line = Line(start, utterance, VisemeTrack.from_utterance(utterance, self.rate), (planned,))
+            driver = SpeakingDriver(gestures)
+            driver.say(line)
+            gestures.perform(start, [planned])
+            ticks = round((LEAD_S + max(utterance.duration, planned.end) + PAUSE_S) * self.rate)
+        poses = [driver.pose(t) for t in range(ticks)]
+        rotations = np.stack([p.rotations for p in poses])
+        return Take(planned, offset, rotations, np.stack([p.hips_offset for p in poses]),
+                    np.stack([p.face for p in poses]), skeleton.world_positions(rotations), line)
+
+    # -- the controls -----------------------------------------------------------------------------
+    def select(self, step: int) -> None:
+        names = self.names
+        self.name = names[(names.index(self.name) + step) % len(names)] if self.name in names else names[0]
+        self.build()
+
+    def toggle(self) -> None:
+        self.playing = not self.playing
+
+    def scrub(self, ticks: int) -> None:
+        """Stop and move the playhead by `ticks` (wrapping around the take)."""
+        self.playing = False
+        self.playhead = float((self.tick + ticks) % self.length)
+
+    def restart(self) -> None:
+        self.playhead = 0.0
+
+    def change_speed(self, step: int) -> None:
+        k = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self.speed))
+        self.speed = SPEEDS[min(max(k + step, 0), len(SPEEDS) - 1)]
+
+    def advance(self) -> None:
+        """One tick of the window: the playhead moves on at its speed, and now and then the lexicon files
+        are looked at (also while paused, so that an edit shows at once)."""
+        if self.playing:
+            self.playhead = (self.playhead + self.speed) % self.length
+        self._until_check -= 1
+        if self._until_check <= 0:
+            self._until_check = round(CHECK_EVERY_S * self.rate)
+            changed = [v.watcher.poll() for v in self.versions]
+            if any(changed):
+                if self.name not in self.names:
+                    self.versions[0].watcher.report(f"gesture {self.name!r} is no longer in the lexicon")
+                    self.name = self.names[0]
+                self.build()
+
+    def status(self) -> str:
+        seconds = self.tick / self.rate
+        phases = "  ".join(f"{v.label}: {t.phase_at(seconds)}" for v, t in zip(self.versions, self.takes))
+        return (f"{self.name}   tick {self.tick:4d}/{self.length}  {seconds:5.2f} s   {phases}   "
+                f"speed {self.speed:g}x{'' if self.playing else '   paused'}")
+
+
+def own_targets(spec: SetSpec, h: int) -> dict[str, np.ndarray]:
+    """Host h's gesture targets, with its own product as "product" (each compared host has one)."""
+    place = spec.hosts[h]
+    mine = [p for p in spec.products if p.id == PRODUCT.id + ("" if h == 0 else f"_{h}")]
+    return host_targets(replace(spec, products=[replace(p, id=PRODUCT.id) for p in mine]), place)
+
+
+def cycle_plan(g: Gesture, expressivity: Expressivity, target: str | None = None) -> Planned:
+    """The gesture with its preparation starting LEAD_S seconds in."""
+    probe = schedule(g, 0.0, expressivity, target)
+    return schedule(g, LEAD_S - probe.prep_start, expressivity, target)
+
+
+def cycle_ticks(p: Planned, rate: int) -> int:
+    return round((p.end + PAUSE_S) * rate)
+
+
+def phase_marks(p: Planned) -> list[tuple[float, str]]:
+    """(seconds, label) of every phase boundary of every step, for plots and picture strips."""
+    marks = []
+    for k, s in enumerate(p.steps):
+        tag = f" {k + 1}" if len(p.steps) > 1 else ""
+        marks += [(s.prep_start, f"prep{tag}"), (s.stroke_start, f"stroke{tag}"), (s.stroke_end, f"hold{tag}"),
+                  (s.hold_end, "handover" if s.handover else f"retract{tag}")]
+    marks.append((p.end, "end"))
+    return marks
+
+
+# Pieces stand on their position (the middle of their base).
+PRODUCT = Product("product", "Product", Piece("product", "box", (0.14, 0.1, 0.2), (-0.6, -0.45, 0.9), (0, 0, 0),
+                                             (0.85, 0.25, 0.2)), 0.0, "")
+PEDESTAL = Piece("pedestal", "cylinder", (0.3, 0.3, 0.9), (-0.6, -0.45, 0.0), (0, 0, 0), (0.8, 0.8, 0.82))
+
+
+def lab_set(spec: SetSpec, top: float, hosts: int = 1) -> SetSpec:
+    """The host's bare set with a product on a pedestal at each host's right hand, framed from the thighs up
+    from the front and from the hosts' right; `hosts` 2 puts a second copy of the host beside the first."""
+    first = spec.hosts[0]
+    offsets = [SPACING * (k - (hosts - 1) / 2) for k in range(hosts)]
+    spec.hosts = [replace(first, name=first.name if k == 0 else f"{first.name} {chr(65 + k)}",
+                          position=(dx, 0.0, 0.0)) for k, dx in enumerate(offsets)]
+    shift = lambda piece, dx: replace(piece, position=(piece.position[0] + dx, *piece.position[1:]))  # noqa: E731
+    spec.pieces = [shift(PEDESTAL, dx) for dx in offsets]
+    spec.products = [replace(PRODUCT, id=PRODUCT.id + ("" if k == 0 else f"_{k}"), piece=shift(PRODUCT.piece, dx))
+                     for k, dx in enumerate(offsets)]
+    wider = 1.0 + 0.25 * (hosts - 1)             # two hosts: a little farther, and the first's pedestal in
+    centre = (-0.15 * wider, 0.0, 0.72 * top)
+    spec.cameras = [Camera("front", (centre[0] - 0.15, -2.6 * wider, 0.75 * top), centre, 36.0),
+                    Camera("side", (-2.4 * wider, -1.9 * wider, 0.8 * top), centre, 36.0)]
+    return spec
+
+
+def trace(driver: Driver, ticks: int, skeleton) -> tuple[np.ndarray, np.ndarray]:
+    """(rotations (T, J, 4), joint positions (T, J, 3)) of `ticks` ticks of a driver, host frame."""
+    rot = np.stack([driver.pose(t).rotations for t in range(ticks)])
+    return rot, skeleton.world_positions(rot)
+
