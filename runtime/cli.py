@@ -28,7 +28,10 @@ EXAMPLES = """examples:
   cohost serve --chat-port 8765 --api-port 8766  the show on air with chat and the operator API
   cohost chat "Price?" --port 8765               a viewer's question to a running serve
   cohost soak --hours 6                          six hours on air in simulated time
-  cohost inspect rigs/mei.glb
+  cohost set scenes/shop_studio.toml             preview a set's cameras and safe areas; live reload
+  cohost gesture beat --compare power=1          the gesture lab: two expressivities side by side
+  cohost render scenes/pitches.csv --out renders/ --ray     one MP4 per product pitch, on Ray
+  cohost inspect avatar.vrm --png avatar.png     is an avatar ready? turntable, mapping, morph sheet
   cohost build-host rigs/mei.toml
 """
 
@@ -428,12 +431,21 @@ def parser() -> argparse.ArgumentParser:
     set_.add_argument("--size", type=_size, default=(1280, 720), help="window or image size (default 1280x720)")
     set_.set_defaults(func=cmd_set)
 
-    token = sub.add_parser("token", help="print the operator API token (made on first use, kept in your config dir)")
+    token = sub.add_parser("token", help="print the operator API token (made on first use, kept in your config dir)",
+                           epilog="examples:\n  cohost token               where it is kept, and the token\n"
+                                  "  cohost token --quiet       the token alone, for scripts\n"
+                                  "  cohost token --new         a new one (clients must use it from now on)",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     token.add_argument("--new", action="store_true", help="replace it with a new token")
     token.add_argument("--quiet", action="store_true", help="print the token only")
     token.set_defaults(func=cmd_token)
 
-    chat = sub.add_parser("chat", help="send one viewer event to a running `cohost serve` and print the reply")
+    chat = sub.add_parser("chat", help="send one viewer event to a running `cohost serve` and print the reply",
+                          epilog='examples:\n  cohost chat "How much is the kettle?" --user ana\n'
+                                 "  cohost chat --event follow --user ana\n"
+                                 "  cohost chat --event gift --gift roses --count 3 --user ana\n"
+                                 "  cohost chat --event purchase --product kettle --user ana --port 8765",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
     chat.add_argument("text", nargs="?", default="", help="the chat message")
     chat.add_argument("--user", default="viewer")
     chat.add_argument("--event", choices=("chat", "follow", "gift", "purchase"), default="chat")
@@ -463,7 +475,10 @@ def parser() -> argparse.ArgumentParser:
                                                        "skeleton drawn over, mapping table, morph sheet")
     inspect.set_defaults(func=cmd_inspect)
 
-    build = sub.add_parser("build-host", help="build a host .glb from its description (rigs/*.toml)")
+    build = sub.add_parser("build-host", help="build a host .glb from its description (rigs/*.toml)",
+                           epilog="examples:\n  cohost build-host rigs/mei.toml                 writes rigs/mei.glb\n"
+                                  "  cohost build-host my_host.toml --out rigs/lin.glb",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     build.add_argument("spec", help="host description, e.g. rigs/mei.toml")
     build.add_argument("--out", help="output .glb (default: next to the description)")
     build.set_defaults(func=cmd_build_host)

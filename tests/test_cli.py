@@ -21,6 +21,14 @@ def test_help_lists_commands_with_examples():
         assert word in out.stdout
 
 
+def test_every_command_has_examples_in_its_help():
+    from runtime.cli import parser
+    commands = next(a for a in parser()._actions if a.dest == "command").choices
+    assert len(commands) >= 16
+    missing = [name for name, p in commands.items() if f"cohost {name}" not in p.format_help().split("examples:")[-1]]
+    assert missing == []
+
+
 def test_render_png_folder(tmp_path):
     out = cohost("render", "scenes/chroma.toml", "--seconds", "0.3", "--fps", "10", "--size", "160x90",
                  "--out", str(tmp_path / "frames"))

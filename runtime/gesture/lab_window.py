@@ -22,7 +22,7 @@ def open_lab(lab: Lab, size: tuple[int, int]) -> None:
 
     window = Window(lab.spec, size, False, False, "front", prepare)
     base, stage = window.base, window.stage
-    text = dict(fg=(1, 1, 1, 1), shadow=(0, 0, 0, 0.8), mayChange=True)
+    text = dict(fg=(1, 1, 1, 1), shadow=(0, 0, 0, 0.8), bg=(0, 0, 0, 0.45), mayChange=True)
     listing = OnscreenText(text="", pos=(0.06, -0.08), scale=0.036, align=TextNode.A_left,
                            parent=base.a2dTopLeft, **text)
     status = OnscreenText(text="", pos=(0.06, 0.1), scale=0.04, align=TextNode.A_left, parent=base.a2dBottomLeft, **text)

@@ -59,7 +59,7 @@ def plot_takes(takes: list[tuple[str, Take]], skeleton: Skeleton, rate: int, pat
                 angle = np.degrees(quat.angle_between(q, np.broadcast_to(quat.IDENTITY, q.shape)))
                 style = TAKE_STYLES[k] if len(takes) > 1 else ("-", "--")[sides.index(side)]
                 angle_ax.plot(np.arange(take.ticks) / rate, angle, style, color=colour, lw=1,
-                              label=f"{label} {side} {name}".strip())
+                              label=f"{side} {name}" if k == 0 else None)
         if k > 0:                                  # where the compared take's strokes fall
             for ax in (speed_ax, angle_ax):
                 for a, b, name in phase_spans(take.planned, take.offset_s):
@@ -88,7 +88,10 @@ def plot_takes(takes: list[tuple[str, Take]], skeleton: Skeleton, rate: int, pat
     for ax in axes:
         ax.set_xlim(0, end)
     speed_ax.legend(fontsize=7, loc="upper right")
-    angle_ax.legend(fontsize=7, loc="upper right", ncol=2 if len(takes) == 1 else 3)
+    angle_ax.legend(fontsize=7, loc="upper right", ncol=2)
+    if len(takes) > 1:
+        angle_ax.set_title("   ".join(f"{style}  {label}" for style, (label, _) in zip(("solid:", "dashed:"), takes)),
+                           fontsize=8)
     speed_ax.set_ylabel("wrist speed (m/s)")
     angle_ax.set_ylabel("rotation from rest (deg)")
     axes[-1].set_xlabel("seconds")
