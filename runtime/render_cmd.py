@@ -13,19 +13,35 @@ from .batch.jobs import Job, JobError, read_jobs
 def cmd_render(args, default_scene: Path) -> int:
     if is_batch(args):
         return render_many(args, default_scene)
-    from .scene.capture import render_to
-    from .speech_cmd import audio_for, on_stage
     started = time.perf_counter()
     (scene,) = args.scene
-    spec, lines, prepare = on_stage(scene, args.say or [], args.seconds)
-    spec.shading = args.shading or spec.shading
-    with tempfile.TemporaryDirectory() as tmp:
-        audio = audio_for(lines, spec.tick_rate, args.seconds, Path(tmp) / "lines.wav")
-        report = render_to(spec, Path(args.out), seconds=args.seconds, fps=args.fps, size=args.size,
-                           camera=args.camera, progress=not args.quiet, started=started, prepare=prepare, audio=audio)
+    report = render_scene(scene, args.say or [], args.seconds, Path(args.out), args.fps, args.size, args.camera,
+                          args.shading, progress=not args.quiet, started=started)
     print(f"wrote {report.frames} frames to {args.out} ({report.renderer}); first frame after "
           f"{report.first_frame_s:.2f} s, {report.per_frame_s * 1000:.1f} ms per frame")
     return 0
+
+
+def render_scene(scene: str | Path, says: list[str], seconds: float, out: Path, fps: int, size: tuple[int, int],
+                 camera: str | None = None, shading: str | None = None, product: str | None = None,
+                 progress: bool = False, started: float | None = None):
+    """A show or a set (with lines to say) rendered to an MP4 with its sound, or a PNG folder; `product`'s
+    price card on screen throughout. Returns the renderer's report."""
+    from .scene.capture import render_to
+    from .speech_cmd import audio_for, on_stage
+    spec, lines, bring_to_life = on_stage(scene, says, seconds)
+    spec.shading = shading or spec.shading
+    card = next((p.card for p in spec.products if p.id == product), None)
+
+    def prepare(stage) -> None:
+        bring_to_life(stage)
+        if card is not None:
+            stage.card = lambda: card
+
+    with tempfile.TemporaryDirectory(prefix="cohost-render-") as tmp:
+        audio = audio_for(lines, spec.tick_rate, seconds, Path(tmp) / "lines.wav")
+        return render_to(spec, out, seconds=seconds, fps=fps, size=size, camera=camera, progress=progress,
+                         started=started, prepare=prepare, audio=audio)
 
 
 def is_batch(args) -> bool:

@@ -9,7 +9,6 @@ from runtime.gesture.planner import plan
 from runtime.gesture.expressivity import Expressivity
 from runtime.gesture.planner import schedule
 from runtime.gesture.plot import path_length
-from runtime.gesture.lab import trace
 from runtime.gesture.realize import GestureDriver, weight_at
 from runtime.motion_cmd import host_skeleton
 from runtime.speech.espeak import Espeak, Voice
@@ -17,6 +16,12 @@ from runtime.speech.espeak import Espeak, Voice
 from helpers import PROJECT
 
 LEXICON = load_lexicon(PROJECT / "rigs" / "gestures" / "lexicon.gesture")
+
+
+def trace(driver, ticks: int, skeleton) -> tuple[np.ndarray, np.ndarray]:
+    """(rotations (T, J, 4), joint positions (T, J, 3)) of `ticks` ticks of a driver, host frame."""
+    rot = np.stack([driver.pose(t).rotations for t in range(ticks)])
+    return rot, skeleton.world_positions(rot)
 
 
 @pytest.fixture(scope="module", params=["mei.glb", "jun.glb"])

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..scene.setfile import SetSpec, load_set
 from ..show.script import is_show, load_show
 from ..speech.espeak import LineCache
-from ..speech_cmd import SayError, audio_for, on_stage, schedule
+from ..speech_cmd import SayError, schedule
 from ..tomlfile import FileError
 
 PITCH_COLUMNS = ("name", "text", "host", "scene", "product", "camera", "seconds")
@@ -204,22 +204,12 @@ def read_jobs(inputs: list[str], out_dir: Path, template: Job, default_scene: Pa
 
 def render_job(job: Job) -> Rendered:
     """Render one job to an MP4 in a temporary folder and hand back its bytes (runs on any worker)."""
-    from ..scene.capture import render_to
+    from ..render_cmd import render_scene
 
     started = time.perf_counter()
-    spec, lines, bring_to_life = on_stage(job.scene, list(job.says), job.seconds)
-    spec.shading = job.shading or spec.shading
-    card = next((p.card for p in spec.products if p.id == job.product), None)
-
-    def prepare(stage) -> None:
-        bring_to_life(stage)
-        if card is not None:
-            stage.card = lambda: card
-
     with tempfile.TemporaryDirectory(prefix="cohost-job-") as tmp:
-        audio = audio_for(lines, spec.tick_rate, job.seconds, Path(tmp) / "lines.wav")
         video = Path(tmp) / f"{job.name}.mp4"
-        report = render_to(spec, video, seconds=job.seconds, fps=job.fps, size=job.size, camera=job.camera,
-                           progress=False, prepare=prepare, audio=audio)
+        report = render_scene(job.scene, list(job.says), job.seconds, video, job.fps, job.size, job.camera,
+                              job.shading, job.product)
         return Rendered(video.read_bytes(), report.frames, time.perf_counter() - started,
                         f"{socket.gethostname()}:{os.getpid()}")

@@ -17,7 +17,7 @@ import numpy as np
 from ..controllers.idle import IdleController
 from ..controllers.speech import Line, SpeakingDriver
 from ..scene.setfile import Camera, Piece, Product, SetSpec
-from ..skeleton.pose import Driver, Pose
+from ..skeleton.pose import Pose
 from ..skeleton.skeleton import Skeleton
 from ..speech.espeak import LineCache, Voice
 from ..speech.track import VisemeTrack
@@ -198,8 +198,13 @@ class Lab:
 def own_targets(spec: SetSpec, h: int) -> dict[str, np.ndarray]:
     """Host h's gesture targets, with its own product as "product" (each compared host has one)."""
     place = spec.hosts[h]
-    mine = [p for p in spec.products if p.id == PRODUCT.id + ("" if h == 0 else f"_{h}")]
+    mine = [p for p in spec.products if p.id == product_id(h)]
     return host_targets(replace(spec, products=[replace(p, id=PRODUCT.id) for p in mine]), place)
+
+
+def product_id(h: int) -> str:
+    """The id of host h's product in the lab's set: "product", "product_1"."""
+    return PRODUCT.id + ("" if h == 0 else f"_{h}")
 
 
 def cycle_plan(g: Gesture, expressivity: Expressivity, target: str | None = None) -> Planned:
@@ -238,17 +243,9 @@ def lab_set(spec: SetSpec, top: float, hosts: int = 1) -> SetSpec:
                           position=(dx, 0.0, 0.0)) for k, dx in enumerate(offsets)]
     shift = lambda piece, dx: replace(piece, position=(piece.position[0] + dx, *piece.position[1:]))  # noqa: E731
     spec.pieces = [shift(PEDESTAL, dx) for dx in offsets]
-    spec.products = [replace(PRODUCT, id=PRODUCT.id + ("" if k == 0 else f"_{k}"), piece=shift(PRODUCT.piece, dx))
-                     for k, dx in enumerate(offsets)]
+    spec.products = [replace(PRODUCT, id=product_id(k), piece=shift(PRODUCT.piece, dx)) for k, dx in enumerate(offsets)]
     wider = 1.0 + 0.25 * (hosts - 1)             # two hosts: a little farther, and the first's pedestal in
     centre = (-0.15 * wider, 0.0, 0.72 * top)
     spec.cameras = [Camera("front", (centre[0] - 0.15, -2.6 * wider, 0.75 * top), centre, 36.0),
                     Camera("side", (-2.4 * wider, -1.9 * wider, 0.8 * top), centre, 36.0)]
     return spec
-
-
-def trace(driver: Driver, ticks: int, skeleton) -> tuple[np.ndarray, np.ndarray]:
-    """(rotations (T, J, 4), joint positions (T, J, 3)) of `ticks` ticks of a driver, host frame."""
-    rot = np.stack([driver.pose(t).rotations for t in range(ticks)])
-    return rot, skeleton.world_positions(rot)
-
