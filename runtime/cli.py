@@ -214,6 +214,11 @@ def cmd_build_host(args) -> int:
     return 0
 
 
+def _command(sub, name: str, **options) -> argparse.ArgumentParser:
+    """A subcommand whose help keeps the line breaks of its examples."""
+    return sub.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **options)
+
+
 def _picture_options(p: argparse.ArgumentParser, debug: bool = True) -> None:
     """Frame rate, size, overlay and progress options shared by the commands that make pictures."""
     p.add_argument("--fps", type=_positive(int), default=30, help="frames per second when rendering (default 30)")
@@ -252,8 +257,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log loader details")
     sub = p.add_subparsers(dest="command")
 
-    run = sub.add_parser("run", help="play a show or a set in a window (default: the shop show)", epilog=EXAMPLES,
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    run = _command(sub, "run", help="play a show or a set in a window (default: the shop show)", epilog=EXAMPLES)
     run.add_argument("scene", nargs="?", default=str(DEFAULT_SHOW),
                      help="show script (scenes/*show.toml) or set file (scenes/*.toml)")
     run.add_argument("--size", type=_size, default=(1280, 720), help="window size WxH (default 1280x720)")
@@ -266,9 +270,9 @@ def parser() -> argparse.ArgumentParser:
                      help="a line for a host to speak (repeatable; lines follow each other unless timed)")
     run.set_defaults(func=cmd_run)
 
-    render = sub.add_parser("render", help="render shows or sets offscreen: one to MP4 or PNGs, many to one MP4 each "
+    render = _command(sub, "render", help="render shows or sets offscreen: one to MP4 or PNGs, many to one MP4 each "
                                            "(a folder, a CSV of product pitches), locally or on Ray",
-                            epilog=RENDER_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                            epilog=RENDER_EXAMPLES)
     render.add_argument("scene", nargs="+", help="show scripts, set files, folders of them, or CSVs of product pitches")
     render.add_argument("--seconds", type=_positive(float), default=5.0,
                         help="length (default 5; a pitch runs to its line's end plus 1 s)")
@@ -286,8 +290,8 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("--retries", type=int, default=2, help="times a failed job is tried again (default 2)")
     render.set_defaults(func=lambda a: _render().cmd_render(a, DEFAULT_SCENE))
 
-    motion = sub.add_parser("motion", help="play a mocap clip (BVH or glTF animation) retargeted onto a host",
-                            epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    motion = _command(sub, "motion", help="play a mocap clip (BVH or glTF animation) retargeted onto a host",
+                            epilog=EXAMPLES)
     motion.add_argument("clip", help=".bvh file, or a .glb/.gltf with animations")
     motion.add_argument("--host", default=str(PROJECT / "rigs" / "mei.glb"), help="rig to play it on")
     motion.add_argument("--name", help="animation name inside a glTF file (default: the first)")
@@ -298,8 +302,8 @@ def parser() -> argparse.ArgumentParser:
     _picture_options(motion)
     motion.set_defaults(func=lambda a: _motion().cmd_motion(a))
 
-    rec = sub.add_parser("record", help="run a set headless at the fixed tick and save the performance",
-                         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    rec = _command(sub, "record", help="run a set headless at the fixed tick and save the performance",
+                         epilog=EXAMPLES)
     rec.add_argument("scene", help="scene file (scenes/*.toml)")
     rec.add_argument("--seconds", type=_positive(float), default=10.0)
     rec.add_argument("--out", help="take.npz (arrays, see README) or take.bvh (one host)")
@@ -313,8 +317,8 @@ def parser() -> argparse.ArgumentParser:
     rec.add_argument("--quiet", action="store_true")
     rec.set_defaults(func=lambda a: _motion().cmd_record(a))
 
-    say = sub.add_parser("say", help="synthesise a line with a host's voice: audio and viseme track",
-                         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    say = _command(sub, "say", help="synthesise a line with a host's voice: audio and viseme track",
+                         epilog=EXAMPLES)
     say.add_argument("text")
     say.add_argument("--host", default=str(PROJECT / "rigs" / "mei.glb"), help="rig whose voice to use")
     say.add_argument("--voice", help="eSpeak NG voice (en-us, cmn, ko, ...); default: the host's")
@@ -326,8 +330,8 @@ def parser() -> argparse.ArgumentParser:
     say.add_argument("--phonemes", dest="verbose_phonemes", action="store_true", help="list the phoneme timeline")
     say.set_defaults(func=lambda a: _speech().cmd_say(a))
 
-    sync = sub.add_parser("lipsync", help="a viseme track from a voice recording (vosk + eSpeak NG, or the audio alone)",
-                          epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sync = _command(sub, "lipsync", help="a viseme track from a voice recording (vosk + eSpeak NG, or the audio alone)",
+                          epilog=EXAMPLES)
     sync.add_argument("audio", help="WAV, MP3, MP4 ... (anything ffmpeg reads)")
     sync.add_argument("--text", help="the script: text, or a file holding it")
     sync.add_argument("--vosk-model", help="vosk model folder (default: the bundled Korean model)")
@@ -338,8 +342,8 @@ def parser() -> argparse.ArgumentParser:
     sync.add_argument("--tick-rate", type=_positive(int), default=60)
     sync.set_defaults(func=lambda a: _speech().cmd_lipsync(a))
 
-    puppet = sub.add_parser("puppet", help="drive a host's mouth live from a voice (file, stdin PCM or microphone)",
-                            epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    puppet = _command(sub, "puppet", help="drive a host's mouth live from a voice (file, stdin PCM or microphone)",
+                            epilog=EXAMPLES)
     puppet.add_argument("audio", nargs="?", help="audio file, or '-' for raw s16le 16 kHz mono PCM on stdin")
     puppet.add_argument("--mic", action="store_true", help="listen to the microphone (needs sounddevice)")
     puppet.add_argument("--scene", default=str(DEFAULT_SCENE))
@@ -352,7 +356,7 @@ def parser() -> argparse.ArgumentParser:
     _picture_options(puppet)
     puppet.set_defaults(func=lambda a: _speech().cmd_puppet(a))
 
-    gesture = sub.add_parser("gesture", help="the gesture lab: preview, compare and plot a gesture; list or check a lexicon",
+    gesture = _command(sub, "gesture", help="the gesture lab: preview, compare and plot a gesture; list or check a lexicon",
                              epilog="examples:\n  cohost gesture --list\n  cohost gesture --check my_gestures.gesture\n"
                                     "  cohost gesture wave_hello            window: up/down gesture, space play/pause,\n"
                                     "                                      left/right a tick, [ ] speed; edits to the lexicon show live\n"
@@ -361,8 +365,7 @@ def parser() -> argparse.ArgumentParser:
                                     "  cohost gesture point_product --host rigs/jun.glb --out point.mp4 --plot point.png\n"
                                     "  cohost gesture beat --say \"This kettle is [beat]*great*.\" --plot beat.png   with the viseme track\n"
                                     "  cohost gesture beat --expressivity power=1 --compare power=-1 --out beat.png   strip of phases\n"
-                                    "the language: rigs/gestures/GRAMMAR.md",
-                             formatter_class=argparse.RawDescriptionHelpFormatter)
+                                    "the language: rigs/gestures/GRAMMAR.md")
     gesture.add_argument("name", nargs="?", help="the gesture to preview")
     gesture.add_argument("--list", action="store_true", help="print the lexicon's gesture names, one a line")
     gesture.add_argument("--check", metavar="FILE", help="validate a lexicon file; exit 1 with every problem found")
@@ -381,12 +384,11 @@ def parser() -> argparse.ArgumentParser:
     _picture_options(gesture)
     gesture.set_defaults(func=_gesture_command)
 
-    serve = sub.add_parser("serve", help="put a show on air in real time: viewer chat and the operator API over WebSocket",
+    serve = _command(sub, "serve", help="put a show on air in real time: viewer chat and the operator API over WebSocket",
                            epilog="examples:\n  cohost serve --headless --chat-port 8765 --api-port 8766\n"
                                   '  cohost chat "How much is the kettle?" --user ana --port 8765\n'
                                   "  cohost serve scenes/shop_studio.toml --headless     a set with no script: hosts idle, answer chat\n"
-                                  "  cohost serve --llm http://127.0.0.1:8080/v1 --llm-model qwen2.5   free-form replies",
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+                                  "  cohost serve --llm http://127.0.0.1:8080/v1 --llm-model qwen2.5   free-form replies")
     serve.add_argument("scene", nargs="?", default=str(DEFAULT_SHOW), help="show or set file (default: the shop show)")
     serve.add_argument("--show", help="a show script to play (its set is the scene)")
     serve.add_argument("--chat-port", type=int, default=8765, help="viewer events on ws://BIND:PORT (0: any free port)")
@@ -406,10 +408,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--llm-model", default="default", help="model name sent to the endpoint")
     serve.set_defaults(func=cmd_serve)
 
-    soak = sub.add_parser("soak", help="hours of the looping show in simulated time, with viewer traffic; reports "
+    soak = _command(sub, "soak", help="hours of the looping show in simulated time, with viewer traffic; reports "
                                        "exceptions, clock drift and memory",
-                          epilog="examples:\n  cohost soak --hours 6\n  cohost soak --minutes 10 --chat-per-minute 30",
-                          formatter_class=argparse.RawDescriptionHelpFormatter)
+                          epilog="examples:\n  cohost soak --hours 6\n  cohost soak --minutes 10 --chat-per-minute 30")
     soak.add_argument("show", nargs="?", default=str(DEFAULT_SHOW), help="a looping show (default: the shop show)")
     length = soak.add_mutually_exclusive_group()
     length.add_argument("--hours", type=_positive(float), default=6.0, help="simulated hours (default 6)")
@@ -420,10 +421,9 @@ def parser() -> argparse.ArgumentParser:
     soak.set_defaults(func=cmd_soak)
 
     from .set_cmd import cmd_set
-    set_ = sub.add_parser("set", help="preview a set: cameras, safe areas, live reload; or every shot to PNG",
+    set_ = _command(sub, "set", help="preview a set: cameras, safe areas, live reload; or every shot to PNG",
                           epilog="examples:\n  cohost set scenes/shop_studio.toml            window: 1-9/c cameras, s safe areas\n"
-                                 "  cohost set scenes/shop_studio.toml --still shots/ --safe   every named shot to PNG",
-                          formatter_class=argparse.RawDescriptionHelpFormatter)
+                                 "  cohost set scenes/shop_studio.toml --still shots/ --safe   every named shot to PNG")
     set_.add_argument("scene", nargs="?", default=str(DEFAULT_SCENE), help="set file (default: the shop studio)")
     set_.add_argument("--still", metavar="DIR", help="render every named camera to DIR/<camera>.png and exit")
     set_.add_argument("--safe", action="store_true", help="with --still: draw the camera name and safe areas")
@@ -431,21 +431,19 @@ def parser() -> argparse.ArgumentParser:
     set_.add_argument("--size", type=_size, default=(1280, 720), help="window or image size (default 1280x720)")
     set_.set_defaults(func=cmd_set)
 
-    token = sub.add_parser("token", help="print the operator API token (made on first use, kept in your config dir)",
+    token = _command(sub, "token", help="print the operator API token (made on first use, kept in your config dir)",
                            epilog="examples:\n  cohost token               where it is kept, and the token\n"
                                   "  cohost token --quiet       the token alone, for scripts\n"
-                                  "  cohost token --new         a new one (clients must use it from now on)",
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+                                  "  cohost token --new         a new one (clients must use it from now on)")
     token.add_argument("--new", action="store_true", help="replace it with a new token")
     token.add_argument("--quiet", action="store_true", help="print the token only")
     token.set_defaults(func=cmd_token)
 
-    chat = sub.add_parser("chat", help="send one viewer event to a running `cohost serve` and print the reply",
+    chat = _command(sub, "chat", help="send one viewer event to a running `cohost serve` and print the reply",
                           epilog='examples:\n  cohost chat "How much is the kettle?" --user ana\n'
                                  "  cohost chat --event follow --user ana\n"
                                  "  cohost chat --event gift --gift roses --count 3 --user ana\n"
-                                 "  cohost chat --event purchase --product kettle --user ana --port 8765",
-                          formatter_class=argparse.RawDescriptionHelpFormatter)
+                                 "  cohost chat --event purchase --product kettle --user ana --port 8765")
     chat.add_argument("text", nargs="?", default="", help="the chat message")
     chat.add_argument("--user", default="viewer")
     chat.add_argument("--event", choices=("chat", "follow", "gift", "purchase"), default="chat")
@@ -455,30 +453,27 @@ def parser() -> argparse.ArgumentParser:
     chat.add_argument("--port", type=int, default=8765)
     chat.set_defaults(func=cmd_chat)
 
-    ask = sub.add_parser("ask", help="what the hosts answer a viewer's question, from the set's product catalogue",
-                         epilog='examples:\n  cohost ask "How much is the kettle?"\n  cohost ask "有什么颜色？" --product phone',
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    ask = _command(sub, "ask", help="what the hosts answer a viewer's question, from the set's product catalogue",
+                         epilog='examples:\n  cohost ask "How much is the kettle?"\n  cohost ask "有什么颜色？" --product phone')
     ask.add_argument("question")
     ask.add_argument("--scene", default=str(DEFAULT_SCENE), help="set whose products answer (default: the shop studio)")
     ask.add_argument("--product", help="the product on air, for questions that do not name one")
     ask.set_defaults(func=cmd_ask)
 
-    inspect = sub.add_parser("inspect", help="show how a rig maps onto the canonical humanoid; --png: a contact sheet",
+    inspect = _command(sub, "inspect", help="show how a rig maps onto the canonical humanoid; --png: a contact sheet",
                              epilog="examples:\n  cohost inspect rigs/mei.glb\n"
                                     "  cohost inspect avatar.vrm --png avatar.png    front/side/back with the skeleton, "
                                     "the mapping, a face per viseme and the blink\n"
-                                    "  cohost inspect robot.glb --mapping rigs/mappings/robot.toml --png robot.png",
-                             formatter_class=argparse.RawDescriptionHelpFormatter)
+                                    "  cohost inspect robot.glb --mapping rigs/mappings/robot.toml --png robot.png")
     inspect.add_argument("rig", help=".glb, .gltf or .vrm file")
     inspect.add_argument("--mapping", help="mapping file (default: rigs/mappings/NAME.toml if present)")
     inspect.add_argument("--png", metavar="PATH", help="write the contact sheet: turntable with the canonical "
                                                        "skeleton drawn over, mapping table, morph sheet")
     inspect.set_defaults(func=cmd_inspect)
 
-    build = sub.add_parser("build-host", help="build a host .glb from its description (rigs/*.toml)",
+    build = _command(sub, "build-host", help="build a host .glb from its description (rigs/*.toml)",
                            epilog="examples:\n  cohost build-host rigs/mei.toml                 writes rigs/mei.glb\n"
-                                  "  cohost build-host my_host.toml --out rigs/lin.glb",
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+                                  "  cohost build-host my_host.toml --out rigs/lin.glb")
     build.add_argument("spec", help="host description, e.g. rigs/mei.toml")
     build.add_argument("--out", help="output .glb (default: next to the description)")
     build.set_defaults(func=cmd_build_host)
