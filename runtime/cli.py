@@ -425,7 +425,8 @@ def parser() -> argparse.ArgumentParser:
                           epilog="examples:\n  cohost set scenes/shop_studio.toml            window: 1-9/c cameras, s safe areas\n"
                                  "  cohost set scenes/shop_studio.toml --still shots/ --safe   every named shot to PNG")
     set_.add_argument("scene", nargs="?", default=str(DEFAULT_SCENE), help="set file (default: the shop studio)")
-    set_.add_argument("--still", metavar="DIR", help="render every named camera to DIR/<camera>.png and exit")
+    set_.add_argument("--still", metavar="DIR|SHOT.png", help="render every named camera to DIR/<camera>.png "
+                                                               "(or SHOT_<camera>.png) and exit")
     set_.add_argument("--safe", action="store_true", help="with --still: draw the camera name and safe areas")
     set_.add_argument("--camera", help="start on this camera")
     set_.add_argument("--size", type=_size, default=(1280, 720), help="window or image size (default 1280x720)")

@@ -1,7 +1,8 @@
 """`cohost set SCENE`: the set designer's preview. A window on the set with its hosts idling: keys 1-9 and
 c cycle the named cameras, s shows each camera's name with the broadcast safe areas, and the scene file
 reloads when it changes on disk (a mistake is printed as file:line:col and the last good set stays).
-`--still DIR` renders every named shot to DIR/<camera>.png instead, for review without a display.
+`--still DIR` renders every named shot to DIR/<camera>.png instead (`--still shot.png`: shot_<camera>.png),
+for review without a display.
 """
 from __future__ import annotations
 
@@ -14,20 +15,23 @@ from .watch import FileWatcher
 RELOAD_S = 0.5                 # how often the window looks at the scene file
 
 
-def render_stills(spec: SetSpec, folder: Path, size: tuple[int, int], guides: bool = False) -> list[Path]:
-    """Every named camera's view of the set (hosts at rest, tick 0) as a PNG; returns the files."""
+def render_stills(spec: SetSpec, out: Path, size: tuple[int, int], guides: bool = False) -> list[Path]:
+    """Every named camera's view of the set (hosts at rest, tick 0) as a PNG, in the folder `out` or, when
+    `out` is a .png path, beside it with the camera's name added; returns the files."""
     from .scene.render import OffscreenRenderer, write_png
+    named = out.suffix.lower() == ".png"
+    folder = out.parent if named else out
     folder.mkdir(parents=True, exist_ok=True)
     renderer = OffscreenRenderer(spec, size)
     renderer.advance()
-    out = []
+    files = []
     for camera in spec.cameras:
         renderer.set_camera(camera.name)
         renderer.stage.overlay.guides(camera.name if guides else None)
-        path = folder / f"{camera.name}.png"
+        path = folder / (f"{out.stem}_{camera.name}.png" if named else f"{camera.name}.png")
         write_png(path, renderer.frame())
-        out.append(path)
-    return out
+        files.append(path)
+    return files
 
 
 def watch_set(path: Path, report=print) -> FileWatcher:

@@ -21,8 +21,8 @@ def pixels(path):
 
 
 def test_every_named_shot_is_rendered_with_its_safe_areas(tmp_path):
-    for folder, extra in (("plain", []), ("safe", ["--safe"])):
-        out = subprocess.run([sys.executable, "-m", "runtime", "set", str(SHOP), "--still", str(tmp_path / folder),
+    for still, extra in (("plain", []), ("safe/shot.png", ["--safe"])):       # a folder, or a name to add to
+        out = subprocess.run([sys.executable, "-m", "runtime", "set", str(SHOP), "--still", str(tmp_path / still),
                               "--size", "320x180", *extra], cwd=PROJECT, capture_output=True, text=True, timeout=300)
         assert out.returncode == 0, out.stderr
     names = [c.name for c in load_set(SHOP).cameras]
@@ -32,7 +32,8 @@ def test_every_named_shot_is_rendered_with_its_safe_areas(tmp_path):
         for b in names:
             if a < b:
                 assert np.abs(shots[a] - shots[b]).mean() > 0.03, (a, b)
-    safe = pixels(tmp_path / "safe" / "wide.png")
+    assert sorted(p.name for p in (tmp_path / "safe").iterdir()) == sorted(f"shot_{n}.png" for n in names)
+    safe = pixels(tmp_path / "safe" / "shot_wide.png")
     x = round((1 - 0.93) / 2 * 320)                               # the action-safe frame's left edge
     column = safe[40:140, x - 1:x + 2]
     green = (column[..., 1] - column[..., 0] > 0.3).any(axis=1)
