@@ -13,6 +13,7 @@ from .figures import pyplot, save
 from .gesture.expressivity import Expressivity
 from .gesture.grammar import GestureError, load_lexicon
 from .gesture.lab import Lab, LexiconWatcher, Take, TakeDriver, Version, lab_set
+from .gesture.markup import MarkupError
 from .gesture.plot import path_length, plot_takes
 from .motion_cmd import host_skeleton
 from .scene.setfile import single_host_set
@@ -50,7 +51,10 @@ def preview(args, lexicon: dict) -> int:
     if args.say:
         from .show.performers import host_voice
         voice = host_voice(spec, spec.hosts[0].name)
-    lab = Lab(spec, [skeleton] * len(versions), versions, args.name, args.say, voice)
+    try:
+        lab = Lab(spec, [skeleton] * len(versions), versions, args.name, args.say, voice)
+    except (MarkupError, KeyError, ValueError) as e:
+        raise SystemExit(f"cohost gesture: --say: {e.args[0] if e.args else e}") from None
     rate = spec.tick_rate
     for version, take in zip(versions, lab.takes):
         for side in sorted(take.planned.hands):

@@ -140,6 +140,10 @@ def test_preview_errors_are_clear():
     assert out.returncode != 0 and "power must be a number from -1 to 1" in out.stderr
     out = run()
     assert out.returncode != 0 and "give a gesture NAME" in out.stderr
+    out = run("beat", "--say", "Look at [nosuch]this.", "--plot", "x.png")
+    assert out.returncode != 0 and "--say: gesture 'nosuch' is not in the lexicon" in out.stderr
+    out = run("beat", "--compare", "spatial=2", "--plot", "x.png")
+    assert out.returncode != 0 and "spatial must be a number from -1 to 1" in out.stderr
 
 
 def test_a_comparison_said_with_a_line_renders_both_hosts_with_the_sound(tmp_path):

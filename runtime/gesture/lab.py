@@ -139,8 +139,10 @@ class Lab:
             marked = parse_markup(self.say if f"[{g.name}" in self.say else f"[{g.name}]{self.say}")
             utterance = self.cache.get(marked.text, self.voice or Voice("en-us"))
             lexicon = {**self.versions[h].watcher.lexicon, g.name: g}
-            planned = next(p for p in plan(marked, utterance, lexicon, ["product"], expressivity)
-                           if p.gesture.name == g.name and p.word in marked.placed)
+            planned = next((p for p in plan(marked, utterance, lexicon, ["product"], expressivity)
+                            if p.gesture.name == g.name and p.word in marked.placed), None)
+            if planned is None:
+                raise ValueError(f"the line {self.say!r} leaves no word for [{g.name}]")
             start, offset = round(LEAD_S * self.rate), LEAD_S
             line = Line(start, utterance, VisemeTrack.from_utterance(utterance, self.rate), (planned,))
             driver = SpeakingDriver(gestures)
