@@ -65,6 +65,9 @@ def test_every_problem_in_the_inputs_is_named_before_anything_renders(tmp_path):
     (tmp_path / "q.csv").write_text("name,txt\nx,y\n")
     with pytest.raises(JobError, match=r"q\.csv:1: unknown column 'txt'; missing column 'text'"):
         read_jobs([str(tmp_path / "q.csv")], tmp_path, SMALL, SHOP)
+    (tmp_path / "r.csv").write_bytes("name,text\nkettle,Caf\u00e9 au lait\n".encode("latin-1"))
+    with pytest.raises(JobError, match=r"r\.csv: not UTF-8 text \(invalid continuation byte at byte 20\)"):
+        read_jobs([str(tmp_path / "r.csv")], tmp_path, SMALL, SHOP)
 
 
 def test_a_folder_gives_a_job_per_scene_and_a_broken_scene_names_its_line(tmp_path):

@@ -95,6 +95,14 @@ class _Reader:
             self.scene_file(scene)
 
     def pitches(self, path: Path) -> None:
+        try:
+            self._read_pitches(path)
+        except UnicodeDecodeError as e:
+            self.problems.append(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8 CSV")
+        except csv.Error as e:
+            self.problems.append(f"{path}: not a readable CSV: {e}")
+
+    def _read_pitches(self, path: Path) -> None:
         with path.open(newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
             columns = reader.fieldnames or []
