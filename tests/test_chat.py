@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from runtime.scene.setfile import load_set
-from runtime.show.moderation import MAX_TEXT, Event, Moderator, Rejected
+from runtime.show.moderation import MAX_TEXT, USERS_TRACKED, Event, Moderator, Rejected
 from runtime.show.responder import Responder
 
 from helpers import PROJECT
@@ -42,6 +42,18 @@ def test_one_user_flooding_is_rate_limited_others_are_not():
     assert isinstance(mod.check(chat("ana", "hello"), 1.0), Event)
     assert isinstance(mod.check(chat("spam", "back again"), 12.0), Event)                 # the window passed
     assert mod.counts["accepted"] == 7 and mod.counts["rate limited"] == 195
+
+
+def test_a_long_show_forgets_quiet_viewers_but_still_limits_the_loud_one():
+    mod = Moderator()
+    for k in range(USERS_TRACKED + 100):                     # a new viewer every 10 ms
+        mod.check(chat(f"viewer{k}", "hi"), k / 100)
+        if k == 4500:
+            for n in range(4):
+                mod.check(chat("loud", f"buy {n}"), k / 100)
+    assert len(mod._recent) < 1300                           # those quiet for 10 s were forgotten at 5000
+    assert isinstance(mod.check(chat("loud", "again"), 51.5), Event)
+    assert "rate limited" in mod.check(chat("loud", "and again"), 52.0).reason     # 6 in 7 s: remembered
 
 
 def test_control_characters_length_and_blocklist():

@@ -16,6 +16,7 @@ MAX_BYTES = 4096                 # a raw message larger than this is refused unr
 MAX_TEXT = 300                   # characters of chat text
 MAX_NAME = 40
 RATE = (5, 10.0)                 # at most 5 messages per user in any 10 seconds
+USERS_TRACKED = 5_000            # past this many, viewers quiet for a whole rate window are forgotten
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ class Moderator:
         self.counts["accepted" if isinstance(verdict, Event) else verdict.reason.split(":")[0]] += 1
         return verdict
 
+    def _forget_quiet(self, now: float) -> None:
+        """Drop the viewers whose last message is older than the rate window: they cannot be limited, and a
+        six-hour show meets more viewers than it should remember."""
+        self._recent = {u: w for u, w in self._recent.items() if w and now - w[-1] <= self.rate[1]}
+
     def _check(self, raw: str | bytes, now: float) -> Event | Rejected:
         size = len(raw.encode("utf-8", "replace") if isinstance(raw, str) else raw)
         if size > MAX_BYTES:
@@ -72,6 +78,8 @@ class Moderator:
         user = clean(data["user"], MAX_NAME)
         if not user:
             return Rejected("invalid event: an empty user name")
+        if len(self._recent) > USERS_TRACKED and user not in self._recent:
+            self._forget_quiet(now)
         window = self._recent.setdefault(user, deque())
         while window and now - window[0] > self.rate[1]:
             window.popleft()
