@@ -65,7 +65,8 @@ class RayPool:
         try:
             import ray
         except ImportError:
-            raise SystemExit("cohost render --ray needs Ray: pip install 'cohost[farm]' (or pip install ray)") from None
+            raise SystemExit("cohost render --ray needs Ray: pip install -e '.[farm]' in the Cohost folder, "
+                             "or pip install ray") from None
         self.ray = ray
         options = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
         if address is None:
