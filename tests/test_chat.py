@@ -4,10 +4,12 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from runtime.scene.setfile import load_set
 from runtime.show.moderation import MAX_TEXT, USERS_TRACKED, Event, Moderator, Rejected
+from runtime.show.viewers import ViewerTable
 from runtime.show.responder import Responder
 
 from helpers import PROJECT
@@ -51,9 +53,20 @@ def test_a_long_show_forgets_quiet_viewers_but_still_limits_the_loud_one():
         if k == 4500:
             for n in range(4):
                 mod.check(chat("loud", f"buy {n}"), k / 100)
-    assert len(mod._recent) < 1300                           # those quiet for 10 s were forgotten at 5000
+    assert len(mod._viewers) == USERS_TRACKED and "viewer0" not in mod._viewers and "viewer200" in mod._viewers
     assert isinstance(mod.check(chat("loud", "again"), 51.5), Event)
     assert "rate limited" in mod.check(chat("loud", "and again"), 52.0).reason     # 6 in 7 s: remembered
+
+
+def test_a_full_viewer_table_gives_the_row_of_the_viewer_seen_longest_ago():
+    table = ViewerTable(3, columns=2)
+    for k, user in enumerate(("ana", "bo", "chen")):
+        table.times[table.add(user, k)] = k
+    table.add("ana", 5.0)                                     # ana is back: bo is now the quietest
+    row = table.add("dee", 6.0)
+    assert "bo" not in table and all(u in table for u in ("ana", "chen", "dee"))
+    assert len(table) == 3 and (table.times[row] == -np.inf).all()          # dee starts with no history
+    assert (table.times[table.find("ana")] == 0).all()
 
 
 def test_control_characters_length_and_blocklist():

@@ -48,7 +48,7 @@ def ask(url, text, **endpoint):
         setattr(Endpoint, key, value)
     Endpoint.seen = []
     show = LiveShow(SHOP, chat_model=ChatModel(url, "local-model", key="sk-test", timeout=0.5))
-    show.greeted["ana"] = None                              # greeted before: the reply is the answer alone
+    show.greeted.add("ana", 0.0)                             # greeted before: the reply is the answer alone
     started = time.perf_counter()
     reply = show.handle(json.dumps({"user": "ana", "text": text}), 0.0)
     return reply, time.perf_counter() - started

@@ -67,7 +67,7 @@ async def latency(per_second: float, seconds: float) -> tuple[np.ndarray, int, i
         for _ in range(sent):
             await ws.recv()
     server.cancel()
-    return np.array(live.latency), len(live.latency), live.unanswered
+    return live.latency.copy(), live.answered, live.unanswered
 
 
 def report(name: str, lat: np.ndarray, answered: int, busy: int) -> tuple[float, float]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections import OrderedDict, deque
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,12 +24,14 @@ from .moderation import Event, Moderator, Rejected
 from .performers import cast, host_voice, performer
 from .responder import Answer, Responder, is_mandarin
 from .script import Layout, Show
+from .viewers import ViewerTable
 
 log = logging.getLogger("cohost.show")
 MAX_MESSAGE = 4 << 20         # WebSocket frames up to this size reach moderation (which refuses them by size)
 MAX_WAITING = 1               # answers waiting to be said; questions beyond are read, not answered (a fresh
                               # answer beats a queue of stale ones)
 VIEWERS_KEPT = 10_000         # viewers remembered as greeted
+LATENCIES_KEPT = 10_000       # the latest answers' latencies, for the report
 
 
 @dataclass
@@ -62,8 +63,9 @@ class LiveShow:
         self.moderator = Moderator(blocklist=blocklist)
         self.responder = Responder(spec.products)
         self.chat_model = chat_model
-        self.greeted: OrderedDict[str, None] = OrderedDict()
-        self.latency = deque(maxlen=10_000)            # (reaction s, first viseme s) per answered event
+        self.greeted = ViewerTable(VIEWERS_KEPT)
+        self._latency = np.zeros((LATENCIES_KEPT, 2))   # (reaction s, first viseme s) per answer, a ring
+        self.answered = 0
         self.unanswered = 0
         self.in_flight = 0                              # answers being prepared off the tick loop
 
@@ -108,7 +110,7 @@ class LiveShow:
             log.info("rejected a viewer message: %s", verdict.reason)
             return Reply(False, verdict.reason)
         answer = self.responder.respond(verdict, self.director.product or self._first_product())
-        answer = self._greeting(verdict, answer)
+        answer = self._greeting(verdict, answer, now)
         if answer is None and self.chat_model is not None and verdict.kind == "chat":
             answer = Answer("", None, "free")          # nothing in the catalogue: the chat model may know
         if answer is None:
@@ -125,13 +127,14 @@ class LiveShow:
     def _first_product(self) -> str | None:
         return self.spec.products[0].id if self.spec.products else None
 
-    def _greeting(self, event: Event, answer: Answer | None) -> Answer | None:
+    def _greeting(self, event: Event, answer: Answer | None, now: float) -> Answer | None:
         """A viewer's first chat message is greeted by name (with the answer, if there is one)."""
-        if event.kind != "chat" or event.user in self.greeted:
+        if event.kind != "chat":
             return answer
-        self.greeted[event.user] = None
-        if len(self.greeted) > VIEWERS_KEPT:
-            self.greeted.popitem(last=False)
+        known = event.user in self.greeted
+        self.greeted.add(event.user, now)
+        if known:
+            return answer
         hello = f"{event.user}你好！" if answer and is_mandarin(answer.text) else f"Hi {event.user}!"
         return Answer(f"{hello} {answer.text}" if answer else hello, answer.product if answer else None, "greeting")
 
@@ -148,7 +151,8 @@ class LiveShow:
         """The answer goes to host h at the next phrase boundary; `waited`: seconds since it arrived."""
         _, line = self.director.say_live(parse_markup(spoken), h, utterance=utterance)
         rate = self.spec.tick_rate
-        self.latency.append((waited + 1 / rate, waited + (line.start_tick - self.tick) / rate))
+        self._latency[self.answered % LATENCIES_KEPT] = waited + 1 / rate, waited + (line.start_tick - self.tick) / rate
+        self.answered += 1
         return Reply(True, answer=spoken, host=self.spec.hosts[h].name, tick=line.start_tick)
 
     def handle(self, raw: str | bytes, now: float) -> dict:
@@ -173,10 +177,15 @@ class LiveShow:
             out.update(answer=reply.answer, host=reply.host, tick=reply.tick)
         return out
 
+    @property
+    def latency(self) -> np.ndarray:
+        """(reaction s, first viseme s) of the latest answers (up to LATENCIES_KEPT), in no particular order."""
+        return self._latency[:min(self.answered, LATENCIES_KEPT)]
+
     def latency_report(self) -> str:
-        if not self.latency:
+        if not self.answered:
             return "no answers"
-        react, first = np.array(self.latency).T
-        return (f"{len(self.latency)} answered, {self.unanswered} read while busy; reaction p50 {np.median(react):.2f} s "
+        react, first = self.latency.T
+        return (f"{self.answered} answered, {self.unanswered} read while busy; reaction p50 {np.median(react):.2f} s "
                 f"p95 {np.percentile(react, 95):.2f} s; first word p50 {np.median(first):.2f} s "
                 f"p95 {np.percentile(first, 95):.2f} s")

@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
+
+from .viewers import ViewerTable
 
 EVENT_FIELDS = {"chat": ("user", "text"), "follow": ("user",), "gift": ("user", "gift"),
                 "purchase": ("user", "product")}
@@ -16,7 +18,7 @@ MAX_BYTES = 4096                 # a raw message larger than this is refused unr
 MAX_TEXT = 300                   # characters of chat text
 MAX_NAME = 40
 RATE = (5, 10.0)                 # at most 5 messages per user in any 10 seconds
-USERS_TRACKED = 5_000            # past this many, viewers quiet for a whole rate window are forgotten
+USERS_TRACKED = 5_000            # viewers the rate limit follows; past this many, the quietest is forgotten
 
 
 @dataclass(frozen=True)
@@ -46,18 +48,16 @@ class Moderator:
     blocklist: tuple[str, ...] = ()
     rate: tuple[int, float] = RATE
     counts: Counter = field(default_factory=Counter)               # "accepted" and each rejection reason
-    _recent: dict[str, deque] = field(default_factory=dict)
+    _viewers: ViewerTable = field(init=False)                       # each viewer's last `rate[0]` message times
+
+    def __post_init__(self) -> None:
+        self._viewers = ViewerTable(USERS_TRACKED, self.rate[0])
 
     def check(self, raw: str | bytes, now: float) -> Event | Rejected:
         """An event, or why not; `now` in seconds (any clock that only moves forward)."""
         verdict = self._check(raw, now)
         self.counts["accepted" if isinstance(verdict, Event) else verdict.reason.split(":")[0]] += 1
         return verdict
-
-    def _forget_quiet(self, now: float) -> None:
-        """Drop the viewers whose last message is older than the rate window: they cannot be limited, and a
-        six-hour show meets more viewers than it should remember."""
-        self._recent = {u: w for u, w in self._recent.items() if w and now - w[-1] <= self.rate[1]}
 
     def _check(self, raw: str | bytes, now: float) -> Event | Rejected:
         size = len(raw.encode("utf-8", "replace") if isinstance(raw, str) else raw)
@@ -78,14 +78,10 @@ class Moderator:
         user = clean(data["user"], MAX_NAME)
         if not user:
             return Rejected("invalid event: an empty user name")
-        if len(self._recent) > USERS_TRACKED and user not in self._recent:
-            self._forget_quiet(now)
-        window = self._recent.setdefault(user, deque())
-        while window and now - window[0] > self.rate[1]:
-            window.popleft()
-        if len(window) >= self.rate[0]:
+        times = self._viewers.times[self._viewers.add(user, now)]
+        if (now - times <= self.rate[1]).sum() >= self.rate[0]:
             return Rejected(f"rate limited: {user} sent more than {self.rate[0]} in {self.rate[1]:g} s")
-        window.append(now)
+        times[times.argmin()] = now                         # the oldest of its last messages gives way
         text = clean(data.get("text", ""), MAX_TEXT)
         if kind == "chat" and not text:
             return Rejected("invalid event: empty chat text")

@@ -101,6 +101,17 @@ def rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def resident_split() -> str:
+    """Where resident memory is: the process's own (heap, arrays) and mapped files (code paged in as it
+    first runs), so an hourly line tells a growing heap from a library touched for the first time."""
+    try:
+        status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+        own, files = (int(status[k].split()[0]) / 1024 for k in ("RssAnon", "RssFile"))
+    except (OSError, KeyError, ValueError):
+        return ""
+    return f" (own {own:.1f}, files {files:.1f})"
+
+
 def traffic(rng: np.random.Generator) -> str:
     """One viewer message of the injected mix."""
     user = f"viewer{int(rng.integers(USERS))}"
@@ -152,7 +163,7 @@ def soak(show_path: Path, hours: float, per_minute: float = 6.0, seed: int = 1, 
         if tick and tick % (3600 * rate) == 0:                 # an hour on air: say how it holds so far
             say = bar.write if bar is not None else partial(print, flush=True)     # seen at once in a log file
             say(f"{tick // (3600 * rate)} h: {exceptions} exceptions, drift {clock.drift_ticks:.3f} ticks, "
-                f"resident {rss_bytes() / 2**20:.1f} MiB, {len(live.latency)} answers")
+                f"resident {rss_bytes() / 2**20:.1f} MiB{resident_split()}, {live.answered} answers")
     if bar is not None:
         bar.close()
     samples.append((total // (60 * rate), rss_bytes()))
@@ -160,4 +171,4 @@ def soak(show_path: Path, hours: float, per_minute: float = 6.0, seed: int = 1, 
     end = [b for m, b in samples if m > samples[-1][0] - WARM_UP_MIN] or [samples[-1][1]]
     return SoakReport(total / rate, total, time.perf_counter() - started, exceptions, clock.drift_ticks,
                       int(np.median(warm)), int(np.median(end)), clock.lines, dict(live.moderator.counts),
-                      len(live.latency), samples[-1][0] >= 3 * WARM_UP_MIN)
+                      live.answered, samples[-1][0] >= 3 * WARM_UP_MIN)
