@@ -144,12 +144,17 @@ def cmd_serve(args) -> int:
 
 
 def cmd_soak(args) -> int:
-    from .show.soak import soak
+    from .show.soak import plot_memory, soak
+    if args.plot and not Path(args.plot).resolve().parent.is_dir():        # found out now, not hours from now
+        raise SystemExit(f"cohost soak: no folder {Path(args.plot).resolve().parent} for --plot")
     try:
         report = soak(Path(args.show), args.minutes / 60 if args.minutes else args.hours, args.chat_per_minute, args.seed, progress=not args.quiet)
     except ValueError as e:
         raise SystemExit(f"cohost soak: {e}") from None
     print(report.format())
+    if args.plot:
+        plot_memory(report, args.plot)
+        print(f"wrote {args.plot}")
     held = report.exceptions == 0 and report.drift_ticks < 1.0 and (report.growth < 0.01 or not report.judged)
     print(("held: no exceptions, no drift" + (", memory flat" if report.judged else "")) if held else "FAILED: see above")
     return 0 if held else 1
@@ -410,7 +415,7 @@ def parser() -> argparse.ArgumentParser:
 
     soak = _command(sub, "soak", help="hours of the looping show in simulated time, with viewer traffic; reports "
                                        "exceptions, clock drift and memory",
-                          epilog="examples:\n  cohost soak --hours 6\n  cohost soak --minutes 10 --chat-per-minute 30")
+                          epilog="examples:\n  cohost soak --hours 6 --plot soak.png\n  cohost soak --minutes 10 --chat-per-minute 30")
     soak.add_argument("show", nargs="?", default=str(DEFAULT_SHOW), help="a looping show (default: the shop show)")
     length = soak.add_mutually_exclusive_group()
     length.add_argument("--hours", type=_positive(float), default=6.0, help="simulated hours (default 6)")
@@ -418,6 +423,7 @@ def parser() -> argparse.ArgumentParser:
     soak.add_argument("--chat-per-minute", type=_positive(float), default=6.0, help="viewer messages a minute (default 6)")
     soak.add_argument("--seed", type=int, default=1)
     soak.add_argument("--quiet", action="store_true", help="no progress bar")
+    soak.add_argument("--plot", metavar="PNG", help="resident memory over the run (own and mapped files) to a picture")
     soak.set_defaults(func=cmd_soak)
 
     from .set_cmd import cmd_set

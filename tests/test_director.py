@@ -4,10 +4,11 @@ boundary, an interrupt at the next word, and a soak in simulated time."""
 import json
 
 import numpy as np
+from PIL import Image
 
 from runtime.show.live import LiveShow
 from runtime.show.script import load_show
-from runtime.show.soak import SpeechClock, soak
+from runtime.show.soak import SpeechClock, plot_memory, soak
 from runtime.skeleton import quat
 from runtime.skeleton.pose import BONE_INDEX
 
@@ -162,7 +163,7 @@ def test_the_speech_clock_carries_half_samples():
     assert clock.drift_ticks < 1 / 367
 
 
-def test_ten_minutes_on_air_hold():
+def test_ten_minutes_on_air_hold(tmp_path):
     report = soak(PROJECT / "scenes" / "shop_show.toml", hours=10 / 60, per_minute=12, progress=False)
     assert report.ticks == 10 * 60 * RATE
     assert report.exceptions == 0
@@ -170,6 +171,11 @@ def test_ten_minutes_on_air_hold():
     assert not report.judged and report.growth < 0.05  # memory is judged over longer runs (cohost soak)
     assert report.lines > 100 and report.answered > 20
     assert report.messages["accepted"] > 80 and sum(report.messages.values()) > report.messages["accepted"]
+    minutes, resident, own, files = zip(*report.samples)
+    assert minutes == tuple(range(11)) and all(abs(r - o - f) < 2**20 for r, o, f in zip(resident, own, files))
+    plot_memory(report, tmp_path / "memory.png")
+    picture = np.asarray(Image.open(tmp_path / "memory.png").convert("L"))
+    assert picture.shape[1] > 800 and picture.std() > 10               # lines drawn, not a blank page
 
 
 def hold_show(tmp_path, line):

@@ -68,6 +68,7 @@ class SoakReport:
     drift_ticks: float
     rss_warm: int              # bytes: median over the ten minutes after the warm-up ...
     rss_end: int               # ... and over the last ten minutes
+    samples: list              # (simulated minute, resident, own, files bytes), one a minute
     lines: int
     messages: dict
     answered: int
@@ -89,27 +90,17 @@ class SoakReport:
                 f"viewer messages: {counts}; answers spoken: {self.answered}")
 
 
-def rss_bytes() -> int:
-    """Resident memory now, after garbage collection and handing free heap back to the system (so the
-    figure follows what is alive, not how the allocator happens to hold it)."""
+def memory_now() -> tuple[int, int, int]:
+    """Resident bytes now, and the part that is the process's own (heap, arrays) and mapped files (code paged
+    in as it first runs): after garbage collection and handing free heap back to the system, so the figures
+    follow what is alive, not how the allocator happens to hold it."""
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-        return pages * resource.getpagesize()
-    except OSError:                                         # not glibc Linux: the peak is what there is
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def resident_split() -> str:
-    """Where resident memory is: the process's own (heap, arrays) and mapped files (code paged in as it
-    first runs), so an hourly line tells a growing heap from a library touched for the first time."""
-    try:
         status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
-        own, files = (int(status[k].split()[0]) / 1024 for k in ("RssAnon", "RssFile"))
-    except (OSError, KeyError, ValueError):
-        return ""
-    return f" (own {own:.1f}, files {files:.1f})"
+        return tuple(int(status[k].split()[0]) * 1024 for k in ("VmRSS", "RssAnon", "RssFile"))
+    except (OSError, KeyError, ValueError):                 # not glibc Linux: the peak is what there is
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 0, 0
 
 
 def traffic(rng: np.random.Generator) -> str:
@@ -139,7 +130,7 @@ def soak(show_path: Path, hours: float, per_minute: float = 6.0, seed: int = 1, 
     rng = np.random.default_rng(seed)
     total = round(hours * 3600 * rate)
     next_message = rng.exponential(60.0 / per_minute)
-    exceptions, samples = 0, []                 # (simulated minute, resident bytes)
+    exceptions, samples = 0, []                 # (simulated minute, resident, own, files bytes)
     bar = None
     if progress:
         from tqdm import tqdm
@@ -157,18 +148,43 @@ def soak(show_path: Path, hours: float, per_minute: float = 6.0, seed: int = 1, 
             exceptions += 1
             log.exception("tick %d failed", tick)
         if tick % (60 * rate) == 0:
-            samples.append((tick // (60 * rate), rss_bytes()))
+            samples.append((tick // (60 * rate), *memory_now()))
         if bar is not None and tick % rate == 0:
             bar.update(1)
         if tick and tick % (3600 * rate) == 0:                 # an hour on air: say how it holds so far
             say = bar.write if bar is not None else partial(print, flush=True)     # seen at once in a log file
+            _, resident, own, files = (b / 2**20 for b in samples[-1])
             say(f"{tick // (3600 * rate)} h: {exceptions} exceptions, drift {clock.drift_ticks:.3f} ticks, "
-                f"resident {rss_bytes() / 2**20:.1f} MiB{resident_split()}, {live.answered} answers")
+                f"resident {resident:.1f} MiB (own {own:.1f}, files {files:.1f}), {live.answered} answers")
     if bar is not None:
         bar.close()
-    samples.append((total // (60 * rate), rss_bytes()))
-    warm = [b for m, b in samples if WARM_UP_MIN <= m < 2 * WARM_UP_MIN] or [samples[0][1]]
-    end = [b for m, b in samples if m > samples[-1][0] - WARM_UP_MIN] or [samples[-1][1]]
+    samples.append((total // (60 * rate), *memory_now()))
+    warm = [b for m, b, *_ in samples if WARM_UP_MIN <= m < 2 * WARM_UP_MIN] or [samples[0][1]]
+    end = [b for m, b, *_ in samples if m > samples[-1][0] - WARM_UP_MIN] or [samples[-1][1]]
     return SoakReport(total / rate, total, time.perf_counter() - started, exceptions, clock.drift_ticks,
-                      int(np.median(warm)), int(np.median(end)), clock.lines, dict(live.moderator.counts),
+                      int(np.median(warm)), int(np.median(end)), samples, clock.lines, dict(live.moderator.counts),
                       live.answered, samples[-1][0] >= 3 * WARM_UP_MIN)
+
+
+def plot_memory(report: SoakReport, path: str | Path) -> None:
+    """Resident memory over the run with the two windows its growth is judged on, and below it the
+    process's own memory and mapped files (which of them moved)."""
+    from ..figures import pyplot, save
+    minutes, resident, own, files = (np.array(c, float) for c in zip(*report.samples))
+    hours, last = minutes / 60, minutes[-1]
+    fig, (top, bottom) = pyplot().subplots(2, 1, figsize=(9, 5), sharex=True)
+    top.plot(hours, resident / 2**20, label="resident", lw=1.2)
+    if report.judged:
+        top.axvspan(WARM_UP_MIN / 60, 2 * WARM_UP_MIN / 60, color="tab:green", alpha=0.15, label="after warm-up")
+        top.axvspan((last - WARM_UP_MIN) / 60, last / 60, color="tab:red", alpha=0.15, label="end")
+        top.axhline(report.rss_warm * 1.01 / 2**20, color="tab:red", ls=":", lw=1, label="+1 % of after warm-up")
+    top.set_ylabel("MiB")
+    top.legend(fontsize=7, loc="lower right")
+    bottom.plot(hours, own / 2**20, label="own (heap, arrays)", lw=1.2, color="tab:orange")
+    bottom.plot(hours, files / 2**20, label="mapped files (code)", lw=1.2, color="tab:green")
+    bottom.set_xlabel("simulated hours")
+    bottom.set_ylabel("MiB")
+    bottom.legend(fontsize=7, loc="center right")
+    verdict = f"{report.growth * 100:+.2f} %" if report.judged else "too short to judge"
+    save(fig, path, f"cohost soak: resident memory {report.rss_warm / 2**20:.1f} -> {report.rss_end / 2**20:.1f} MiB "
+                    f"({verdict})")
