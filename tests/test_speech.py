@@ -52,6 +52,17 @@ def test_unknown_voice_is_named():
         Espeak.get().synthesize("hi", Voice("klingon"))
 
 
+def test_the_engine_memory_does_not_depend_on_the_language_spoken_last():
+    """eSpeak NG holds one language's dictionary (Mandarin's is 1.5 MB): after a Mandarin line it goes back to
+    resting on English, so a live show's resident memory does not step with its last answer."""
+    from runtime.show.soak import memory_now
+    engine = Espeak.get()
+    engine.synthesize("How much is the kettle?", Voice("en-us"))
+    english = memory_now()[1]
+    engine.synthesize("茶叶多少钱？一百二十八元。", Voice("cmn"))
+    assert memory_now()[1] - english < 0.4 * 2**20
+
+
 def test_lines_are_cached_by_text_and_voice():
     cache = LineCache()
     a = cache.get("Welcome!", Voice("en-us"))

@@ -58,7 +58,8 @@ class Window:
         base.accept("c", lambda: self.use_camera(self.names[(self.names.index(self.camera) + 1) % len(self.names)]))
         base.accept("escape", base.userExit)
         base.accept("window-event", lambda win: self.use_camera(self.camera) if win.is_valid() else None)
-        self._folder = Path(tempfile.mkdtemp(prefix="cohost-lines-"))
+        self._files = tempfile.TemporaryDirectory(prefix="cohost-lines-")     # removed when the window goes
+        self._folder = Path(self._files.name)
         self._sounds = _line_sounds(base, lines or {}, self._folder)
         self._playing: dict[str, object] = {}
         director = prepare(self.stage) if prepare is not None else None
