@@ -79,26 +79,26 @@ class Attention:
     def step(self, t: float, roles: np.ndarray, turn_lengths: np.ndarray, has_partner: np.ndarray) -> None:
         """Update every host's look for time t. `roles` (H,) Role; `turn_lengths` (H,) seconds of the line
         a host starts now (0 otherwise)."""
-        for h in range(len(roles)):
-            # Taking the turn redirects the gaze at once; otherwise the current look runs its course.
-            takes_turn = roles[h] == Role.SPEAKING and self.role[h] != Role.SPEAKING and t >= self.pinned[h]
-            self.role[h] = roles[h]
-            if takes_turn or t >= self.until[h]:
-                self._choose(h, t, takes_turn, float(turn_lengths[h]))
-                if self.look[h] == Look.PARTNER and not has_partner[h]:
-                    self.look[h] = Look.CAMERA
-            if t >= self.sub_until[h]:
-                rng = self.rng[h]
-                if self.look[h] == Look.PARTNER:
-                    face = self.c["gaze.face"]
-                    mouth = rng.random() < face["mouth_chance"]
-                    self.sub[h] = 2 if mouth else (1 - self.sub[h] if self.sub[h] < 2 else int(rng.integers(2)))
-                    self.sub_until[h] = t + self._draw(h, face["dwell"])
-                else:
-                    angle = rng.uniform(0, 2 * np.pi)               # a re-fixation of at least half a degree
-                    self.jitter[h] = rng.uniform(*CAMERA_JITTER_M) * np.array([np.cos(angle), np.sin(angle), 0.0])
-                    self.sub_until[h] = t + self._draw(h, CAMERA_REFIX_S)
-                self.target_id[h] += 1
+        # Taking the turn redirects the gaze at once; otherwise the current look runs its course.
+        # Decided for all hosts at once: only the few whose look changes this tick go through Python.
+        taking = (roles == Role.SPEAKING) & (self.role != Role.SPEAKING) & (t >= self.pinned)
+        self.role[:] = roles
+        for h in np.flatnonzero(taking | (t >= self.until)):
+            self._choose(h, t, bool(taking[h]), float(turn_lengths[h]))
+            if self.look[h] == Look.PARTNER and not has_partner[h]:
+                self.look[h] = Look.CAMERA
+        for h in np.flatnonzero(t >= self.sub_until):      # after the new looks: a new look ends its sub-look
+            rng = self.rng[h]
+            if self.look[h] == Look.PARTNER:
+                face = self.c["gaze.face"]
+                mouth = rng.random() < face["mouth_chance"]
+                self.sub[h] = 2 if mouth else (1 - self.sub[h] if self.sub[h] < 2 else int(rng.integers(2)))
+                self.sub_until[h] = t + self._draw(h, face["dwell"])
+            else:
+                angle = rng.uniform(0, 2 * np.pi)               # a re-fixation of at least half a degree
+                self.jitter[h] = rng.uniform(*CAMERA_JITTER_M) * np.array([np.cos(angle), np.sin(angle), 0.0])
+                self.sub_until[h] = t + self._draw(h, CAMERA_REFIX_S)
+            self.target_id[h] += 1
 
     def targets(self, camera: np.ndarray, partner_eyes: np.ndarray, partner_up: np.ndarray,
                 eye_mid: np.ndarray) -> np.ndarray:

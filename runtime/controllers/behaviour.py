@@ -262,13 +262,16 @@ class Cast:
                 if id(line) not in self._nods:
                     nods = nod_times(line)
                     self._nods[id(line)] = nods, backchannel(nods, self.c["nods"])
+        nodding, angles = [], []
         for h in range(H):
             line = now[h] if now[h] is not None else (now[partners[h]] if roles[h] == Role.LISTENING else None)
             if line is not None:
                 nods = self._nods[id(line)][0 if line is now[h] else 1]
-                angle = self._nod((tick - line.start_tick) / self.rate, nods)
-                j = BONE_INDEX["head"]
-                rot[h, j] = quat.multiply(quat.from_axis_angle(X, angle), rot[h, j])
+                nodding.append(h)
+                angles.append(self._nod((tick - line.start_tick) / self.rate, nods))
+        if nodding:                                      # one rotation for every nodding head
+            j = BONE_INDEX["head"]
+            rot[nodding, j] = quat.multiply(quat.from_axis_angle(X, np.array(angles)), rot[nodding, j])
         if len(self._nods) > len(live):                  # forget the nods of lines that have ended
             self._nods = {k: v for k, v in self._nods.items() if k in live}
         self._breathing(tick, rot, now)
