@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from .scene.setfile import PROJECT
 from .tomlfile import FileError
+from .usage import UsageError, check_camera, host_rig, out_path, words
 
 DEFAULT_SCENE = PROJECT / "scenes" / "shop_studio.toml"
 DEFAULT_SHOW = PROJECT / "scenes" / "shop_show.toml"
@@ -48,6 +50,48 @@ a pitch CSV has a header row; name and text are needed, host, scene, product (it
 camera and seconds are optional: see scenes/pitches.csv
 """
 
+RUN_EXAMPLES = """examples:
+  cohost run                                         the shop show (scenes/shop_show.toml) in a window
+  cohost run scenes/shop_studio.toml --say "Mei: Hello!" --say "Jun@3: Welcome to the shop!"
+  cohost run scenes/shop_studio.toml --camera wide --debug      start on the wide shot; tick and frame rate
+  cohost run scenes/chroma.toml --size 1920x1080 --borderless   a clean chroma window for OBS to capture
+keys: 1-9 pick a camera, c cycles them, Esc quits
+"""
+
+MOTION_EXAMPLES = """examples:
+  cohost motion walk.bvh --host Jun                   in a window, retargeted onto Jun (rigs/jun.glb)
+  cohost motion walk.bvh --host rigs/mei.glb --travel --out walk.mp4     keep the clip's travel; to MP4
+  cohost motion dance.bvh --seconds 4 --speed 0.5 --out frames/          slow motion, numbered PNGs
+  cohost motion avatar.glb --name Walk --host Mei      a glTF file's own animation
+"""
+
+RECORD_EXAMPLES = """examples:
+  cohost record scenes/shop_studio.toml --seconds 30 --out take.npz
+  cohost record scenes/shop_studio.toml --seconds 30 --out take.bvh --host Jun       one host, for Blender
+  cohost record scenes/shop_studio.toml --say "Mei: Welcome!" --seconds 5 --out hello.npz
+  cohost record scenes/shop_studio.toml --lines scenes/dialogue.txt --seconds 600 --report
+  cohost record scenes/shop_studio.toml --lines scenes/dialogue.txt --seconds 90 --tick-rate 240 --report
+"""
+
+SAY_EXAMPLES = """examples:
+  cohost say "Hello everyone" --host Mei --out line.wav         Mei's voice (rigs/mei.toml [voice])
+  cohost say "Only thirty-nine dollars!" --host rigs/jun.glb --out line.wav --track track.json --phonemes
+  cohost say "这个水壶很好" --host Jun --voice cmn --out tea.wav    another language, Jun's pitch and rate
+"""
+
+LIPSYNC_EXAMPLES = """examples:
+  cohost lipsync take.wav --text script.txt --out track.json --plot track.png
+  cohost lipsync take.wav --text "Hello everyone" --vosk-model vosk-model-small-en-us --voice en-us --out track.json
+  cohost lipsync take.mp3 --no-vosk --out track.json        from the audio level and spectrum alone
+"""
+
+PUPPET_EXAMPLES = """examples:
+  cohost puppet --mic --host Mei                      a human voice drives Mei's mouth live (needs sounddevice)
+  arecord -f S16_LE -r 16000 -c 1 | cohost puppet -   any raw 16 kHz mono stream on stdin
+  cohost puppet take.wav --host Jun --out jun.mp4     a recording, rendered with its sound
+  cohost puppet take.wav --scene scenes/chroma.toml --camera full      in a window, on the chroma set
+"""
+
 
 def _size(text: str) -> tuple[int, int]:
     try:
@@ -72,6 +116,7 @@ def cmd_run(args) -> int:
     from .scene.window import run_window
     from .speech_cmd import on_stage
     spec, lines, prepare = on_stage(args.scene, args.say or [], None)
+    check_camera(spec, args.camera)                    # before the window: a typo is told, not a traceback
     spec.shading = args.shading or spec.shading
     run_window(spec, args.size, args.borderless, args.debug, args.camera, prepare, lines)
     return 0
@@ -179,8 +224,9 @@ def cmd_chat(args) -> int:
     except (OSError, TimeoutError) as e:
         raise SystemExit(f"cohost chat: no show answering on ws://127.0.0.1:{args.port} ({e}); "
                          f"start one with 'cohost serve'") from None
-    if not reply["accepted"]:
-        print(f"refused: {reply['reason']}", file=sys.stderr)
+    if not reply.get("accepted") or (reply.get("reason") and reply.get("host") is None):
+        # refused by moderation, or read but not answered (hosts busy, a failed answer): the viewer gets no line
+        print(f"refused: {reply.get('reason') or 'no reason given'}", file=sys.stderr)
         return 1
     print(f"{reply['host']} at tick {reply['tick']}: {reply['answer']}" if reply.get("answer") else "(no answer)")
     return 0
@@ -217,6 +263,16 @@ def cmd_build_host(args) -> int:
     out = build_file(args.spec, args.out)
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
     return 0
+
+
+# What --out takes, per kind of command (anything else is refused before any work is done).
+VIDEO_OUT = out_path({".mp4": "a video"}, folder="numbered PNGs")
+GESTURE_OUT = out_path({".mp4": "one cycle", ".png": "a strip of its phases"}, folder="numbered PNGs")
+STILL_OUT = out_path({".png": "one PATH_<camera>.png a camera"}, folder="one <camera>.png a camera")
+TAKE_OUT = out_path({".npz": "arrays", ".bvh": "one host's mocap"})
+WAV_OUT = out_path({".wav": "the audio"})
+TRACK_OUT = out_path({".json": "per-tick viseme weights"})
+HOST_HELP = "a built-in host by name (Mei, Jun: any case) or a rig file (.glb, .gltf, .vrm); default %(default)s"
 
 
 def _command(sub, name: str, **options) -> argparse.ArgumentParser:
@@ -262,7 +318,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log loader details")
     sub = p.add_subparsers(dest="command")
 
-    run = _command(sub, "run", help="play a show or a set in a window (default: the shop show)", epilog=EXAMPLES)
+    run = _command(sub, "run", help="play a show or a set in a window (default: the shop show)", epilog=RUN_EXAMPLES)
     run.add_argument("scene", nargs="?", default=str(DEFAULT_SHOW),
                      help="show script (scenes/*show.toml) or set file (scenes/*.toml)")
     run.add_argument("--size", type=_size, default=(1280, 720), help="window size WxH (default 1280x720)")
@@ -283,8 +339,8 @@ def parser() -> argparse.ArgumentParser:
                         help="length (default 5; a pitch runs to its line's end plus 1 s)")
     _picture_options(render, debug=False)
     render.add_argument("--camera", help="named camera (default: the first in the scene)")
-    render.add_argument("--out", required=True, help="PATH.mp4 or a folder of numbered PNGs; with many jobs: "
-                                                     "the folder for one MP4 per job")
+    render.add_argument("--out", required=True, type=VIDEO_OUT, help="PATH.mp4 or a folder of numbered PNGs; "
+                                                                     "with many jobs: the folder for one MP4 per job")
     render.add_argument("--shading", choices=("vertex", "pixel"),
                         help="pixel: per-pixel light and shadows (default: the scene's; slow without a GPU)")
     render.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT",
@@ -292,15 +348,16 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
                         help="spread the jobs over a Ray cluster (ray://HOST:10001 or HOST:6379); "
                              "alone: start Ray on this machine")
-    render.add_argument("--retries", type=int, default=2, help="times a failed job is tried again (default 2)")
+    render.add_argument("--retries", type=int, default=2,
+                        help="times a failed job is tried again (default %(default)s)")
     render.set_defaults(func=lambda a: _render().cmd_render(a, DEFAULT_SCENE))
 
     motion = _command(sub, "motion", help="play a mocap clip (BVH or glTF animation) retargeted onto a host",
-                            epilog=EXAMPLES)
+                            epilog=MOTION_EXAMPLES)
     motion.add_argument("clip", help=".bvh file, or a .glb/.gltf with animations")
-    motion.add_argument("--host", default=str(PROJECT / "rigs" / "mei.glb"), help="rig to play it on")
+    motion.add_argument("--host", type=host_rig, default="Mei", help=f"who plays it: {HOST_HELP}")
     motion.add_argument("--name", help="animation name inside a glTF file (default: the first)")
-    motion.add_argument("--out", help="PATH.mp4 or a folder for PNGs (default: a window)")
+    motion.add_argument("--out", type=VIDEO_OUT, help="PATH.mp4 or a folder for PNGs (default: a window)")
     motion.add_argument("--seconds", type=_positive(float), help="length (default: one pass of the clip)")
     motion.add_argument("--speed", type=_positive(float), default=1.0, help="playback speed (default 1)")
     motion.add_argument("--travel", action="store_true", help="keep the clip's travel (default: in place)")
@@ -308,56 +365,59 @@ def parser() -> argparse.ArgumentParser:
     motion.set_defaults(func=lambda a: _motion().cmd_motion(a))
 
     rec = _command(sub, "record", help="run a set headless at the fixed tick and save the performance",
-                         epilog=EXAMPLES)
+                         epilog=RECORD_EXAMPLES)
     rec.add_argument("scene", help="scene file (scenes/*.toml)")
-    rec.add_argument("--seconds", type=_positive(float), default=10.0)
-    rec.add_argument("--out", help="take.npz (arrays, see README) or take.bvh (one host)")
+    rec.add_argument("--seconds", type=_positive(float), default=10.0, help="length of the take (default %(default)s)")
+    rec.add_argument("--out", type=TAKE_OUT, help="take.npz (arrays, see README) or take.bvh (one host)")
     rec.add_argument("--host", help="with .bvh: which host (default: the first)")
     rec.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT", help="a line to speak (repeatable)")
     rec.add_argument("--lines", metavar="FILE", help="a dialogue: 'Host: text' lines, looped to fill the take")
-    rec.add_argument("--gap", type=float, default=0.4, help="seconds between lines (default 0.4)")
+    rec.add_argument("--gap", type=float, default=0.4, help="seconds between lines (default %(default)s)")
     rec.add_argument("--tick-rate", type=_positive(int), help="ticks per second (default: the set's; 240 times saccades)")
     rec.add_argument("--report", action="store_true",
                      help="print the behaviour report: blinks, saccades, gaze shares, eye limits, breathing")
-    rec.add_argument("--quiet", action="store_true")
+    rec.add_argument("--quiet", action="store_true", help="no progress bar")
     rec.set_defaults(func=lambda a: _motion().cmd_record(a))
 
     say = _command(sub, "say", help="synthesise a line with a host's voice: audio and viseme track",
-                         epilog=EXAMPLES)
-    say.add_argument("text")
-    say.add_argument("--host", default=str(PROJECT / "rigs" / "mei.glb"), help="rig whose voice to use")
+                         epilog=SAY_EXAMPLES)
+    say.add_argument("text", type=words, help="the words to say")
+    say.add_argument("--host", type=host_rig, default="Mei", help=f"whose voice: {HOST_HELP}")
     say.add_argument("--voice", help="eSpeak NG voice (en-us, cmn, ko, ...); default: the host's")
-    say.add_argument("--rate", type=_positive(int), help="words per minute")
-    say.add_argument("--pitch", type=int, help="0..100")
-    say.add_argument("--out", help="line.wav")
-    say.add_argument("--track", help="track.json (per-tick viseme weights)")
-    say.add_argument("--tick-rate", type=_positive(int), default=60)
+    say.add_argument("--rate", type=_positive(int), help="words per minute (default: the host's)")
+    say.add_argument("--pitch", type=int, help="0..100 (default: the host's)")
+    say.add_argument("--out", type=WAV_OUT, help="line.wav: the audio")
+    say.add_argument("--track", type=TRACK_OUT, help="track.json (per-tick viseme weights)")
+    say.add_argument("--tick-rate", type=_positive(int), default=60,
+                     help="track ticks per second (default %(default)s)")
     say.add_argument("--phonemes", dest="verbose_phonemes", action="store_true", help="list the phoneme timeline")
     say.set_defaults(func=lambda a: _speech().cmd_say(a))
 
     sync = _command(sub, "lipsync", help="a viseme track from a voice recording (vosk + eSpeak NG, or the audio alone)",
-                          epilog=EXAMPLES)
+                          epilog=LIPSYNC_EXAMPLES)
     sync.add_argument("audio", help="WAV, MP3, MP4 ... (anything ffmpeg reads)")
     sync.add_argument("--text", help="the script: text, or a file holding it")
     sync.add_argument("--vosk-model", help="vosk model folder (default: the bundled Korean model)")
     sync.add_argument("--no-vosk", action="store_true", help="drive the mouth from the audio level and spectrum only")
     sync.add_argument("--voice", help="eSpeak NG language for phonemes (default: the model's)")
-    sync.add_argument("--out", required=True, help="track.json")
+    sync.add_argument("--out", required=True, type=TRACK_OUT, help="track.json: per-tick viseme weights")
     sync.add_argument("--plot", help="track.png: the track over the waveform")
-    sync.add_argument("--tick-rate", type=_positive(int), default=60)
+    sync.add_argument("--tick-rate", type=_positive(int), default=60,
+                      help="track ticks per second (default %(default)s)")
     sync.set_defaults(func=lambda a: _speech().cmd_lipsync(a))
 
     puppet = _command(sub, "puppet", help="drive a host's mouth live from a voice (file, stdin PCM or microphone)",
-                            epilog=EXAMPLES)
+                            epilog=PUPPET_EXAMPLES)
     puppet.add_argument("audio", nargs="?", help="audio file, or '-' for raw s16le 16 kHz mono PCM on stdin")
     puppet.add_argument("--mic", action="store_true", help="listen to the microphone (needs sounddevice)")
-    puppet.add_argument("--scene", default=str(DEFAULT_SCENE))
+    puppet.add_argument("--scene", default=str(DEFAULT_SCENE),
+                        help="set file the host stands in (default: the shop studio)")
     puppet.add_argument("--host", help="which host speaks (default: the first)")
     puppet.add_argument("--vosk-model", help="vosk model folder to refine vowels (default: the bundled Korean one)")
     puppet.add_argument("--no-vosk", action="store_true", help="level and spectrum only")
     puppet.add_argument("--voice", help="eSpeak NG language for recognised words")
-    puppet.add_argument("--out", help="render offscreen to PATH.mp4 or a folder instead of a window")
-    puppet.add_argument("--camera")
+    puppet.add_argument("--out", type=VIDEO_OUT, help="render offscreen to PATH.mp4 or a folder instead of a window")
+    puppet.add_argument("--camera", help="named camera (default: the set's first)")
     _picture_options(puppet)
     puppet.set_defaults(func=lambda a: _speech().cmd_puppet(a))
 
@@ -376,7 +436,7 @@ def parser() -> argparse.ArgumentParser:
     gesture.add_argument("--check", metavar="FILE", help="validate a lexicon file; exit 1 with every problem found")
     gesture.add_argument("--lexicon", nargs="+", default=[str(PROJECT / "rigs" / "gestures" / "lexicon.gesture")],
                          help="lexicon files (default: rigs/gestures/lexicon.gesture)")
-    gesture.add_argument("--host", default=str(PROJECT / "rigs" / "mei.glb"), help="rig to perform on")
+    gesture.add_argument("--host", type=host_rig, default="Mei", help=f"who performs: {HOST_HELP}")
     gesture.add_argument("--expressivity", metavar="K=V,...",
                          help="spatial, temporal, fluidity, power, repetition from -1 to 1 (default all 0)")
     gesture.add_argument("--compare", metavar="K=V,...", help="a second host beside the first with this expressivity")
@@ -384,7 +444,8 @@ def parser() -> argparse.ArgumentParser:
                          help="a second host performing the gesture from these lexicon files (another version)")
     gesture.add_argument("--say", metavar="TEXT", help="a line the host says with the gesture on its first word, or "
                                                        "where [NAME] is placed in it (*word* marks stress)")
-    gesture.add_argument("--out", help="render offscreen: PATH.mp4 (one cycle) or PATH.png (a strip of its phases)")
+    gesture.add_argument("--out", type=GESTURE_OUT, help="render offscreen: PATH.mp4 (one cycle), PATH.png (a strip "
+                                                         "of its phases) or a folder of numbered PNGs")
     gesture.add_argument("--plot", help="PATH.png: wrist paths, speed, joint curves and visemes with the phases marked")
     _picture_options(gesture)
     gesture.set_defaults(func=_gesture_command)
@@ -396,7 +457,8 @@ def parser() -> argparse.ArgumentParser:
                                   "  cohost serve --llm http://127.0.0.1:8080/v1 --llm-model qwen2.5   free-form replies")
     serve.add_argument("scene", nargs="?", default=str(DEFAULT_SHOW), help="show or set file (default: the shop show)")
     serve.add_argument("--show", help="a show script to play (its set is the scene)")
-    serve.add_argument("--chat-port", type=int, default=8765, help="viewer events on ws://BIND:PORT (0: any free port)")
+    serve.add_argument("--chat-port", type=int, default=8765,
+                       help="viewer events on ws://BIND:PORT (default %(default)s; 0: any free port)")
     serve.add_argument("--api-port", type=int, help="the operator API on ws://BIND:PORT (0: any free port; off if not given)")
     serve.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--headless", action="store_true", help="no window (servers, tests)")
@@ -410,7 +472,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--vmc-host", help="the host VMC mirrors or drives (default: the set's first)")
     serve.add_argument("--llm", metavar="URL", help="an OpenAI-compatible endpoint (base URL ending in /v1) for "
                                                     "free-form replies; key from $COHOST_LLM_KEY; the catalogue answers if it fails")
-    serve.add_argument("--llm-model", default="default", help="model name sent to the endpoint")
+    serve.add_argument("--llm-model", default="default", help="model name sent to the endpoint (default %(default)s)")
     serve.set_defaults(func=cmd_serve)
 
     soak = _command(sub, "soak", help="hours of the looping show in simulated time, with viewer traffic; reports "
@@ -421,7 +483,7 @@ def parser() -> argparse.ArgumentParser:
     length.add_argument("--hours", type=_positive(float), default=6.0, help="simulated hours (default 6)")
     length.add_argument("--minutes", type=_positive(float), help="simulated minutes instead")
     soak.add_argument("--chat-per-minute", type=_positive(float), default=6.0, help="viewer messages a minute (default 6)")
-    soak.add_argument("--seed", type=int, default=1)
+    soak.add_argument("--seed", type=int, default=1, help="seed of the viewer traffic (default %(default)s)")
     soak.add_argument("--quiet", action="store_true", help="no progress bar")
     soak.add_argument("--plot", metavar="PNG", help="resident memory over the run (own and mapped files) to a picture")
     soak.set_defaults(func=cmd_soak)
@@ -431,7 +493,7 @@ def parser() -> argparse.ArgumentParser:
                           epilog="examples:\n  cohost set scenes/shop_studio.toml            window: 1-9/c cameras, s safe areas\n"
                                  "  cohost set scenes/shop_studio.toml --still shots/ --safe   every named shot to PNG")
     set_.add_argument("scene", nargs="?", default=str(DEFAULT_SCENE), help="set file (default: the shop studio)")
-    set_.add_argument("--still", metavar="DIR|SHOT.png", help="render every named camera to DIR/<camera>.png "
+    set_.add_argument("--still", metavar="DIR|SHOT.png", type=STILL_OUT, help="render every named camera to DIR/<camera>.png "
                                                                "(or SHOT_<camera>.png) and exit")
     set_.add_argument("--safe", action="store_true", help="with --still: draw the camera name and safe areas")
     set_.add_argument("--camera", help="start on this camera")
@@ -452,17 +514,19 @@ def parser() -> argparse.ArgumentParser:
                                  "  cohost chat --event gift --gift roses --count 3 --user ana\n"
                                  "  cohost chat --event purchase --product kettle --user ana --port 8765")
     chat.add_argument("text", nargs="?", default="", help="the chat message")
-    chat.add_argument("--user", default="viewer")
-    chat.add_argument("--event", choices=("chat", "follow", "gift", "purchase"), default="chat")
+    chat.add_argument("--user", default="viewer", help="the viewer's name (default %(default)s)")
+    chat.add_argument("--event", choices=("chat", "follow", "gift", "purchase"), default="chat",
+                      help="what the viewer did (default %(default)s)")
     chat.add_argument("--gift", default="", help="with --event gift: what was given")
     chat.add_argument("--product", default="", help="with --event purchase: what was bought")
-    chat.add_argument("--count", type=_positive(int), default=1)
-    chat.add_argument("--port", type=int, default=8765)
+    chat.add_argument("--count", type=_positive(int), default=1, help="with --event gift: how many (default %(default)s)")
+    chat.add_argument("--port", type=int, default=8765,
+                      help="the show's chat port on 127.0.0.1, serve's --chat-port (default %(default)s)")
     chat.set_defaults(func=cmd_chat)
 
     ask = _command(sub, "ask", help="what the hosts answer a viewer's question, from the set's product catalogue",
                          epilog='examples:\n  cohost ask "How much is the kettle?"\n  cohost ask "有什么颜色？" --product phone')
-    ask.add_argument("question")
+    ask.add_argument("question", help="what a viewer asks, in English or Mandarin")
     ask.add_argument("--scene", default=str(DEFAULT_SCENE), help="set whose products answer (default: the shop studio)")
     ask.add_argument("--product", help="the product on air, for questions that do not name one")
     ask.set_defaults(func=cmd_ask)
@@ -488,6 +552,35 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()              # here, so a reader gone away is caught below, not at exit
+    except BrokenPipeError:
+        if not _stdout_reader_gone():
+            raise                           # another pipe broke (ffmpeg's, say): a real failure
+        # The reader of our output went away (`cohost gesture --list | head -1`): nothing more to say.
+        # Point stdout at devnull so the interpreter's last flush does not fail again (Python's recipe).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141                          # 128 + SIGPIPE, as a shell reports a command whose pipe closed
+
+
+def _stdout_reader_gone() -> bool:
+    """Is stdout a pipe whose reader has closed it? Linux says so with POLLERR; elsewhere any broken pipe
+    is taken for stdout's, as in Python's recipe."""
+    if not sys.platform.startswith("linux"):
+        return True
+    import select
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poll.poll(0))
+    except (OSError, ValueError):                      # no real stdout (replaced, closed): it was the one
+        return True
+
+
+def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(message)s")
@@ -500,8 +593,8 @@ def main(argv: list[str] | None = None) -> int:
     from .speech_cmd import SayError
     try:
         return args.func(args)
-    except (FileError, RigError, BvhError, SpeechError, TrackError, SayError) as e:
-        print(f"cohost: {e}", file=sys.stderr)
+    except (UsageError, FileError, RigError, BvhError, SpeechError, TrackError, SayError) as e:
+        print(f"cohost {args.command}: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

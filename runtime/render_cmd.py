@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .batch.jobs import Job, JobError, read_jobs
+from .usage import check_camera
 
 
 def cmd_render(args, default_scene: Path) -> int:
@@ -30,6 +31,7 @@ def render_scene(scene: str | Path, says: list[str], seconds: float, out: Path, 
     from .scene.capture import render_to
     from .speech_cmd import audio_for, on_stage
     spec, lines, bring_to_life = on_stage(scene, says, seconds)
+    check_camera(spec, camera)                       # a typo is told before the renderer opens, not a KeyError
     spec.shading = shading or spec.shading
     card = next((p.card for p in spec.products if p.id == product), None)
 

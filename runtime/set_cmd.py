@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .scene.setfile import SetSpec, load_set
 from .tomlfile import FileError
+from .usage import check_camera
 from .watch import FileWatcher
 
 RELOAD_S = 0.5                 # how often the window looks at the scene file
@@ -89,5 +90,6 @@ def cmd_set(args) -> int:
         files = render_stills(spec, Path(args.still), args.size, args.safe)
         print(f"wrote {len(files)} shots to {args.still}: {', '.join(f.name for f in files)}")
         return 0
+    check_camera(spec, args.camera)
     preview(path, args.size, args.camera)
     return 0

@@ -12,6 +12,7 @@ from .show.performers import cast, check_gestures, make_line
 from .skeleton.rigfile import load_rig_info
 from .speech.espeak import LineCache, Voice, write_wav
 from .speech.track import VisemeTrack
+from .usage import check_camera
 
 _SAY = re.compile(r"^\s*(?P<host>[^:@]+?)\s*(?:@\s*(?P<at>[0-9.]+))?\s*:\s*(?P<text>.+)$", re.S)
 
@@ -183,6 +184,7 @@ def cmd_puppet(args) -> int:
     host = args.host or names[0]
     if host not in names:
         raise SystemExit(f"cohost puppet: no host {host!r} in {spec.source}; hosts: {', '.join(names)}")
+    check_camera(spec, args.camera)
     model, voice = _vosk_choice(args, "puppet")
     mouth = LiveMouth(RATE, model, voice)
     audio = None

@@ -1,8 +1,10 @@
 """TOML loading with errors that name `file:line:col` and the key, for scene, host and mapping files."""
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,15 @@ class FileError(ValueError):
     def __init__(self, path: str | Path, line: int, col: int, message: str) -> None:
         self.path, self.line, self.col, self.message = str(path), line, col, message
         super().__init__(f"{path}:{line}:{col}: {message}")
+
+
+def unknown_name(name: str, allowed: Iterable[str], what: str = "key") -> str:
+    """`unknown key 'fvo'; did you mean 'fov'?`, or the allowed names when none is close (a typo must not
+    pass silently, and the fix should be in the message)."""
+    allowed = list(allowed)
+    close = difflib.get_close_matches(name, allowed, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"expected one of {', '.join(allowed) or 'none'}"
+    return f"unknown {what} {name!r}; {hint}"
 
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
@@ -37,24 +48,29 @@ class TomlDoc:
             raise FileError(path, line, col, f"TOML syntax: {msg}") from None
         self._lines = self.text.splitlines()
 
+    def _header(self, name: str, nth: int = 0, start: int = 0) -> int:
+        """1-based line of the `nth` header [name] or [[name]] from line index `start` on; 0 when none."""
+        for i in range(start, len(self._lines)):
+            m = _HEADER.match(self._lines[i])
+            if m and m.group(1).replace(" ", "") == name:
+                if nth == 0 or not self._lines[i].lstrip().startswith("[["):
+                    return i + 1
+                nth -= 1
+        return 0
+
     def line_of(self, *path: str | int) -> tuple[int, int]:
         """(line, col) of the key at `path` (table names, array indices, key); best effort."""
         tables = [p for p in path if isinstance(p, str)]
         indices = [p for p in path if isinstance(p, int)]
+        # The header of the innermost table in the path: an array element's [[header]] counted by its
+        # index, and any sub-table of it looked for after that.
+        element = self._header(tables[0], indices[0]) if tables and indices else 0
         header_line, table = 0, ""
-        # Find the header of the innermost table in the path, counting array-of-table repeats.
         for depth in range(len(tables), 0, -1):
             want = ".".join(tables[:depth])
-            seen = -1
-            target = indices[0] if indices else 0
-            for i, line in enumerate(self._lines):
-                m = _HEADER.match(line)
-                if m and m.group(1).replace(" ", "") == want:
-                    seen += 1
-                    if seen == target or not line.lstrip().startswith("[["):
-                        header_line, table = i + 1, want
-                        break
+            header_line = element if depth == 1 and indices else self._header(want, start=max(element - 1, 0))
             if header_line:
+                table = want
                 break
         key = tables[-1] if tables else None
         owner = tables[-2] if len(tables) > 1 else None
@@ -75,6 +91,14 @@ class TomlDoc:
         line, col = self.line_of(*path)
         where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
         return FileError(self.path, line, col, f"{where}: {message}" if where else message)
+
+    def check_keys(self, table: dict, allowed: Iterable[str], *path: str | int, what: str = "key") -> None:
+        """Every key of `table` (found at `path`) must be in `allowed`; the first that is not is an error
+        at its own line."""
+        allowed = list(allowed)
+        for key in table:
+            if key not in allowed:
+                raise self.error(unknown_name(key, allowed, what), *path, key)
 
     def get(self, table: dict, key: str, kind: type | tuple, *path: str | int, default: Any = ...,
             ) -> Any:

@@ -28,3 +28,15 @@ def assert_file_error(path: Path, text: str, load, message: str, error: type = V
     with pytest.raises(error, match=message) as caught:
         load(path)
     return caught.value
+
+
+def assert_error_at(path: Path, text: str, load, at: str, message: str) -> None:
+    """Write `text` to `path`, load it, and expect exactly `path:line:col: message`, where line and col are
+    where `at` first starts in `text`."""
+    from runtime.tomlfile import FileError
+    before = text[:text.index(at)]
+    line, col = before.count("\n") + 1, len(before) - before.rfind("\n")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FileError) as caught:
+        load(path)
+    assert str(caught.value) == f"{path}:{line}:{col}: {message}"

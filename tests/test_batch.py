@@ -51,7 +51,7 @@ def test_every_problem_in_the_inputs_is_named_before_anything_renders(tmp_path):
     assert caught.value.problems == [
         f"{p}:3: no host 'Bob' in shop_studio.toml; hosts: Mei, Jun",
         f"{p}:4: no product 'lamp' in shop_studio.toml; products: kettle, phone, tea",
-        f"{p}:5: no camera 'crane' in shop_studio.toml; cameras: medium, wide, mei, jun, product",
+        f"{p}:5: no camera 'crane' in shop_studio.toml; cameras: medium, wide, mei, jun, two_shot, product",
         f"{p}:6: seconds must be a positive number, got '-2'",
         f"{p}:7: a second job named 'ok' would overwrite {(tmp_path / 'out' / 'ok.mp4').resolve()} "
         f"(the first comes from {SHOP})",
@@ -62,9 +62,15 @@ def test_every_problem_in_the_inputs_is_named_before_anything_renders(tmp_path):
     ]
     assert caught.value.problems[6].startswith(f"{p}:9: 'Mei: [wave_goodbye]Bye.': ")
     assert "wave_goodbye" in caught.value.problems[6]
-    (tmp_path / "q.csv").write_text("name,txt\nx,y\n")
-    with pytest.raises(JobError, match=r"q\.csv:1: unknown column 'txt'; missing column 'text'"):
-        read_jobs([str(tmp_path / "q.csv")], tmp_path, SMALL, SHOP)
+    q = tmp_path / "q.csv"
+    q.write_text("name,txt,colour\nx,y,red\n")
+    with pytest.raises(JobError) as caught:
+        read_jobs([str(q)], tmp_path, SMALL, SHOP)
+    assert caught.value.problems == [
+        f"{q}:1: unknown column 'txt'; did you mean 'text'?",
+        f"{q}:1: unknown column 'colour'; expected one of name, text, host, scene, product, camera, seconds",
+        f"{q}:1: missing column 'text' (name and text are needed)",
+    ]
     (tmp_path / "r.csv").write_bytes("name,text\nkettle,Caf\u00e9 au lait\n".encode("latin-1"))
     with pytest.raises(JobError, match=r"r\.csv: not UTF-8 text \(invalid continuation byte at byte 20\)"):
         read_jobs([str(tmp_path / "r.csv")], tmp_path, SMALL, SHOP)

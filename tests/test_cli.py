@@ -1,6 +1,8 @@
 """The `cohost` command as a user runs it: real subprocesses, files on disk, exit codes."""
+import json
 import subprocess
 import sys
+import threading
 
 import imageio_ffmpeg
 import pytest
@@ -21,12 +23,17 @@ def test_help_lists_commands_with_examples():
         assert word in out.stdout
 
 
-def test_every_command_has_examples_in_its_help():
-    from runtime.cli import parser
+def test_every_command_has_its_own_examples_and_every_option_a_help():
+    from runtime.cli import EXAMPLES, parser
     commands = next(a for a in parser()._actions if a.dest == "command").choices
     assert len(commands) >= 16
-    missing = [name for name, p in commands.items() if f"cohost {name}" not in p.format_help().split("examples:")[-1]]
-    assert missing == []
+    borrowed = [name for name, p in commands.items() if p.epilog == EXAMPLES]     # the global list is not theirs
+    missing = [name for name, p in commands.items() if f"cohost {name}" not in (p.epilog or "").split("examples:")[-1]]
+    silent = [f"{name} {a.option_strings[0] if a.option_strings else a.dest}" for name, p in commands.items()
+              for a in p._actions if not (a.help or "").strip()]
+    assert (borrowed, missing, silent) == ([], [], [])
+    for p in commands.values():
+        p.format_help()                                         # every %(default)s in a help text expands
 
 
 def test_render_png_folder(tmp_path):
@@ -49,6 +56,15 @@ def test_render_mp4(tmp_path):
     assert out.returncode == 0, out.stderr
     frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(video))
     assert frames == 12 and abs(seconds - 1.0) < 0.1
+
+
+def test_a_typo_in_a_scene_exits_2_with_the_nearest_key(tmp_path):
+    scene = tmp_path / "typo.toml"
+    scene.write_text((PROJECT / "scenes" / "chroma.toml").read_text().replace("fov = 40", "fvo = 40", 1))
+    out = cohost("render", str(scene), "--seconds", "0.1", "--out", str(tmp_path / "frames"))
+    assert out.returncode == 2
+    assert f"{scene}:33:1: cameras[0].fvo: unknown key 'fvo'; did you mean 'fov'?" in out.stderr
+    assert "Traceback" not in out.stderr
 
 
 def test_broken_scene_exits_2_with_file_and_line(tmp_path):
@@ -96,3 +112,102 @@ def test_build_host_writes_identical_file(tmp_path):
 @pytest.mark.parametrize("args", [["run", "--size", "0x0"], ["render", "scenes/chroma.toml"]])
 def test_usage_errors(args):
     assert cohost(*args).returncode == 2
+
+
+# -- a new user's mistakes: a clear `cohost COMMAND: ...` message, a non-zero exit, never a traceback --------
+
+def refused(out: subprocess.CompletedProcess, message: str, code: int = 2) -> None:
+    assert out.returncode == code and message in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("command", [["render", "--out", "never.mp4"], ["run"]])
+def test_an_unknown_camera_is_named_with_the_cameras_the_set_has(command, tmp_path):
+    from runtime.scene.setfile import load_set
+    cameras = ", ".join(c.name for c in load_set(PROJECT / "scenes" / "shop_studio.toml").cameras)
+    out = cohost(command[0], "scenes/shop_studio.toml", "--camera", "wdie", *command[1:])
+    refused(out, f"cohost {command[0]}: scenes/shop_studio.toml has no camera 'wdie'; "
+                 f"its cameras: {cameras}; did you mean 'wide'?")
+    assert not (PROJECT / "never.mp4").exists()
+
+
+@pytest.mark.parametrize("text", ["", "  \n "])
+def test_say_refuses_empty_text(text, tmp_path):
+    out = cohost("say", text, "--out", str(tmp_path / "line.wav"))
+    refused(out, "cohost say: error: argument text: the text is empty")
+    assert not (tmp_path / "line.wav").exists()
+
+
+@pytest.mark.parametrize("args, accepted", [
+    (["render", "scenes/chroma.toml", "--out", "x.avi"], "use PATH.mp4 (a video) or a folder (numbered PNGs"),
+    (["render", "scenes/chroma.toml", "--out", "x.mp4/"], "use PATH.mp4 (a video) or a folder"),
+    (["motion", "walk.bvh", "--out", "walk.mov"], "use PATH.mp4 (a video) or a folder"),
+    (["puppet", "take.wav", "--out", "x.avi"], "use PATH.mp4 (a video) or a folder"),
+    (["gesture", "beat", "--out", "beat.gif"],
+     "use PATH.mp4 (one cycle) or PATH.png (a strip of its phases) or a folder"),
+    (["set", "--still", "shot.jpg"], "use PATH.png (one PATH_<camera>.png a camera) or a folder"),
+    (["record", "scenes/shop_studio.toml", "--out", "take.mp4"], "use PATH.npz (arrays) or PATH.bvh"),
+    (["say", "Hello", "--out", "line.mp3"], "use PATH.wav (the audio)"),
+    (["lipsync", "take.wav", "--out", "track.csv"], "use PATH.json (per-tick viseme weights)"),
+])
+def test_out_must_be_a_kind_the_command_writes(args, accepted):
+    out = cohost(*args)
+    refused(out, f"cohost {args[0]}: error: argument {args[-2]}: cannot write {args[-1]!r}: {accepted}")
+
+
+def test_out_paths_that_are_accepted(tmp_path):
+    from runtime.cli import GESTURE_OUT, STILL_OUT, VIDEO_OUT
+    (tmp_path / "takes.v2").mkdir()
+    for path in ("show.mp4", "SHOW.MP4", "frames", "frames/", "frames.v2/", str(tmp_path / "takes.v2")):
+        assert VIDEO_OUT(path) == path
+    assert GESTURE_OUT("strip.png") == "strip.png" and STILL_OUT("shots/") == "shots/"
+
+
+def test_a_closed_pipe_ends_the_output_quietly():
+    """`cohost gesture --list | head -1`: the reader is gone before cohost writes."""
+    proc = subprocess.Popen([sys.executable, "-m", "runtime", "gesture", "--list"], cwd=PROJECT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141 and err == ""
+
+
+@pytest.mark.parametrize("name, voice", [("Mei", "en-us+f3"), ("jun", "en-us+m3")])
+def test_say_takes_a_host_by_name(name, voice, tmp_path):
+    out = cohost("say", "Hello", "--host", name, "--out", str(tmp_path / "line.wav"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"{voice}: ") and (tmp_path / "line.wav").stat().st_size > 1000
+
+
+def test_say_names_the_hosts_it_knows():
+    refused(cohost("say", "Hello", "--host", "Mai"),
+            "cohost say: error: argument --host: no host 'Mai': give a rig file (.glb, .gltf, .vrm) "
+            "or a built-in host: Jun, Mei; did you mean 'Mei'?")
+
+
+@pytest.fixture
+def refusing_show():
+    """A show on 127.0.0.1 that answers each viewer event with the next of `replies`."""
+    from websockets.sync.server import serve
+    replies = []
+
+    def reply(ws):
+        for _ in ws:
+            ws.send(json.dumps(replies.pop(0)))
+
+    with serve(reply, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield server.socket.getsockname()[1], replies
+        server.shutdown()
+
+
+@pytest.mark.parametrize("reply, reason", [
+    ({"accepted": False, "now": 12, "reason": "rate limited"}, "rate limited"),
+    ({"accepted": True, "now": 12, "reason": "hosts busy: read, not answered", "answer": "It is $39.",
+      "host": None, "tick": None}, "hosts busy: read, not answered"),
+])
+def test_chat_prints_a_refusal_and_its_reason(refusing_show, reply, reason):
+    port, replies = refusing_show
+    replies.append(reply)
+    out = cohost("chat", "How much is the kettle?", "--port", str(port))
+    refused(out, f"refused: {reason}", code=1)
+    assert out.stdout == ""

@@ -16,7 +16,7 @@ from runtime.speech.espeak import LineCache
 from runtime.show.performers import cast
 from runtime.speech_cmd import schedule
 
-from helpers import PROJECT
+from helpers import PROJECT, assert_error_at
 
 CONFIG = load_behaviour()
 GAZE = CONFIG["gaze"]
@@ -229,3 +229,17 @@ def test_upper_lids_follow_the_eyes_down():
     everyone.look_at(0, 0, np.array([0.0, -0.6, 0.8]), 5.0)                   # the counter below her
     lids = [everyone.pose(0, t).face[CHANNEL_INDEX["blinkLeft"]] for t in range(1, 240)][30:]   # once down
     assert np.median(lids) > 0.15 and min(lids) > 0.1                      # lowered, not a blink
+
+
+@pytest.mark.parametrize("old, new, at, message", [
+    ("partner_chance = 0.45", "partner_chanse = 0.45", "partner_chanse",
+     "gaze.listening.partner_chanse: unknown key 'partner_chanse'; did you mean 'partner_chance'?"),
+    ("[gaze.idle]", "[gaze.idel]", "[gaze.idel]", "gaze.idel: unknown key 'idel'; did you mean 'idle'?"),
+    ("lid_follow = 0.35", "lid_folow = 0.35", "lid_folow",
+     "blink.lid_folow: unknown key 'lid_folow'; did you mean 'lid_follow'?"),
+    ("[nods]", "[nod]", "[nod]", "nod: unknown key 'nod'; did you mean 'nods'?"),
+])
+def test_a_typo_in_the_behaviour_file_names_its_line_and_the_nearest_key(tmp_path, old, new, at, message):
+    from runtime.controllers.config import BEHAVIOUR_FILE
+    text = BEHAVIOUR_FILE.read_text().replace(old, new, 1)
+    assert_error_at(tmp_path / "behaviour.toml", text, load_behaviour, at, message)

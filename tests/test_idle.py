@@ -7,7 +7,7 @@ from runtime.skeleton.rigfile import load_rig_info, rest_positions
 from runtime.skeleton.skeleton import Skeleton
 from runtime.tomlfile import FileError
 
-from helpers import PROJECT, assert_file_error
+from helpers import PROJECT, assert_error_at, assert_file_error
 
 
 @pytest.mark.parametrize("rig", ["mei.glb", "jun.glb"])
@@ -40,9 +40,26 @@ def test_mirrored_rows_are_symmetric():
     (lambda t: t.replace('axis = "z"\nwave = { sway = 1.2 }', 'axis = "w"\nwave = { sway = 1.2 }'),
      r"idle\.toml:\d+:1: rotate\[2\]\.axis: axis must be x, y or z, got 'w'"),
     (lambda t: t.replace('wave = { sway = -0.8 }', 'wave = { swing = -0.8 }'),
-     r"rotate\[3\]\.wave: unknown oscillator 'swing'"),
+     r"rotate\[3\]\.wave\.swing: unknown oscillator 'swing'; expected one of breath, sway"),
     (lambda t: t.replace('sway = { period = 11.0 }', 'sway = { period = -1.0 }'),
      r"oscillators\.sway: period must be positive"),
 ])
 def test_broken_idle_file_names_the_line(tmp_path, edit, message):
     assert_file_error(tmp_path / "idle.toml", edit(IDLE_FILE.read_text()), load_idle_clip, message, FileError)
+
+
+@pytest.mark.parametrize("old, new, at, message", [
+    ("head_yaw_fast = 1.5", "head_yw_fast = 1.5", "head_yw_fast",
+     "rotate[4].wave.head_yw_fast: unknown oscillator 'head_yw_fast'; did you mean 'head_yaw_fast'?"),
+    ('"leftShoulder"\nside', '"leftShoulder"\nsid', "sid =", "rotate[6].sid: unknown key 'sid'; did you mean 'side'?"),
+    ("sway = { period = 11.0 }", "sway = { perod = 11.0 }", "perod",
+     "oscillators.sway.perod: unknown key 'perod'; did you mean 'period'?"),
+    ("sway = { x = 0.012 }", "sway = { q = 0.012 }", "q =", "hips.sway.q: unknown key 'q'; expected one of x, y, z"),
+    ("breath = { y = 0.002 }", "breth = { y = 0.002 }", "breth",
+     "hips.breth: unknown oscillator 'breth'; did you mean 'breath'?"),
+    ("smile = 0.25", "smlie = 0.25", "smlie", "face.smlie: unknown face channel 'smlie'; did you mean 'smile'?"),
+    ("slot = 4.0", "slott = 4.0", "slott", "blink.slott: unknown key 'slott'; did you mean 'slot'?"),
+    ('[[rotate]]\nbone = "chest"', '[[rotat]]\nbone = "chest"', "[[rotat]]", "rotat: unknown key 'rotat'; did you mean 'rotate'?"),
+])
+def test_a_typo_in_the_idle_file_names_its_line_and_the_nearest_key(tmp_path, old, new, at, message):
+    assert_error_at(tmp_path / "idle.toml", IDLE_FILE.read_text().replace(old, new, 1), load_idle_clip, at, message)

@@ -91,3 +91,15 @@ def test_duplicate_morph_names_are_made_unique(tmp_path):
     doc["meshes"].append(json.loads(json.dumps(doc["meshes"][0])))
     path.write_text(json.dumps(doc))
     assert load_rig_info(path).sliders == ["smile", "smile#1"]
+
+
+@pytest.mark.parametrize("mapping, at, message", [
+    ('[bones]\nhips = "Hips"\nhed = "Head"\n', "hed", "bones.hed: unknown canonical bone 'hed'; did you mean 'head'?"),
+    ('[morphs]\naa = "open"\nblinkLft = "blink"\n', "blinkLft",
+     "morphs.blinkLft: unknown face channel 'blinkLft'; did you mean 'blinkLeft'?"),
+    ('[bone]\nhips = "Hips"\n', "[bone]", "bone: unknown key 'bone'; did you mean 'bones'?"),
+])
+def test_a_typo_in_a_mapping_file_names_its_line_and_the_nearest_name(tmp_path, mapping, at, message):
+    from helpers import assert_error_at
+    rig = write_gltf(tmp_path / "r.gltf", ["root", "Hips", "Head"], ["open", "blink"])
+    assert_error_at(tmp_path / "m.toml", mapping, lambda path: load_rig_info(rig, path), at, message)

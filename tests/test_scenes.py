@@ -8,7 +8,7 @@ from runtime.scene.render import OffscreenRenderer
 from runtime.scene.setfile import load_set
 from runtime.tomlfile import FileError
 
-from helpers import assert_file_error
+from helpers import assert_error_at, assert_file_error
 
 SETS = ["shop_studio", "chroma"]
 
@@ -88,7 +88,6 @@ def test_hosts_move_while_idling(project):
     (lambda t: t.replace('[set]', '[set', 1), r"shop\.toml:\d+:\d+: TOML syntax"),
     (lambda t: t.replace('power = 0.3', 'power = 3'),
      r"shop\.toml:\d+:\d+: hosts\[0\]\.expressivity\.power: .* from -1 to 1, got 3"),
-    (lambda t: t.replace('fluidity = 0.5', 'fluency = 0.5'), r"hosts\[1\]\.expressivity\.fluency: unknown expressivity"),
 ])
 def test_scene_errors_name_file_line_and_key(tmp_path, project, edit, message):
     text = (project / "scenes" / "shop_studio.toml").read_text()
@@ -141,6 +140,42 @@ position = [0.0, -1.0, 0.0]
         x0, y0, x1, y1 = renderer.project(*[np.array(v) for v in renderer.stage.props_bounds("fox")])
     region = frame[y0:y1, x0:x1]
     assert (np.abs(region - [0, 255, 0]).sum(-1) > 60).mean() > 0.2
+
+
+@pytest.mark.parametrize("old, new, at, message", [
+    ("fov = 30", "fvo = 30", "fvo", "cameras[2].fvo: unknown key 'fvo'; did you mean 'fov'?"),
+    ("intensity = 0.5", "intensty = 0.5", "intensty",
+     "lights[2].intensty: unknown key 'intensty'; did you mean 'intensity'?"),
+    ("facing = -8", "facng = -8", "facng", "hosts[1].facng: unknown key 'facng'; did you mean 'facing'?"),
+    ('shape = "cylinder"', 'shapex = "cylinder"', "shapex",
+     "pieces[5].shapex: unknown key 'shapex'; did you mean 'shape'?"),
+    ('currency = "USD"', 'curency = "USD"', "curency",
+     "products[0].curency: unknown key 'curency'; did you mean 'currency'?"),
+    ("seed = 22", 'seed = 22\nvoice = { language = "cmn", rat = 150 }', "rat =",
+     "hosts[1].voice.rat: unknown key 'rat'; did you mean 'rate'?"),
+    ("fluidity = 0.5", "fluidty = 0.5", "fluidty",
+     "hosts[1].expressivity.fluidty: unknown key 'fluidty'; did you mean 'fluidity'?"),
+    ("[[cameras]]", "[[camras]]", "[[camras]]", "camras: unknown key 'camras'; did you mean 'cameras'?"),
+    ("tick_rate = 60", "zzz = 60", "zzz", "set.zzz: unknown key 'zzz'; expected one of name, backdrop, backdrop_image, "
+     "floor, floor_size, tick_rate, shading"),
+])
+def test_a_typo_in_any_table_names_its_line_and_the_nearest_key(tmp_path, project, old, new, at, message):
+    text = (project / "scenes" / "shop_studio.toml").read_text().replace(old, new, 1)
+    assert_error_at(tmp_path / "shop.toml", text, load_set, at, message)
+
+
+def test_a_typo_in_a_sub_table_points_into_its_own_array_entry(tmp_path, project):
+    text = (project / "scenes" / "shop_studio.toml").read_text()
+    text = text.replace("repetition = 0.2 }", "repetition = 0.2 }\n\n[hosts.voice]\nrate = 150")
+    text = text.replace("repetition = 0.0 }", "repetition = 0.0 }\n\n[hosts.voice]\nrat = 150")
+    assert_error_at(tmp_path / "shop.toml", text, load_set, "rat =",
+                    "hosts[1].voice.rat: unknown key 'rat'; did you mean 'rate'?")
+
+
+def test_product_facts_are_free_form(tmp_path, project):
+    text = (project / "scenes" / "shop_studio.toml").read_text().replace('stock = 240', 'warranty = "2 years"')
+    (tmp_path / "shop.toml").write_text(text)
+    assert load_set(tmp_path / "shop.toml").products[0].facts["warranty"] == "2 years"
 
 
 def test_unknown_set_key_is_named(tmp_path, project):

@@ -80,9 +80,13 @@ def test_two_hundred_messages_a_second_from_one_user(server):
 
 
 def test_cohost_chat_command(server):
-    out = subprocess.run([sys.executable, "-m", "runtime", "chat", "Is the tea in stock?", "--user", "eve",
-                          "--port", str(server)], cwd=PROJECT, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0 and "500" in out.stdout and " at tick " in out.stdout
+    for _ in range(30):                     # an answer to an earlier test may still be waiting: hosts busy
+        out = subprocess.run([sys.executable, "-m", "runtime", "chat", "Is the tea in stock?", "--user", "eve",
+                              "--port", str(server)], cwd=PROJECT, capture_output=True, text=True, timeout=60)
+        if out.returncode == 0 or "hosts busy" not in out.stderr:
+            break
+        time.sleep(1.0)
+    assert out.returncode == 0 and "500" in out.stdout and " at tick " in out.stdout, out.stderr
     out = subprocess.run([sys.executable, "-m", "runtime", "chat", "hi", "--port", "9"], cwd=PROJECT,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode != 0 and "no show answering" in out.stderr

@@ -27,8 +27,8 @@ def test_every_named_shot_is_rendered_with_its_safe_areas(tmp_path):
         assert out.returncode == 0, out.stderr
     names = [c.name for c in load_set(SHOP).cameras]
     shots = {n: pixels(tmp_path / "plain" / f"{n}.png") for n in names}
-    assert len(shots) == 5
-    for a in names:                                               # five different views
+    assert len(shots) == 6
+    for a in names:                                               # six different views
         for b in names:
             if a < b:
                 assert np.abs(shots[a] - shots[b]).mean() > 0.03, (a, b)

@@ -10,7 +10,7 @@ from runtime.show.script import is_show, lay_out, load_show
 from runtime.speech.espeak import LineCache
 from runtime.tomlfile import FileError
 
-from helpers import PROJECT, assert_file_error, changed_pixels
+from helpers import PROJECT, assert_error_at, assert_file_error, changed_pixels
 
 SHOW = PROJECT / "scenes" / "shop_show.toml"
 CACHE = LineCache()
@@ -53,6 +53,20 @@ def test_show_errors_name_file_line_and_key(tmp_path, edit, message):
     text = SHOW.read_text(encoding="utf-8")
     err = assert_file_error(tmp_path / "my.show.toml", edit(text), load_show, message, FileError)
     assert err.path.endswith("my.show.toml") and err.line > 1
+
+
+TWO_SEGMENTS = ('[show]\nset = "shop_studio.toml"\nloop = false\n\n'
+                '[[segments]]\ncamera = "wide"\nlines = ["Mei: Hello."]\n\n'
+                '[[segments]]\ncamera = "mei"\nlines = ["Jun: Hi."]\n')
+
+
+@pytest.mark.parametrize("old, new, at, message", [
+    ('camera = "mei"', 'camra = "mei"', "camra", "segments[1].camra: unknown key 'camra'; did you mean 'camera'?"),
+    ("loop = false", "lop = false", "lop", "show.lop: unknown key 'lop'; did you mean 'loop'?"),
+    ("[[segments]]", "[[segment]]", "[[segment]]", "segment: unknown key 'segment'; did you mean 'segments'?"),
+])
+def test_a_typo_in_a_show_names_its_line_and_the_nearest_key(tmp_path, old, new, at, message):
+    assert_error_at(tmp_path / "typo.show.toml", TWO_SEGMENTS.replace(old, new, 1), load_show, at, message)
 
 
 def test_render_cuts_cameras_on_cue(tmp_path):

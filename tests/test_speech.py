@@ -200,7 +200,8 @@ def test_host_voices_come_from_the_rig_and_the_scene(tmp_path):
     (tmp_path / "s.toml").write_text(text)
     assert host_voice(load_set(tmp_path / "s.toml"), "Jun") == Voice("cmn", "m3", 150, 40)
     (tmp_path / "bad.toml").write_text(text.replace('rate = 150', 'speed = 150'))
-    with pytest.raises(FileError, match=r"bad\.toml:\d+:1: hosts\[1\]\.voice: unknown voice key 'speed'"):
+    with pytest.raises(FileError, match=r"bad\.toml:\d+:\d+: hosts\[1\]\.voice\.speed: unknown key 'speed'; "
+                                        r"expected one of language, variant"):
         load_set(tmp_path / "bad.toml")
 
 

@@ -17,7 +17,7 @@ from ..scene.setfile import SetSpec, load_set
 from ..show.script import is_show, load_show
 from ..speech.espeak import LineCache
 from ..speech_cmd import SayError, schedule
-from ..tomlfile import FileError
+from ..tomlfile import FileError, unknown_name
 
 PITCH_COLUMNS = ("name", "text", "host", "scene", "product", "camera", "seconds")
 REQUIRED_COLUMNS = ("name", "text")
@@ -106,12 +106,12 @@ class _Reader:
         with path.open(newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
             columns = reader.fieldnames or []
-            unknown = [c for c in columns if c not in PITCH_COLUMNS]
-            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-            if unknown or missing:
-                self.problems.append(f"{path}:1: " + "; ".join(
-                    [f"unknown column {c!r}" for c in unknown] + [f"missing column {c!r}" for c in missing])
-                    + f" (columns: {', '.join(PITCH_COLUMNS)}; name and text are needed)")
+            header = [f"{path}:1: {unknown_name(c, PITCH_COLUMNS, 'column')}"
+                      for c in columns if c not in PITCH_COLUMNS]
+            header += [f"{path}:1: missing column {c!r} (name and text are needed)"
+                       for c in REQUIRED_COLUMNS if c not in columns]
+            if header:
+                self.problems += header
                 return
             rows = 0
             for row in reader:

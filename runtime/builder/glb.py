@@ -1,7 +1,9 @@
 """A small deterministic glTF 2.0 binary (.glb) writer for skinned, morphing meshes.
 
-Same inputs give the same bytes: arrays are written as little-endian float32/uint16/uint32 in a fixed
-order, and the JSON chunk uses sorted keys and fixed separators.
+Same inputs give the same bytes on every machine: float arrays are snapped to a grid of 2^-20 (about a
+micrometre) before they are written, so results that differ in the last bits between CPUs' vector units
+or numpy builds (a -2.7e-18 here, a +2.0e-18 there) write the same float32; arrays are little-endian
+float32/uint16/uint32 in a fixed order, and the JSON chunk uses sorted keys and fixed separators.
 """
 from __future__ import annotations
 
@@ -59,6 +61,28 @@ class _Buffer:
         return len(self.accessors) - 1
 
 
+GRID = 2.0 ** 20
+
+
+def snap(values: np.ndarray) -> np.ndarray:
+    """Round to the writer's grid; `+ 0.0` turns the -0.0 of a tiny negative value into +0.0."""
+    return np.round(np.asarray(values, dtype=np.float64) * GRID) / GRID + 0.0
+
+
+def snap_weights(weights: np.ndarray) -> np.ndarray:
+    """Snapped skin weights whose rows still sum to exactly 1: the largest weight takes the remainder."""
+    w = snap(weights)
+    rows, top = np.arange(len(w)), np.argmax(w, axis=1)
+    w[rows, top] = 0.0
+    w[rows, top] = 1.0 - w.sum(axis=1)
+    return w
+
+
+def _snapped(part: Part) -> Part:
+    return Part(part.material, snap(part.positions), part.indices, part.joints, snap_weights(part.weights),
+                {name: snap(delta) for name, delta in part.morphs.items()})
+
+
 def _merge(parts: list[Part], target_names: list[str]) -> Part:
     """Concatenate parts that share a material into one primitive."""
     offset, idx = 0, []
@@ -81,7 +105,7 @@ def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]
     for j in joints:
         parent_pos = joints[j.parent].position if j.parent >= 0 else np.zeros(3)
         node = {"name": j.name}
-        t = [round(float(v), 6) for v in (j.position - parent_pos)]
+        t = [round(float(v), 6) + 0.0 for v in (j.position - parent_pos)]   # no -0.0
         if any(t):
             node["translation"] = t
         nodes.append(node)
@@ -94,7 +118,7 @@ def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]
     ibm = np.zeros((len(joints), 4, 4), np.float32)
     for i, j in enumerate(joints):
         m = np.eye(4)
-        m[:3, 3] = -np.round(j.position, 6)
+        m[:3, 3] = 0.0 - np.round(j.position, 6)    # 0.0 - x: never -0.0
         ibm[i] = m.T      # glTF stores column-major
     skin = {"joints": list(range(first_joint, first_joint + len(joints))),
             "inverseBindMatrices": buf.add(ibm.reshape(len(joints), 16), FLOAT, "MAT4", None),
@@ -108,10 +132,10 @@ def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]
             group = [p for p in parts if p.material == mat.name]
             if not group:
                 continue
-            part = _merge(group, names)
+            part = _snapped(_merge(group, names))
             attrs = {
                 "POSITION": buf.add(part.positions, FLOAT, "VEC3", ARRAY_BUFFER, with_bounds=True),
-                "NORMAL": buf.add(part.normals, FLOAT, "VEC3", ARRAY_BUFFER),
+                "NORMAL": buf.add(snap(part.normals), FLOAT, "VEC3", ARRAY_BUFFER),
                 "JOINTS_0": buf.add(part.joints, USHORT, "VEC4", ARRAY_BUFFER),
                 "WEIGHTS_0": buf.add(part.weights, FLOAT, "VEC4", ARRAY_BUFFER),
             }

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..speech.espeak import voice_table
 from ..tomlfile import TomlDoc, parse_color
 
 HAIR_STYLES = ("short", "bob", "long", "bun", "ponytail")
@@ -12,6 +13,8 @@ SLEEVES = ("long", "short")
 NECKLINES = ("v", "round")
 FACES = ("oval", "round", "square")
 COLOR_KEYS = ("skin", "hair", "iris", "lips", "top", "inner", "bottom", "shoes")
+STYLES = {"hair": HAIR_STYLES, "outfit": OUTFITS, "sleeves": SLEEVES, "neckline": NECKLINES, "face": FACES}
+TABLES = ("host", "colors", "style", "voice")
 
 # name -> (default, min, max) for the body proportions, as multipliers of a 1.70 m average figure.
 PROPORTIONS = {
@@ -48,7 +51,9 @@ def _choice(doc: TomlDoc, table: dict, key: str, options: tuple[str, ...], *path
 
 def load_host_spec(path: str | Path) -> HostSpec:
     doc = TomlDoc(path)
+    doc.check_keys(doc.data, TABLES)
     host = doc.get(doc.data, "host", dict, "host")
+    doc.check_keys(host, ("name", *PROPORTIONS), "host")
     name = doc.get(host, "name", str, "host", "name")
     props = {}
     for key, (default, lo, hi) in PROPORTIONS.items():
@@ -57,22 +62,16 @@ def load_host_spec(path: str | Path) -> HostSpec:
             raise doc.error(f"{value} is out of range [{lo}, {hi}]", "host", key)
         props[key] = value
     colors_table = doc.get(doc.data, "colors", dict, "colors")
+    doc.check_keys(colors_table, COLOR_KEYS, "colors")
     colors = {}
     for key in COLOR_KEYS:
         if key not in colors_table:
             raise doc.error(f"missing colour '{key}'", "colors")
         colors[key] = parse_color(doc, colors_table[key], "colors", key)
-    for key in colors_table:
-        if key not in COLOR_KEYS:
-            raise doc.error(f"unknown colour '{key}'; expected {', '.join(COLOR_KEYS)}", "colors", key)
     style = doc.get(doc.data, "style", dict, "style", default={})
-    voice = doc.get(doc.data, "voice", dict, "voice", default={})
+    doc.check_keys(style, STYLES, "style")
     return HostSpec(
         name=name, proportions=props, colors=colors,
-        hair=_choice(doc, style, "hair", HAIR_STYLES, "style"),
-        outfit=_choice(doc, style, "outfit", OUTFITS, "style"),
-        sleeves=_choice(doc, style, "sleeves", SLEEVES, "style"),
-        neckline=_choice(doc, style, "neckline", NECKLINES, "style"),
-        face=_choice(doc, style, "face", FACES, "style"),
-        voice=dict(voice), source=Path(path),
+        **{key: _choice(doc, style, key, options, "style") for key, options in STYLES.items()},
+        voice=dict(voice_table(doc, doc.data)), source=Path(path),
     )

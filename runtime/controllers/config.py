@@ -27,12 +27,15 @@ SCHEMA: dict[str, dict[str, str]] = {
 def load_behaviour(path: Path = BEHAVIOUR_FILE) -> dict[str, dict]:
     """{section: {key: float or (low, high)}}; every key of SCHEMA must be there with the right kind."""
     doc = TomlDoc(path)
+    doc.check_keys(doc.data, dict.fromkeys(s.split(".")[0] for s in SCHEMA))
     out: dict[str, dict] = {}
     for section, keys in SCHEMA.items():
         names = section.split(".")
         table = doc.data
         for name in names:
             table = doc.get(table, name, dict, *names[:names.index(name) + 1])
+        subsections = [s[len(section) + 1:] for s in SCHEMA if s.startswith(f"{section}.")]
+        doc.check_keys(table, [*keys, *subsections], *names)
         values = {}
         for key, kind in keys.items():
             where = (*names, key)
@@ -47,8 +50,5 @@ def load_behaviour(path: Path = BEHAVIOUR_FILE) -> dict[str, dict]:
                 if not numbers or not 0 <= value[0] <= value[1]:
                     raise doc.error(f"expected [low, high] with 0 <= low <= high, got {value!r}", *where)
                 values[key] = (float(value[0]), float(value[1]))
-        for key in table:
-            if key not in keys and not isinstance(table[key], dict):
-                raise doc.error(f"unknown key '{key}'; expected {', '.join(keys)}", *names, key)
         out[section] = values
     return out

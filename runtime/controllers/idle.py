@@ -20,6 +20,9 @@ from ..tomlfile import TomlDoc
 
 IDLE_FILE = Path(__file__).resolve().parents[2] / "rigs" / "clips" / "idle.toml"
 AXES = {"x": np.array([1.0, 0, 0]), "y": np.array([0, 1.0, 0]), "z": np.array([0, 0, 1.0])}
+TABLES = ("oscillators", "hips", "face", "blink", "rotate")
+ROW_KEYS = ("bone", "bones", "axis", "side", "offset", "wave")
+BLINK_KEYS = ("slot", "close", "open")
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,12 @@ def _mirror(bone: str) -> str:
 @lru_cache(maxsize=8)
 def load_idle_clip(path: Path = IDLE_FILE) -> IdleClip:
     doc = TomlDoc(path)
+    doc.check_keys(doc.data, TABLES)
     osc_table = doc.get(doc.data, "oscillators", dict, "oscillators")
     names, periods = [], []
-    for name, spec in osc_table.items():
+    for name in osc_table:
+        spec = doc.get(osc_table, name, dict, "oscillators", name)
+        doc.check_keys(spec, ("period",), "oscillators", name)
         period = doc.get(spec, "period", (float, list), "oscillators", name)
         lo, hi = (period, period) if isinstance(period, float) else tuple(period)
         if not 0 < lo <= hi:
@@ -54,6 +60,7 @@ def load_idle_clip(path: Path = IDLE_FILE) -> IdleClip:
     bones, axes, offsets, amps = [], [], [], []
     for i, row in enumerate(doc.get(doc.data, "rotate", list, "rotate")):
         where = ("rotate", i)
+        doc.check_keys(row, ROW_KEYS, *where)
         row_bones = doc.get(row, "bones", list, *where, "bones", default=None) or [doc.get(row, "bone", str, *where, "bone")]
         axis = doc.get(row, "axis", str, *where, "axis")
         if axis not in AXES:
@@ -63,11 +70,10 @@ def load_idle_clip(path: Path = IDLE_FILE) -> IdleClip:
             raise doc.error(f"side must be 'one' or 'both', got {side!r}", *where, "side")
         offset = doc.get(row, "offset", float, *where, "offset", default=0.0)
         wave = doc.get(row, "wave", dict, *where, "wave", default={})
+        doc.check_keys(wave, names, *where, "wave", what="oscillator")
         amp = np.zeros(len(names))
-        for osc, a in wave.items():
-            if osc not in names:
-                raise doc.error(f"unknown oscillator {osc!r}; defined: {', '.join(names)}", *where, "wave")
-            amp[names.index(osc)] = np.radians(float(a))
+        for osc in wave:
+            amp[names.index(osc)] = np.radians(doc.get(wave, osc, float, *where, "wave", osc))
         for bone in row_bones:
             if bone not in BONE_NAMES:
                 raise doc.error(f"unknown bone {bone!r}", *where, "bones" if "bones" in row else "bone")
@@ -79,19 +85,21 @@ def load_idle_clip(path: Path = IDLE_FILE) -> IdleClip:
                 offsets.append(np.radians(offset) * s)
                 amps.append(amp * s)
     hips = np.zeros((len(names), 3))
-    for osc, xyz in doc.get(doc.data, "hips", dict, "hips", default={}).items():
-        if osc not in names:
-            raise doc.error(f"unknown oscillator {osc!r}", "hips", osc)
-        for axis, value in xyz.items():
-            hips[names.index(osc), "xyz".index(axis)] = float(value)
-    face = {k: float(v) for k, v in doc.get(doc.data, "face", dict, "face", default={}).items()}
-    for k in face:
-        if k not in CHANNEL_INDEX:
-            raise doc.error(f"unknown face channel {k!r}", "face", k)
+    hips_table = doc.get(doc.data, "hips", dict, "hips", default={})
+    doc.check_keys(hips_table, names, "hips", what="oscillator")
+    for osc in hips_table:
+        xyz = doc.get(hips_table, osc, dict, "hips", osc)
+        doc.check_keys(xyz, AXES, "hips", osc)
+        for axis in xyz:
+            hips[names.index(osc), "xyz".index(axis)] = doc.get(xyz, axis, float, "hips", osc, axis)
+    face_table = doc.get(doc.data, "face", dict, "face", default={})
+    doc.check_keys(face_table, CHANNEL_INDEX, "face", what="face channel")
+    face = {k: doc.get(face_table, k, float, "face", k) for k in face_table}
     blink = doc.get(doc.data, "blink", dict, "blink")
+    doc.check_keys(blink, BLINK_KEYS, "blink")
     return IdleClip(tuple(names), tuple(periods), np.array(bones), np.array(axes), np.array(offsets),
                     np.array(amps), hips, face,
-                    tuple(doc.get(blink, k, float, "blink", k) for k in ("slot", "close", "open")))
+                    tuple(doc.get(blink, k, float, "blink", k) for k in BLINK_KEYS))
 
 
 class IdleController:

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..gesture.expressivity import Expressivity
+from ..gesture.expressivity import KEYS as EXPRESSIVITY_KEYS, Expressivity
+from ..speech.espeak import voice_table
 from ..tomlfile import FileError, TomlDoc, parse_color
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -18,6 +19,14 @@ SHAPES = ("box", "cylinder", "sphere", "plane", "model")
 LIGHT_TYPES = ("ambient", "directional", "point", "spot")
 CHROMA_GREEN = (0.0, 1.0, 0.0)
 SHADING = ("vertex", "pixel")
+# The keys each table may hold: anything else is a typo, reported with the nearest key.
+TABLES = ("set", "lights", "cameras", "pieces", "hosts", "products")
+SET_KEYS = ("name", "backdrop", "backdrop_image", "floor", "floor_size", "tick_rate", "shading")
+LIGHT_KEYS = ("name", "type", "color", "intensity", "position", "look_at", "shadows")
+CAMERA_KEYS = ("name", "position", "look_at", "fov")
+PIECE_KEYS = ("name", "shape", "size", "position", "rotation", "color", "model")
+HOST_KEYS = ("name", "rig", "position", "facing", "seed", "mapping", "voice", "expressivity")
+PRODUCT_KEYS = ("id", *PIECE_KEYS, "price", "currency", "facts", "aliases")     # facts: free-form
 
 
 @dataclass
@@ -140,10 +149,13 @@ class _Reader:
             return default
         return parse_color(self.doc, table[key], *path, key)
 
-    def tables(self, key: str) -> list[dict]:
+    def tables(self, key: str, allowed: tuple[str, ...]) -> list[dict]:
+        """The [[key]] entries, each holding only `allowed` keys."""
         value = self.doc.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self.doc.error(f"expected a list of tables ([[{key}]])", key)
+        for i, t in enumerate(value):
+            self.doc.check_keys(t, allowed, key, i)
         return value
 
     def piece(self, t: dict, path: tuple, name: str) -> Piece:
@@ -158,9 +170,6 @@ class _Reader:
                      color=self.color(t, "color", *path, default=(0.7, 0.7, 0.7)), model=model)
 
 
-VOICE_KEYS = {"language": str, "variant": str, "rate": int, "pitch": int}
-
-
 def _strings(d: TomlDoc, table: dict, key: str, path: tuple) -> list[str]:
     values = d.get(table, key, list, *path, key, default=[])
     if not all(isinstance(v, str) and v.strip() for v in values):
@@ -170,6 +179,7 @@ def _strings(d: TomlDoc, table: dict, key: str, path: tuple) -> list[str]:
 
 def _expressivity(d: TomlDoc, host: dict, path: tuple) -> Expressivity:
     table = d.get(host, "expressivity", dict, *path, "expressivity", default={})
+    d.check_keys(table, EXPRESSIVITY_KEYS, *path, "expressivity")
     for key, value in table.items():          # one at a time, so an error points at its own line
         try:
             Expressivity.from_table({key: value})
@@ -178,28 +188,14 @@ def _expressivity(d: TomlDoc, host: dict, path: tuple) -> Expressivity:
     return Expressivity.from_table(table)
 
 
-def _voice_table(d: TomlDoc, host: dict, path: tuple) -> dict:
-    voice = d.get(host, "voice", dict, *path, "voice", default={})
-    for key, value in voice.items():
-        if key not in VOICE_KEYS:
-            raise d.error(f"unknown voice key '{key}'; expected {', '.join(VOICE_KEYS)}", *path, "voice")
-        if not isinstance(value, VOICE_KEYS[key]) or isinstance(value, bool):
-            raise d.error(f"voice {key} must be a {VOICE_KEYS[key].__name__}, got {value!r}", *path, "voice")
-    return voice
-
-
 def load_set(path: str | Path) -> SetSpec:
     path = Path(path)
     r = _Reader(path)
     d = r.doc
+    d.check_keys(d.data, TABLES)
     top = d.get(d.data, "set", dict, "set")
-    for key in d.data:
-        if key not in ("set", "lights", "cameras", "pieces", "hosts", "products"):
-            raise d.error(f"unknown table '{key}'", key)
+    d.check_keys(top, SET_KEYS, "set")
     name = d.get(top, "name", str, "set", "name")
-    for key in top:
-        if key not in ("name", "backdrop", "backdrop_image", "floor", "floor_size", "tick_rate", "shading"):
-            raise d.error(f"unknown key '{key}'", "set", key)
     backdrop_value = top.get("backdrop", "#30343c")
     chroma = backdrop_value == "chroma"
     backdrop = CHROMA_GREEN if chroma else r.color(top, "backdrop", "set", default=(0.19, 0.2, 0.24))
@@ -214,7 +210,7 @@ def load_set(path: str | Path) -> SetSpec:
         raise d.error(f"tick_rate {rate} is out of range [10, 480]", "set", "tick_rate")
 
     lights = []
-    for i, t in enumerate(r.tables("lights")):
+    for i, t in enumerate(r.tables("lights", LIGHT_KEYS)):
         p = ("lights", i)
         kind = d.get(t, "type", str, *p, "type", default="directional")
         if kind not in LIGHT_TYPES:
@@ -228,7 +224,7 @@ def load_set(path: str | Path) -> SetSpec:
                             look_at=r.vec(t, "look_at", 3, *p, default=(0.0, 0.0, 1.0)),
                             shadows=d.get(t, "shadows", bool, *p, "shadows", default=False)))
     cameras = []
-    for i, t in enumerate(r.tables("cameras")):
+    for i, t in enumerate(r.tables("cameras", CAMERA_KEYS)):
         p = ("cameras", i)
         fov = d.get(t, "fov", float, *p, "fov", default=40.0)
         if not 5 <= fov <= 120:
@@ -238,9 +234,9 @@ def load_set(path: str | Path) -> SetSpec:
     if not cameras:
         raise d.error("a set needs at least one [[cameras]] entry", "set")
     pieces = [r.piece(t, ("pieces", i), d.get(t, "name", str, "pieces", i, "name", default=f"piece{i}"))
-              for i, t in enumerate(r.tables("pieces"))]
+              for i, t in enumerate(r.tables("pieces", PIECE_KEYS))]
     hosts = []
-    for i, t in enumerate(r.tables("hosts")):
+    for i, t in enumerate(r.tables("hosts", HOST_KEYS)):
         p = ("hosts", i)
         hosts.append(HostPlacement(
             name=d.get(t, "name", str, *p, "name"),
@@ -249,9 +245,9 @@ def load_set(path: str | Path) -> SetSpec:
             facing=d.get(t, "facing", float, *p, "facing", default=0.0),
             seed=d.get(t, "seed", int, *p, "seed", default=i + 1),
             mapping=r.file(t, "mapping", *p, suffixes=(".toml",)) if "mapping" in t else None,
-            voice=_voice_table(d, t, p), expressivity=_expressivity(d, t, p)))
+            voice=voice_table(d, t, *p), expressivity=_expressivity(d, t, p)))
     products = []
-    for i, t in enumerate(r.tables("products")):
+    for i, t in enumerate(r.tables("products", PRODUCT_KEYS)):
         p = ("products", i)
         pid = d.get(t, "id", str, *p, "id")
         price = d.get(t, "price", float, *p, "price")

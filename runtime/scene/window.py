@@ -15,6 +15,7 @@ from ..clock import FixedClock
 from ..tomlfile import srgb_to_linear
 from .render import configure_panda
 from .setfile import SetSpec
+from .sound import audio_library
 from .overlay import Overlay
 from .stage import Stage, add_backdrop_image, aim_camera
 
@@ -29,7 +30,7 @@ class Window:
         configure_panda()
         loadPrcFileData("cohost-window", f"win-size {size[0]} {size[1]}\nwindow-title Cohost - {spec.name}\n"
                                          f"undecorated {int(borderless)}\nframebuffer-multisample 1\nmultisamples 4\n"
-                                         "audio-library-name p3openal_audio")
+                                         f"audio-library-name {audio_library()}")
         from direct.showbase.ShowBase import ShowBase
 
         try:
@@ -62,6 +63,7 @@ class Window:
         self._folder = Path(self._files.name)
         self._sounds = _line_sounds(base, lines or {}, self._folder)
         self._playing: dict[str, object] = {}
+        self._cuts_seen = 0
         director = prepare(self.stage) if prepare is not None else None
         if director is not None:
             director.listeners.append(self._on_event)
@@ -101,7 +103,8 @@ class Window:
         stage.run_ticks(clock.tick, step.ticks)
         for call in self.after_ticks:
             call(clock.tick)
-        cut = stage.camera_due(first, clock.tick)
+        cut = stage.camera_due(self._cuts_seen, clock.tick)
+        self._cuts_seen = clock.tick + 1                 # from tick 0: a show opens with a cut on its first tick
         if cut is not None and cut != self.camera:
             self.use_camera(cut)
         stage.show(previous if step.ticks == 1 and len(previous) == len(stage.hosts) else None, step.alpha)

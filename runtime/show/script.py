@@ -35,6 +35,8 @@ from .performers import check_gestures, host_voice, make_line
 
 UNISON = "Both"                   # 'Both: text' is said by the two hosts together
 CONTACT_S = 0.7                   # the hosts look at each other this long before a unison line
+SHOW_KEYS = ("name", "set", "loop", "gap")
+SEGMENT_KEYS = ("name", "camera", "product", "language", "hold", "price_line", "pause", "lines")
 _LINE = re.compile(r"^\s*(?P<host>[^:]+?)\s*:\s*(?P<text>\S.*)$", re.S)
 
 
@@ -67,7 +69,9 @@ def is_show(path: str | Path) -> bool:
 
 def load_show(path: str | Path) -> Show:
     doc = TomlDoc(path)
+    doc.check_keys(doc.data, ("show", "segments"))
     head = doc.get(doc.data, "show", dict, "show")
+    doc.check_keys(head, SHOW_KEYS, "show")
     set_name = doc.get(head, "set", str, "show", "set")
     set_path = next((p for p in (doc.path.parent / set_name, PROJECT / "scenes" / set_name) if p.exists()), None)
     if set_path is None:
@@ -81,6 +85,7 @@ def load_show(path: str | Path) -> Show:
         raise doc.error("a show needs at least one [[segments]] entry", "show")
     for i, t in enumerate(tables):
         where = ("segments", i)
+        doc.check_keys(t, SEGMENT_KEYS, *where)
         lines = []
         for k, text in enumerate(doc.get(t, "lines", list, *where, "lines")):
             m = _LINE.match(text) if isinstance(text, str) else None

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
+import logging
 import signal
 import time
+from typing import Any, Awaitable, Callable
 
 from .live import MAX_MESSAGE, LiveShow, Reply
 from .operator import Operator
+
+log = logging.getLogger("cohost.serve")
+Handler = Callable[[Any], Awaitable[None]]          # a websockets connection handler
 
 
 async def answer(show: LiveShow, raw: str | bytes) -> dict:
@@ -44,6 +50,7 @@ async def serve(show: LiveShow, chat_port: int, api: Operator | None = None, api
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
 
+    @quiet_when_gone("viewer")
     async def viewer(connection) -> None:
         async for message in connection:
             await connection.send(json.dumps(await answer(show, message), ensure_ascii=False))
@@ -52,7 +59,8 @@ async def serve(show: LiveShow, chat_port: int, api: Operator | None = None, api
         chat = await stack.enter_async_context(ws_serve(viewer, bind, chat_port, max_size=MAX_MESSAGE))
         said = [f"viewer chat on ws://{bind}:{_port(chat, chat_port)}"]
         if api is not None:
-            operator = await stack.enter_async_context(ws_serve(api.connection, bind, api_port, max_size=1 << 20))
+            operator = await stack.enter_async_context(ws_serve(quiet_when_gone("operator")(api.connection), bind,
+                                                                api_port, max_size=1 << 20))
             said.append(f"operator API on ws://{bind}:{_port(operator, api_port)}")
         if window is None:
             show.run_ticks(0.0)                                 # tick 0 is on air before anyone asks
@@ -67,6 +75,26 @@ async def serve(show: LiveShow, chat_port: int, api: Operator | None = None, api
             now = time.monotonic()
             show.run_ticks(now - last)
             last = now
+
+
+def quiet_when_gone(who: str) -> Callable[[Handler], Handler]:
+    """A connection handler for which a client that vanishes (closed with an error code such as 1011, or a
+    TCP reset: 1006) is normal on air: one INFO line instead of websockets' 'connection handler failed'
+    traceback. A client that goes while its answer is sent (a normal close) is not worth a line at all."""
+    from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def handle(connection) -> None:
+            try:
+                await handler(connection)
+            except ConnectionClosedOK:
+                pass
+            except ConnectionClosedError as e:
+                code = e.rcvd.code if e.rcvd is not None else 1006       # no close frame: the TCP link dropped
+                log.info("%s connection closed abruptly (%d)", who, code)
+        return handle
+    return wrap
 
 
 def _port(server, asked: int) -> int:

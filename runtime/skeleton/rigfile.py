@@ -306,19 +306,16 @@ def _apply_mapping(mapping: Path, names: list[str], sliders: list[str], bones: d
                    channels: dict[str, dict[str, float]]) -> bool:
     """Apply a mapping file; True when it mapped face channels."""
     doc = TomlDoc(mapping)
-    for key in doc.data:
-        if key not in ("bones", "morphs"):
-            raise doc.error(f"unknown table '{key}'; expected [bones] or [morphs]", key)
-    for bone, node in doc.get(doc.data, "bones", dict, "bones", default={}).items():
-        if bone not in BONE_NAMES:
-            raise doc.error(f"unknown canonical bone '{bone}'", "bones", bone)
+    doc.check_keys(doc.data, ("bones", "morphs"))
+    bone_table = doc.get(doc.data, "bones", dict, "bones", default={})
+    doc.check_keys(bone_table, BONE_NAMES, "bones", what="canonical bone")
+    for bone, node in bone_table.items():
         if not isinstance(node, str) or node not in names:
             raise doc.error(f"no node named {node!r} in the rig", "bones", bone)
         bones[bone] = node
-    for channel, value in doc.get(doc.data, "morphs", dict, "morphs", default={}).items():
-        if channel not in FACE_CHANNELS:
-            raise doc.error(f"unknown face channel '{channel}'; expected one of {' '.join(FACE_CHANNELS)}",
-                            "morphs", channel)
+    morph_table = doc.get(doc.data, "morphs", dict, "morphs", default={})
+    doc.check_keys(morph_table, FACE_CHANNELS, "morphs", what="face channel")
+    for channel, value in morph_table.items():
         binds = {value: 1.0} if isinstance(value, str) else value
         if not isinstance(binds, dict) or any(s not in sliders for s in binds):
             raise doc.error(f"morph {value!r} is not among the rig's morphs ({', '.join(sliders) or 'none'})",

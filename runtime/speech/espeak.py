@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..tomlfile import TomlDoc
+
 EVENT_END_OF_LIST, EVENT_WORD, EVENT_PHONEME = 0, 1, 7
 INIT_PHONEME_EVENTS, INIT_PHONEME_IPA = 0x0001, 0x0002
 WORDGAP = 7                  # espeakWORDGAP in speak_lib.h (pyttsx3's binding does not name it)
@@ -54,6 +56,18 @@ class Voice:
         base = base or cls()
         return cls(language=str(table.get("language", base.language)), variant=str(table.get("variant", base.variant)),
                    rate=int(table.get("rate", base.rate)), pitch=int(table.get("pitch", base.pitch)))
+
+
+VOICE_KEYS = {"language": str, "variant": str, "rate": int, "pitch": int}
+
+
+def voice_table(doc: TomlDoc, owner: dict, *path: str | int) -> dict:
+    """The `voice` table of a host (rig file or set), each key known and of its kind; {} when absent."""
+    voice = doc.get(owner, "voice", dict, *path, "voice", default={})
+    doc.check_keys(voice, VOICE_KEYS, *path, "voice")
+    for key, kind in VOICE_KEYS.items():
+        doc.get(voice, key, kind, *path, "voice", key, default=None)
+    return voice
 
 
 RESTING = Voice()                # the voice eSpeak NG holds between lines
