@@ -114,7 +114,7 @@ def _positive(kind):
 
 def cmd_run(args) -> int:
     from .scene.window import run_window
-    from .speech_cmd import on_stage
+    from .show.staging import on_stage
     spec, lines, prepare = on_stage(args.scene, args.say or [], None)
     check_camera(spec, args.camera)                    # before the window: a typo is told, not a traceback
     spec.shading = args.shading or spec.shading
@@ -131,16 +131,26 @@ def cmd_serve(args) -> int:
     from .show.operator import Operator, api_token
     from .show.script import is_show, load_show
     from .show.serve import serve
-    from .vmc import address, connect
+    from .vmc import VmcIn, VmcOut, VmcReceiver, address
     show = None
     if args.show or is_show(args.scene):
         show = load_show(args.show or args.scene)
     spec = show.spec if show else load_set(args.scene)
     chat_model = ChatModel(args.llm, args.llm_model) if args.llm else None
+    names = [h.name for h in spec.hosts]
+    vmc_host = args.vmc_host or names[0]
+    if vmc_host not in names:
+        raise SystemExit(f"cohost serve: --vmc-host {vmc_host!r} is not on the set; hosts: {', '.join(names)}")
+    try:
+        send_to = address(args.vmc_out) if args.vmc_out else None
+        inputs = (VmcIn(names.index(vmc_host), VmcReceiver(args.vmc_in)),) if args.vmc_in is not None else ()
+    except (ValueError, OSError) as e:
+        raise SystemExit(f"cohost serve: VMC: {e}") from None
+    outputs = (VmcOut(names.index(vmc_host), send_to),) if send_to else ()
     built: dict = {}
 
-    def on_air(skeletons=None, bodies=None) -> LiveShow:
-        built["show"] = LiveShow(spec, show, tuple(args.block), chat_model, skeletons, bodies)
+    def on_air(skeletons=None) -> LiveShow:
+        built["show"] = LiveShow(spec, show, tuple(args.block), chat_model, skeletons, inputs, outputs)
         return built["show"]
 
     window = None
@@ -148,26 +158,14 @@ def cmd_serve(args) -> int:
         live = on_air()
     else:
         from .scene.window import Window
-        from .speech_cmd import stage_skeletons
 
         def prepare(stage):
-            live = on_air(stage_skeletons(stage), [h.driver for h in stage.hosts])
-            for h, host in enumerate(stage.hosts):
-                host.driver = live.cast.member(h)
+            live = on_air(stage.skeletons())
+            stage.perform(live.ticker)
             stage.follow(live.director)
             return live.director
         window = Window(spec, args.size, args.borderless, False, None, prepare)
         live = built["show"]
-        window.after_ticks.append(lambda tick: setattr(live, "tick", tick))
-    names = [h.name for h in spec.hosts]
-    vmc_host = args.vmc_host or names[0]
-    if vmc_host not in names:
-        raise SystemExit(f"cohost serve: --vmc-host {vmc_host!r} is not on the set; hosts: {', '.join(names)}")
-    try:
-        send_to = address(args.vmc_out) if args.vmc_out else None
-        connect(live.cast, names.index(vmc_host), send_to, args.vmc_in)
-    except (ValueError, OSError) as e:
-        raise SystemExit(f"cohost serve: VMC: {e}") from None
     if send_to:
         print(f"VMC: {vmc_host} sent to udp://{send_to[0]}:{send_to[1]}", flush=True)
     if args.vmc_in is not None:
@@ -255,6 +253,19 @@ def cmd_inspect(args) -> int:
         from .scene.rig_sheet import rig_sheet
         report = rig_sheet(args.rig, args.png, args.mapping)
         print(f"wrote {args.png}: " + ("ready" if report.ready else "not ready: " + ", ".join(report.problems)))
+    return 0
+
+
+def cmd_inspect_tick(args) -> int:
+    from .show.staging import performance
+    from .world.tick import describe
+    spec, ticker = performance(args.scene, args.say or [])
+    costs = ticker.profile(args.ticks) if args.ticks else None
+    print(f"one tick of {spec.name} ({len(spec.hosts)} hosts, {spec.tick_rate} ticks a second), stage by stage:")
+    print(describe(ticker.stages, costs))
+    if costs:
+        print(f"    median tick {costs['tick']:.3f} ms over {args.ticks} ticks = "
+              f"{costs['tick'] * spec.tick_rate / 10:.1f} % of the {1000 / spec.tick_rate:.1f} ms a tick has")
     return 0
 
 
@@ -542,6 +553,18 @@ def parser() -> argparse.ArgumentParser:
                                                        "skeleton drawn over, mapping table, morph sheet")
     inspect.set_defaults(func=cmd_inspect)
 
+    tick = _command(sub, "inspect-tick", help="list the stages one tick runs, in order; --ticks: what each costs",
+                          epilog="examples:\n  cohost inspect-tick                               the default show's stages\n"
+                                 "  cohost inspect-tick --ticks 600                   and each one's median cost "
+                                 "over 10 s of it\n"
+                                 "  cohost inspect-tick scenes/shop_studio.toml --say \"Mei: Hello!\" --ticks 300")
+    tick.add_argument("scene", nargs="?", default=str(DEFAULT_SHOW), help="show or set file (default: the shop show)")
+    tick.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT",
+                      help="with a set file: a line to speak (repeatable; 'Both: ...' for every host)")
+    tick.add_argument("--ticks", type=int, default=0, help="run this many ticks and print each stage's median cost "
+                                                           "(default %(default)s: only the list)")
+    tick.set_defaults(func=cmd_inspect_tick)
+
     build = _command(sub, "build-host", help="build a host .glb from its description (rigs/*.toml)",
                            epilog="examples:\n  cohost build-host rigs/mei.toml                 writes rigs/mei.glb\n"
                                   "  cohost build-host my_host.toml --out rigs/lin.glb")
@@ -590,7 +613,7 @@ def _main(argv: list[str] | None) -> int:
     from .skeleton.rigfile import RigError
     from .speech.espeak import SpeechError
     from .speech.track import TrackError
-    from .speech_cmd import SayError
+    from .show.staging import SayError
     try:
         return args.func(args)
     except (UsageError, FileError, RigError, BvhError, SpeechError, TrackError, SayError) as e:

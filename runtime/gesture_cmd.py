@@ -12,11 +12,11 @@ import numpy as np
 from .figures import pyplot, save
 from .gesture.expressivity import Expressivity
 from .gesture.grammar import GestureError, load_lexicon
-from .gesture.lab import Lab, LexiconWatcher, Take, TakeDriver, Version, lab_set
+from .gesture.lab import Lab, LexiconWatcher, Take, Version, lab_set, play
 from .gesture.markup import MarkupError
 from .gesture.plot import path_length, plot_takes
-from .motion_cmd import host_skeleton
 from .scene.setfile import single_host_set
+from .skeleton.rigfile import host_skeleton
 
 
 def cmd_gesture(args) -> int:
@@ -49,7 +49,7 @@ def preview(args, lexicon: dict) -> int:
     spec = lab_set(single_host_set(rig), top, len(versions))
     voice = None
     if args.say:
-        from .show.performers import host_voice
+        from .show.lines import host_voice
         voice = host_voice(spec, spec.hosts[0].name)
     try:
         lab = Lab(spec, [skeleton] * len(versions), versions, args.name, args.say, voice)
@@ -111,18 +111,14 @@ def render_takes(spec, lab: Lab, out: Path, args) -> None:
     import tempfile
 
     from .scene.capture import render_to
-    from .speech_cmd import audio_for
-
-    def prepare(stage) -> None:
-        for h, host in enumerate(stage.hosts):
-            host.driver = TakeDriver(lab.takes[h])
+    from .speech.line import write_mix
 
     seconds = lab.length / spec.tick_rate
     line = lab.takes[0].line
     with tempfile.TemporaryDirectory() as tmp:
-        audio = audio_for({"host": [line]} if line else {}, spec.tick_rate, seconds, Path(tmp) / "line.wav")
+        audio = write_mix({"host": [line]} if line else {}, spec.tick_rate, seconds, Path(tmp) / "line.wav")
         report = render_to(spec, out, seconds=seconds, fps=args.fps, size=args.size, progress=not args.quiet,
-                           prepare=prepare, audio=audio)
+                           prepare=play(lambda: lab.takes), audio=audio)
     print(f"wrote {report.frames} frames to {out}")
 
 
@@ -145,8 +141,7 @@ def strip(spec, takes: list[Take], out: Path, title: str, size: tuple[int, int] 
     frames: dict[int, np.ndarray] = {}
     size = (size[0] * len(takes), size[1])
     with OffscreenRenderer(spec, size, "front", fps=fps) as renderer:
-        for h, host in enumerate(renderer.stage.hosts):
-            host.driver = TakeDriver(takes[h])
+        play(lambda: takes)(renderer.stage)
         for i, rgb in enumerate(renderer.frames(max(wanted) + 1)):
             if i in wanted:
                 frames[i] = rgb.copy()

@@ -6,20 +6,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .controllers.idle import IdleController
 from .controllers.motion import ClipPlayer
-from .scene.setfile import Camera, SetSpec, load_set, single_host_set
+from .scene.setfile import Camera, SetSpec, single_host_set
 from .skeleton.bvh import load_bvh
 from .skeleton.clip import Clip
 from .skeleton.gltfclip import load_gltf_clips
 from .skeleton.retarget import retarget
-from .skeleton.rigfile import RigError, load_rig_info, rest_positions
+from .skeleton.rigfile import RigError, host_skeleton, load_rig_info
 from .skeleton.skeleton import Skeleton
-from .skeleton.take import placement_matrix, record, save_bvh, save_npz
-
-
-def host_skeleton(rig: Path, mapping: Path | None = None) -> Skeleton:
-    return Skeleton.canonical(rest_positions(load_rig_info(rig, mapping))[0])
+from .skeleton.take import record, save_bvh, save_npz
+from .world.assemble import world_of
+from .world.tick import Ticker, standard_stages
 
 
 def load_clip(path: Path, name: str | None) -> Clip:
@@ -53,9 +50,9 @@ def cmd_motion(args) -> int:
     moved = retarget(clip, skeleton)
 
     def prepare(stage) -> None:
-        host = stage.hosts[0]
-        host.driver = ClipPlayer(moved, spec.tick_rate, IdleController(1, spec.tick_rate), in_place=not args.travel,
-                                 speed=args.speed)
+        world = world_of(spec, stage.skeletons())
+        player = ClipPlayer(moved, spec.tick_rate, in_place=not args.travel, speed=args.speed)
+        stage.perform(Ticker(world, standard_stages(world, clips={0: player})))
 
     seconds = args.seconds or moved.duration / args.speed
     print(f"{clip.name}: {clip.frames} frames at {clip.rate:g} fps ({clip.duration:.2f} s), "
@@ -90,34 +87,25 @@ def read_dialogue(path: Path) -> list[str]:
 def cmd_record(args) -> int:
     from .controllers.config import load_behaviour
     from .controllers.report import behaviour_report, format_report
-    from .speech.espeak import LineCache
-    from .show.performers import cast
-    from .speech_cmd import schedule
+    from .show.staging import performance
 
-    spec = load_set(args.scene)
-    if args.tick_rate:
-        spec.tick_rate = args.tick_rate
     out = Path(args.out) if args.out else None
     if out is None and not args.report:
         raise SystemExit("cohost record: give --out take.npz|take.bvh, or --report, or both")
-    names = [h.name for h in spec.hosts]
-    if not names:
-        raise SystemExit(f"cohost record: {spec.source} has no hosts")
-    ticks = max(1, round(args.seconds * spec.tick_rate))
     says = list(args.say or [])
     if args.lines:
         dialogue = read_dialogue(Path(args.lines))
         says += dialogue * max(1, int(np.ceil(args.seconds / max(1.0, 2.0 * len(dialogue)))))   # loop to fill the take
-    lines = schedule(spec, says, LineCache(), gap_s=args.gap) if says else {}
-    skeletons = [host_skeleton(h.rig, h.mapping) for h in spec.hosts]
-    placements = np.array([placement_matrix(h.position, h.facing) for h in spec.hosts])
-    everyone = cast(spec, skeletons, [IdleController(h.seed, spec.tick_rate) for h in spec.hosts], lines)
+    spec, ticker = performance(args.scene, says, args.gap, args.tick_rate)
+    names = [h.name for h in spec.hosts]
+    if not names:
+        raise SystemExit(f"cohost record: {spec.source} has no hosts")
+    ticks = max(1, round(args.seconds * spec.tick_rate))
     bar = None
     if not args.quiet:
         from tqdm import tqdm
         bar = tqdm(total=ticks, unit="tick", desc=f"record {out.name if out else 'take'}", file=sys.stderr)
-    take = record(names, skeletons, placements, [everyone.member(h) for h in range(len(names))], spec.tick_rate,
-                  ticks, bar.update if bar else None, speaking=lambda: everyone.speaking)
+    take = record(ticker, ticks, bar.update if bar else None)
     if bar:
         bar.close()
     if out is not None and out.suffix.lower() == ".npz":

@@ -3,12 +3,10 @@ product pitches) to one MP4 each, one after another or over a Ray cluster."""
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from .batch.jobs import Job, JobError, read_jobs
-from .usage import check_camera
 
 
 def cmd_render(args, default_scene: Path) -> int:
@@ -16,34 +14,12 @@ def cmd_render(args, default_scene: Path) -> int:
         return render_many(args, default_scene)
     started = time.perf_counter()
     (scene,) = args.scene
+    from .scene.capture import render_scene
     report = render_scene(scene, args.say or [], args.seconds, Path(args.out), args.fps, args.size, args.camera,
                           args.shading, progress=not args.quiet, started=started)
     print(f"wrote {report.frames} frames to {args.out} ({report.renderer}); first frame after "
           f"{report.first_frame_s:.2f} s, {report.per_frame_s * 1000:.1f} ms per frame")
     return 0
-
-
-def render_scene(scene: str | Path, says: list[str], seconds: float, out: Path, fps: int, size: tuple[int, int],
-                 camera: str | None = None, shading: str | None = None, product: str | None = None,
-                 progress: bool = False, started: float | None = None):
-    """A show or a set (with lines to say) rendered to an MP4 with its sound, or a PNG folder; `product`'s
-    price card on screen throughout. Returns the renderer's report."""
-    from .scene.capture import render_to
-    from .speech_cmd import audio_for, on_stage
-    spec, lines, bring_to_life = on_stage(scene, says, seconds)
-    check_camera(spec, camera)                       # a typo is told before the renderer opens, not a KeyError
-    spec.shading = shading or spec.shading
-    card = next((p.card for p in spec.products if p.id == product), None)
-
-    def prepare(stage) -> None:
-        bring_to_life(stage)
-        if card is not None:
-            stage.card = lambda: card
-
-    with tempfile.TemporaryDirectory(prefix="cohost-render-") as tmp:
-        audio = audio_for(lines, spec.tick_rate, seconds, Path(tmp) / "lines.wav")
-        return render_to(spec, out, seconds=seconds, fps=fps, size=size, camera=camera, progress=progress,
-                         started=started, prepare=prepare, audio=audio)
 
 
 def is_batch(args) -> bool:

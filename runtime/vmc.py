@@ -19,8 +19,11 @@ import struct
 
 import numpy as np
 
-from .skeleton.pose import BONE_INDEX, CHANNEL_INDEX, Driver, Pose
-from .skeleton.rigfile import VISEME_FROM_VOWELS, VISEMES
+from .skeleton.face import CHANNEL_INDEX, VISEMES
+from .skeleton.pose import BONE_INDEX
+from .skeleton.rigfile import VISEME_FROM_VOWELS
+from .world.stages import Stage
+from .world.world import World
 
 log = logging.getLogger("cohost.vmc")
 DEFAULT_PORT = 39539
@@ -107,22 +110,27 @@ def _parse(data: bytes) -> list[tuple[str, list]]:
 
 
 # -- out ----------------------------------------------------------------------------------------------
-class VmcSender:
-    """Sends host h's pose each tick to a VMC receiver (UDP, default 127.0.0.1:39539)."""
+class VmcOut(Stage):
+    """Sends host h's pose every tick to a VMC receiver (UDP, default 127.0.0.1:39539): the last stage."""
+    name, does = "vmc out", "one host's bones and blend shapes sent over VMC"
 
-    def __init__(self, h: int, skeleton, placement: np.ndarray, address: tuple[str, int],
-                 rate: int) -> None:
-        self.h, self.skeleton, self.address, self.rate = h, skeleton, address, rate
-        self.root_pos = placement[:3, 3] * np.array([-1.0, 1.0, 1.0])
-        self.offsets = skeleton.offsets * np.array([-1.0, 1.0, 1.0])
+    def __init__(self, h: int, address: tuple[str, int]) -> None:
+        self.h, self.address = h, address
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 
-    def packet(self, tick: int, pose: Pose) -> bytes:
-        messages = [osc_message("/VMC/Ext/OK", 1), osc_message("/VMC/Ext/T", tick / self.rate),
-                    osc_message("/VMC/Ext/Root/Pos", "root", *self.root_pos, 0.0, 0.0, 0.0, 1.0)]
+    def validate(self, world: World) -> None:
+        if not 0 <= self.h < world.hosts:
+            raise ValueError(f"vmc out: no host {self.h} (the world has {world.hosts})")
+
+    def packet(self, world: World, tick: int) -> bytes:
+        flip = np.array([-1.0, 1.0, 1.0])
+        pose, host = world.pose(self.h), world.cast[self.h]
+        messages = [osc_message("/VMC/Ext/OK", 1), osc_message("/VMC/Ext/T", tick / world.rate),
+                    osc_message("/VMC/Ext/Root/Pos", "root", *(host.placement[:3, 3] * flip), 0.0, 0.0, 0.0, 1.0)]
+        offsets = host.skeleton.offsets * flip
         for bone, j in BONE_INDEX.items():
             q = to_unity(pose.rotations[j])
-            offset = self.offsets[j] + (pose.hips_offset * [-1.0, 1.0, 1.0] if bone == "hips" else 0.0)
+            offset = offsets[j] + (pose.hips_offset * flip if bone == "hips" else 0.0)
             messages.append(osc_message("/VMC/Ext/Bone/Pos", unity_name(bone), *offset, *q))
         vowels = pose.face[:len(VISEMES)] @ VOWEL_MIX
         for k, name in enumerate(VOWELS.values()):
@@ -132,9 +140,9 @@ class VmcSender:
         messages.append(osc_message("/VMC/Ext/Blend/Apply"))
         return osc_bundle(messages)
 
-    def __call__(self, tick: int, poses: list[Pose]) -> None:
+    def run(self, world: World, tick: int) -> None:
         try:
-            self.socket.sendto(self.packet(tick, poses[self.h]), self.address)
+            self.socket.sendto(self.packet(world, tick), self.address)
         except OSError as e:                  # nobody listening, a full buffer: the show goes on
             log.debug("VMC send failed: %s", e)
 
@@ -181,30 +189,33 @@ class VmcReceiver:
                 self.blends[args[0]] = min(1.0, max(0.0, value))
 
 
-class VmcDriver:
-    """A host's body from another driver, its head, eyes and hands (and blinks and mouth) from VMC input."""
+class VmcIn(Stage):
+    """Host h's head, eyes and hands (and blinks and mouth) from VMC input: right after the body, so the
+    gaze and the fingers leave them alone."""
+    name, does = "vmc in", "a performer's tracked head, eyes, hands and face from VMC"
 
-    def __init__(self, body: Driver, receiver: VmcReceiver) -> None:
-        self.body, self.receiver = body, receiver
+    def __init__(self, h: int, receiver: VmcReceiver) -> None:
+        self.h, self.receiver = h, receiver
 
-    def pose(self, tick: int) -> Pose:
+    def validate(self, world: World) -> None:
+        if not 0 <= self.h < world.hosts:
+            raise ValueError(f"vmc in: no host {self.h} (the world has {world.hosts})")
+
+    def run(self, world: World, tick: int) -> None:
         self.receiver.poll()
-        pose = self.body.pose(tick)
         for bone, q in self.receiver.bones.items():
             if bone in DRIVEN:
-                pose.rotations[BONE_INDEX[bone]] = q
+                world.rotations[self.h, BONE_INDEX[bone]] = q
         blends = self.receiver.blends
-        for channel, name in EXPRESSIONS.items():
-            if name in blends:
-                pose.face[CHANNEL_INDEX[channel]] = blends[name]
+        face = {CHANNEL_INDEX[channel]: blends[name] for channel, name in EXPRESSIONS.items() if name in blends}
         mouth = {VISEME_OF[v]: blends[v] for v in VISEME_OF if v in blends}
         if mouth:
             weights = np.zeros(len(VISEMES))
             for viseme, w in mouth.items():
                 weights[VISEMES.index(viseme)] = w
             weights[0] = max(0.0, 1.0 - weights.sum())
-            pose.face[:len(VISEMES)] = weights / weights.sum()
-        return pose
+            face.update(enumerate(weights / weights.sum()))
+        world.puppets[self.h] = face
 
 
 def address(text: str) -> tuple[str, int]:
@@ -217,13 +228,3 @@ def address(text: str) -> tuple[str, int]:
     if not 0 <= number < 65536:
         raise ValueError(f"port out of range: {number}")
     return host or "127.0.0.1", number
-
-
-def connect(cast, h: int, send_to: tuple[str, int] | None, listen_on: int | None) -> None:
-    """Host h of a cast mirrored out over VMC and/or driven by VMC input."""
-    performer = cast.performers[h]
-    if send_to is not None:
-        cast.after.append(VmcSender(h, performer.skeleton, performer.placement, send_to, cast.rate))
-    if listen_on is not None:
-        performer.body = VmcDriver(performer.body, VmcReceiver(listen_on))
-        cast.puppets.add(h)

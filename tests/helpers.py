@@ -40,3 +40,28 @@ def assert_error_at(path: Path, text: str, load, at: str, message: str) -> None:
     with pytest.raises(FileError) as caught:
         load(path)
     assert str(caught.value) == f"{path}:{line}:{col}: {message}"
+
+
+def screen_point(camera, x: float, y: float, aspect: float, distance: float = 1.0) -> np.ndarray:
+    """The set point `distance` metres in front of a camera (a set file's Camera, vertical fov) seen at
+    screen position (x, y), each -1 .. 1 from the centre (+y up): where a host looks to look "at" an
+    on-screen graphic."""
+    eye, centre = np.array(camera.position, float), np.array(camera.look_at, float)
+    forward = (centre - eye) / np.linalg.norm(centre - eye)
+    right = np.cross(forward, [0.0, 0.0, 1.0])
+    right /= np.linalg.norm(right)
+    up = np.cross(right, forward)
+    half = np.tan(np.radians(camera.fov) / 2)
+    return eye + distance * (forward + x * half * aspect * right + y * half * up)
+
+
+def one_host_world(skeleton, seed: int, placement=None, camera=(0.0, -3.0, 1.5), config: dict | None = None,
+                   name: str = "Mei", rate: int = 60, **stages):
+    """One host on its own (at the origin unless `placement`), a camera in front: (world, ticker) with the
+    standard stages (`stages`: clips=, mouths=, ... for runtime.world.tick.standard_stages)."""
+    from runtime.skeleton.take import placement_matrix
+    from runtime.world.tick import Ticker, standard_stages
+    from runtime.world.world import Host, World
+    placement = placement_matrix((0.0, 0.0, 0.0), 0.0) if placement is None else placement
+    world = World([Host(name, skeleton, placement, seed)], rate, np.array(camera, float), config)
+    return world, Ticker(world, standard_stages(world, **stages))

@@ -334,11 +334,17 @@ def test_gltf_morph_weights_become_face_channels():
     assert track.min() < 0.05 and track.max() > 0.95
 
 
-def test_clip_player_uses_clip_face_and_idle_blinks():
-    from runtime.controllers.idle import IdleController
+def test_clip_player_uses_clip_face_and_stage_blinks():
+    # Renamed from ..._and_idle_blinks: the idle clip no longer blinks, the blink stage does; a clip player
+    # gives the body stage its pose and only the face channels its clip animates.
     from runtime.controllers.motion import ClipPlayer
+    from runtime.skeleton.rigfile import host_skeleton
+    from runtime.skeleton.take import record
+    from helpers import one_host_world
     clip = load_gltf_clips(load_rig_info(asset("AnimatedMorphCube/AnimatedMorphCube.gltf")))[0]
-    player = ClipPlayer(clip, 60, IdleController(2))
-    faces = np.array([player.pose(t).face for t in range(0, 600, 3)])
+    player = ClipPlayer(clip, 60)
+    assert set(player.face(0)) == {10}                    # the clip animates aa only
+    _, ticker = one_host_world(host_skeleton(PROJECT / "rigs" / "mei.glb"), 2, clips={0: player})
+    faces = record(ticker, 600).morphs[::3, 0]
     assert faces[:, 10].max() > 0.9                       # aa from the clip
-    assert faces[:, 15].max() > 0.8                       # blinkLeft from the idle controller
+    assert faces[:, 15].max() > 0.8                       # blinkLeft from the blink stage

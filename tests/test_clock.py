@@ -1,7 +1,12 @@
 import numpy as np
 
 from runtime.clock import FixedClock
-from runtime.controllers.idle import IdleController
+from runtime.controllers.idle import IdleBank
+from runtime.skeleton.face import CHANNEL_INDEX
+from runtime.skeleton.rigfile import host_skeleton
+from runtime.skeleton.take import record
+
+from helpers import PROJECT, one_host_world
 
 
 def test_rejects_bad_rate():
@@ -41,16 +46,23 @@ def test_stall_is_capped_and_reported():
 
 def test_same_seed_same_poses_other_seed_differs():
     def run(seed):
-        idle = IdleController(seed, 60)
-        return np.stack([np.concatenate([p.rotations.ravel(), p.hips_offset, p.face])
-                         for p in (idle.pose(t) for t in range(0, 1200, 7))])
+        idle = IdleBank([seed], 60)
+        return np.stack([np.concatenate([rot[0].ravel(), hips[0], idle.face])
+                         for rot, hips in (idle.pose(t) for t in range(0, 1200, 7))])
     a, b, c = run(5), run(5), run(6)
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
 
 
 def test_idle_blinks_at_a_human_rate():
-    idle = IdleController(3, 60)
-    closure = np.array([idle.pose(t).face[15] for t in range(0, 60 * 60, 2)])    # blinkLeft, one minute
-    closes = np.sum((closure[1:] >= 0.8) & (closure[:-1] < 0.8))
-    assert 10 <= closes <= 20
+    # The idle clip no longer blinks by itself: the blink stage does (as the cast's blink controller already
+    # did for every host on a set). An idle host blinks at its own rate, drawn from the low part of the
+    # configured listening/idle range (gaze-evoked blinks come on top), so the bounds are that range now,
+    # not the old idle clip's 10-20 (one blink per 4 s slot).
+    from runtime.controllers.config import load_behaviour
+    low, high = load_behaviour()["blink"]["listening"]
+    _, ticker = one_host_world(host_skeleton(PROJECT / "rigs" / "mei.glb"), 3)
+    take = record(ticker, 3 * 60 * 60)                                           # three minutes
+    closure = take.morphs[:, 0, CHANNEL_INDEX["blinkLeft"]]
+    per_minute = np.sum((closure[1:] >= 0.8) & (closure[:-1] < 0.8)) / 3
+    assert 0.75 * low <= per_minute <= high          # intervals are random (gamma): a minute may run short

@@ -5,18 +5,20 @@ import pytest
 
 from runtime.controllers.config import load_behaviour
 from runtime.controllers.gaze import Gaze, main_sequence_s
-from runtime.controllers.idle import IdleController
 from runtime.controllers.report import behaviour_report, find_saccades, gaze_directions
-from runtime.motion_cmd import host_skeleton, read_dialogue
+from runtime.motion_cmd import read_dialogue
+from runtime.skeleton.rigfile import host_skeleton
 from runtime.scene.setfile import load_set
 from runtime.skeleton import quat
-from runtime.skeleton.pose import BONE_INDEX, CHANNEL_INDEX
+from runtime.skeleton.face import CHANNEL_INDEX
+from runtime.skeleton.pose import BONE_INDEX
 from runtime.skeleton.take import placement_matrix, record
 from runtime.speech.espeak import LineCache
-from runtime.show.performers import cast
-from runtime.speech_cmd import schedule
+from runtime.show.staging import performance
+from runtime.world.assemble import world_of
+from runtime.world.tick import Ticker, standard_stages
 
-from helpers import PROJECT, assert_error_at
+from helpers import PROJECT, assert_error_at, one_host_world, screen_point
 
 CONFIG = load_behaviour()
 GAZE = CONFIG["gaze"]
@@ -28,16 +30,10 @@ LINES = LineCache()                                # one synthesis per line: sam
 
 
 def dialogue_take(seconds: float, rate: int):
-    spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
-    spec.tick_rate = rate
     says = read_dialogue(PROJECT / "scenes" / "dialogue.txt")
     says = says * int(np.ceil(seconds / 40.0))
-    lines = schedule(spec, says, LINES, gap_s=0.4)
-    skeletons = [host_skeleton(h.rig) for h in spec.hosts]
-    everyone = cast(spec, skeletons, [IdleController(h.seed, rate) for h in spec.hosts], lines)
-    placements = np.array([placement_matrix(h.position, h.facing) for h in spec.hosts])
-    return record([h.name for h in spec.hosts], skeletons, placements, [everyone.member(0), everyone.member(1)],
-                  rate, int(seconds * rate), speaking=lambda: everyone.speaking)
+    _, ticker = performance(PROJECT / "scenes" / "shop_studio.toml", says, gap_s=0.4, tick_rate=rate, cache=LINES)
+    return record(ticker, int(seconds * rate))
 
 
 @pytest.fixture(scope="module")
@@ -162,39 +158,35 @@ def test_bad_dialogue_line_names_file_and_line(tmp_path):
 
 @pytest.mark.parametrize("where", ["product", "screen"])
 def test_a_host_looks_at_a_product_or_a_screen_position(where):
-    from runtime.controllers.behaviour import screen_point
     spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
     skeletons = [host_skeleton(h.rig) for h in spec.hosts]
-    everyone = cast(spec, skeletons, [IdleController(h.seed, 60) for h in spec.hosts], {})
+    world = world_of(spec, skeletons)
+    ticker = Ticker(world, standard_stages(world))
     product = spec.products[0].piece
     point = (np.array(product.centre) if where == "product"
              else screen_point(spec.cameras[0], -0.6, 0.5, 16 / 9))
-    everyone.pose(0, 0)
-    everyone.look_at(0, 0, point, 2.0)
+    ticker.run_until(0)
+    world.look_at(0, 0, point, 2.0)
     placement = placement_matrix(spec.hosts[0].position, spec.hosts[0].facing)
-    for tick in range(1, 60):
-        pose = everyone.pose(0, tick)
-    world = placement @ skeletons[0].local_to_model(pose.rotations)
+    ticker.run_until(59)
+    pose = world.pose(0)
+    at = placement @ skeletons[0].local_to_model(pose.rotations)
     for eye in ("leftEye", "rightEye"):
-        m = world[BONE_INDEX[eye]]
+        m = at[BONE_INDEX[eye]]
         to_point = point - m[:3, 3]
         assert np.degrees(np.arccos(m[:3, 2] @ to_point / np.linalg.norm(to_point))) < 1.5
 
 
 def _one_line_take(config, text="Welcome back! This kettle boils a full litre in under three minutes.", seconds=6):
     """Mei says one line starting at 1.5 s; returns (take, the line)."""
-    from runtime.controllers.behaviour import Cast, Performer
-    from runtime.controllers.speech import Line, SpeakingDriver
     from runtime.speech.espeak import Voice
+    from runtime.speech.line import Line
     from runtime.speech.track import VisemeTrack
     utterance = LINES.get(text, Voice("en-us"))
     line = Line(90, utterance, VisemeTrack.from_utterance(utterance, 60))
-    speech = SpeakingDriver(IdleController(5, 60))
-    speech.say(line)
-    placement = placement_matrix((0.0, 0.0, 0.0), 0.0)
-    everyone = Cast([Performer(MEI, placement, 5, speech, speech)], 60, np.array([0.0, -3.0, 1.5]), config)
-    take = record(["Mei"], [MEI], placement[None], [everyone.member(0)], 60, seconds * 60,
-                  speaking=lambda: everyone.speaking)
+    world, ticker = one_host_world(MEI, 5, config=config)
+    world.say(0, line)
+    take = record(ticker, seconds * 60)
     return take, line
 
 
@@ -222,12 +214,14 @@ def test_a_deeper_breath_before_a_long_line():
 
 
 def test_upper_lids_follow_the_eyes_down():
-    from runtime.controllers.behaviour import Cast, Performer
-    placement = placement_matrix((0.0, 0.0, 0.0), 0.0)
-    everyone = Cast([Performer(MEI, placement, 5, IdleController(5, 60))], 60, np.array([0.0, -3.0, 1.5]))
-    everyone.pose(0, 0)
-    everyone.look_at(0, 0, np.array([0.0, -0.6, 0.8]), 5.0)                   # the counter below her
-    lids = [everyone.pose(0, t).face[CHANNEL_INDEX["blinkLeft"]] for t in range(1, 240)][30:]   # once down
+    world, ticker = one_host_world(MEI, 5)
+    ticker.run_until(0)
+    world.look_at(0, 0, np.array([0.0, -0.6, 0.8]), 5.0)                     # the counter below her
+    lids = []
+    for t in range(1, 240):
+        ticker.run_until(t)
+        lids.append(world.face[0, CHANNEL_INDEX["blinkLeft"]])
+    lids = lids[30:]                                                         # once down
     assert np.median(lids) > 0.15 and min(lids) > 0.1                      # lowered, not a blink
 
 

@@ -30,14 +30,14 @@ def live_show(tmp_path, lines, loop=False, gap=0.4, name="s"):
 
 def gaze_error(live, h, point_set) -> float:
     """Degrees between host h's line of sight and the direction to a point (set coordinates)."""
-    cast = live.cast
-    target = (cast.to_host[h] @ [*point_set, 1.0])[:3] - cast.gaze.eye_mid[h]
-    d = cast.gaze.direction[h]
+    world = live.world
+    target = (world.to_host[h] @ [*point_set, 1.0])[:3] - world.gaze.eye_mid[h]
+    d = world.gaze.direction[h]
     return float(np.degrees(np.arccos(np.clip(d @ target / np.linalg.norm(d) / np.linalg.norm(target), -1, 1))))
 
 
 def eyes_of(live, h):
-    return live.cast.eyes_set[h].mean(axis=0)
+    return live.world.eyes_set[h].mean(axis=0)
 
 
 def lines_of(events):
@@ -73,8 +73,8 @@ def head_turns(live, h, ticks):
     """Host h's head rotation per tick (quaternions)."""
     out = []
     for tick in ticks:
-        out.append(live.cast.pose(h, tick).rotations[BONE_INDEX["head"]].copy())
-        live.tick = tick
+        live.run_until(tick)
+        out.append(live.world.rotations[h, BONE_INDEX["head"]].copy())
     return np.array(out)
 
 
@@ -82,7 +82,7 @@ def test_the_listener_nods_on_the_speakers_stresses(tmp_path):
     text = "Mei: This kettle is *really* quiet, it boils *fast*, and it looks *great* in every kitchen."
     nodding, _ = live_show(tmp_path, [text], name="a")
     still, _ = live_show(tmp_path, [text], name="b")
-    still.cast.c = {**still.cast.c, "nods": {**still.cast.c["nods"], "backchannel_scale": 0.0}}
+    still.world.config = {**still.world.config, "nods": {**still.world.config["nods"], "backchannel_scale": 0.0}}
     ticks = range(0, RATE * 6)
     a, b = head_turns(nodding, 1, ticks), head_turns(still, 1, ticks)
     diff = np.degrees([quat.angle_between(p, q) for p, q in zip(a, b)])
@@ -110,10 +110,10 @@ LONG = ("Mei: The kettle holds one point seven litres, and it stays quiet while 
 def test_a_viewer_answer_waits_for_the_phrase_boundary(tmp_path):
     live, events = live_show(tmp_path, list(LONG))
     live.run_until(RATE * 3 // 2)                               # "... seven litres|, and it stays ..."
-    speaking = live.cast.performers[0].speech.line_at(live.tick)
+    speaking = live.world.line_at(0, live.tick)
     reply = live.handle(json.dumps({"user": "ana", "text": "How much is the tea?"}), 0.5)
     assert reply["accepted"] and "25" in reply["answer"] and reply["host"] == "Jun"
-    cut = live.cast.performers[0].speech.lines[0]
+    cut = live.world.lines[0][0]
     pause = next(p for p in speaking.utterance.phonemes if not p.ipa and p.start > 1.5 and p.end - p.start > 0.08)
     assert cut.end_tick == speaking.start_tick + int(np.ceil(pause.start * RATE))   # at the pause after "litres,"
     assert cut.end_tick < speaking.end_tick and not any(w.start >= pause.start for w in cut.utterance.words)
@@ -131,9 +131,9 @@ def test_a_viewer_answer_waits_for_the_phrase_boundary(tmp_path):
 def test_a_phrase_too_long_to_wait_for_yields_at_the_next_word(tmp_path):
     live, _ = live_show(tmp_path, list(LONG))
     live.run_until(RATE // 2)                                   # "The kettle hol|ds": the comma is 1.7 s away
-    speaking = live.cast.performers[0].speech.line_at(live.tick)
+    speaking = live.world.line_at(0, live.tick)
     reply = live.handle(json.dumps({"user": "ana", "text": "How much is the tea?"}), 0.5)
-    cut = live.cast.performers[0].speech.lines[0]
+    cut = live.world.lines[0][0]
     words = [speaking.start_tick + int(np.ceil(w.start * RATE)) for w in speaking.utterance.words]
     assert cut.end_tick in words and cut.end_tick - live.tick <= RATE       # at a word's start, within a second
     assert reply["tick"] - live.tick <= 1.5 * RATE                          # the answer's first word within 1.5 s
@@ -143,7 +143,7 @@ def test_an_interrupt_stops_at_the_next_word_and_both_hosts_react_within_200_ms(
     live, events = live_show(tmp_path, ["Mei: The kettle holds one point seven litres, and it stays quiet while "
                                         "it works."])
     live.run_until(RATE * 2)
-    line = live.cast.performers[0].speech.line_at(live.tick)
+    line = live.world.line_at(0, live.tick)
     stop = live.director.interrupt()
     word_ticks = {line.start_tick + int(np.ceil(w.start * RATE)) for w in line.utterance.words}
     assert stop in word_ticks and stop - live.tick <= 0.6 * RATE                 # at a word, not mid-word
@@ -151,7 +151,7 @@ def test_an_interrupt_stops_at_the_next_word_and_both_hosts_react_within_200_ms(
     camera = live.spec.cameras[0].position
     for h in range(2):
         assert gaze_error(live, h, camera) < 6.0                                  # both face the viewers
-    assert live.cast.performers[0].speech.line_at(stop) is None
+    assert live.world.line_at(0, stop) is None
     assert [e for e in events if e["event"] == "interrupt"]
 
 
@@ -188,35 +188,35 @@ def hold_show(tmp_path, line):
 
 def test_a_host_picks_the_product_up_shows_it_and_puts_it_back(tmp_path):
     live = hold_show(tmp_path, "Mei: Look at this kettle, it boils a full litre in under three minutes.")
-    frames, heights = {}, []
+    frames, heights, hold = {}, [], None
     for tick in range(RATE * 9):
         live.run_until(tick)
-        if "kettle" in live.cast.carried:
-            frames.setdefault("first", live.cast.carried["kettle"].copy())
-            frames["last"] = live.cast.carried["kettle"].copy()
+        hold = live.world.holds[0] or hold
+        if "kettle" in live.world.carried:
+            frames.setdefault("first", live.world.carried["kettle"].copy())
+            frames["last"] = live.world.carried["kettle"].copy()
             heights.append(frames["last"][2, 3])
-    hold = live.cast.performers[0].gestures.holding
-    assert hold.fingers is not None                                     # the fingers closed on it
+    assert hold.grip is not None                                        # the fingers closed on it
     assert max(heights) - heights[0] > 0.12                             # lifted up to the viewers
     moved = frames["last"] @ np.linalg.inv(frames["first"])             # where the hand took it to, and left it
     turned = np.degrees(np.arccos(np.clip((np.trace(moved[:3, :3]) - 1) / 2, -1.0, 1.0)))
     assert np.linalg.norm(moved[:3, 3]) < 0.002 and turned < 0.5
-    assert live.cast.performers[0].gestures.hold is None and not live.cast.carried
+    assert live.world.holds[0] is None and not live.world.carried
 
 
 def test_holding_a_product_the_host_gestures_with_the_free_hand(tmp_path):
     live = hold_show(tmp_path, "Mei: It is light, and [present_product:kettle]it stays quiet while it works.")
-    sk = live.cast.performers[0].skeleton
+    sk = live.world.cast[0].skeleton
     left, right = sk.index("leftHand"), sk.index("rightHand")
     wrists = []
     hold = None
     for tick in range(RATE * 5):
         live.run_until(tick)
-        hold = live.cast.performers[0].gestures.hold or hold
+        hold = live.world.holds[0] or hold
         if hold.release is not None and tick >= hold.release:           # putting it back: over
             break
         if tick > RATE * 2:                                             # held up by now
-            rot = live.cast._poses[0].rotations
+            rot = live.world.rotations[0]
             wrists.append(sk.world_positions(rot)[[left, right]])
     wrists = np.array(wrists)
     assert hold.side == "right" and len(wrists) > RATE

@@ -6,7 +6,7 @@ import pytest
 from runtime.controllers.fingers import (HAND_JOINTS, LIMITS, Fingers, Prop, finger_points, fingertip, grasp,
                                          hands_rotations)
 from runtime.gesture.handshapes import HANDSHAPES
-from runtime.motion_cmd import host_skeleton
+from runtime.skeleton.rigfile import host_skeleton
 from runtime.skeleton import quat
 from runtime.skeleton.humanoid import FINGER_SEGMENTS, FINGERS
 

@@ -3,13 +3,14 @@ and `cohost gesture NAME` writes its plot and picture strip."""
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 from panda3d.core import PNMImage
 
 from runtime.gesture.expressivity import Expressivity
-from runtime.gesture.lab import Lab, LexiconWatcher, TakeDriver, Version, lab_set
-from runtime.motion_cmd import host_skeleton
+from runtime.gesture.lab import Lab, LexiconWatcher, Playback, Version, lab_set
+from runtime.skeleton.rigfile import host_skeleton
 from runtime.scene.setfile import single_host_set
 
 from helpers import PROJECT
@@ -53,11 +54,13 @@ def lab_for(name, lexicon_path=None, versions=(("A", ""),), say=None, report=lam
 def test_the_lab_scrubs_by_the_tick_and_plays_at_a_chosen_speed():
     lab, _ = lab_for("wave_hello")
     take = lab.takes[0]
-    host = TakeDriver(take, at=lambda _tick: lab.tick)
+    world = SimpleNamespace(rotations=np.zeros((1, 55, 4)), hips=np.zeros((1, 3)), face=np.zeros((1, 20)))
+    playback = Playback(lambda: lab.takes, at=lambda _tick: lab.tick)
     assert lab.playing and lab.length == take.ticks
     lab.scrub(5)
     assert not lab.playing and lab.tick == 5
-    np.testing.assert_array_equal(host.pose(1234).rotations, take.rotations[5])    # the playhead, not the clock
+    playback.run(world, 1234)
+    np.testing.assert_array_equal(world.rotations[0], take.rotations[5])    # the playhead, not the clock
     lab.advance()
     assert lab.tick == 5                                       # paused
     lab.toggle()

@@ -2,25 +2,44 @@
 import numpy as np
 import pytest
 
-from runtime.controllers.idle import IdleController
 from runtime.gesture.grammar import load_lexicon
 from runtime.gesture.markup import parse_markup
 from runtime.gesture.planner import plan
 from runtime.gesture.expressivity import Expressivity
 from runtime.gesture.planner import schedule
 from runtime.gesture.plot import path_length
-from runtime.gesture.realize import GestureDriver, weight_at
-from runtime.motion_cmd import host_skeleton
+from runtime.gesture.realize import weight_at
+from runtime.skeleton.rigfile import host_skeleton
+from runtime.skeleton.take import record
 from runtime.speech.espeak import Espeak, Voice
+from runtime.world.body import Body
+from runtime.world.stages import Fingers
+from runtime.world.tick import Ticker
+from runtime.world.world import Host, World
 
 from helpers import PROJECT
 
 LEXICON = load_lexicon(PROJECT / "rigs" / "gestures" / "lexicon.gesture")
 
 
-def trace(driver, ticks: int, skeleton) -> tuple[np.ndarray, np.ndarray]:
-    """(rotations (T, J, 4), joint positions (T, J, 3)) of `ticks` ticks of a driver, host frame."""
-    rot = np.stack([driver.pose(t).rotations for t in range(ticks)])
+class Performed:
+    """A host alone performing planned gestures through the body and fingers stages (no gaze turning the
+    chest under the arms), every tick recorded in order, as a show runs them."""
+
+    def __init__(self, skeleton, planned, targets=None, expressivity=Expressivity()) -> None:
+        world = World([Host("host", skeleton, np.eye(4), 1, expressivity, targets or {})], 60, np.array([0, -3.0, 1.5]))
+        world.perform(0, 0, planned)
+        self.rotations = record(Ticker(world, [Body(world), Fingers()]), int(max(p.end for p in planned) * 60) + 30
+                                ).rotations[:, 0]
+
+    def pose(self, tick: int) -> np.ndarray:
+        """Normalised local rotations (J, 4) at `tick`."""
+        return self.rotations[tick]
+
+
+def trace(performed: Performed, ticks: int, skeleton) -> tuple[np.ndarray, np.ndarray]:
+    """(rotations (T, J, 4), joint positions (T, J, 3)) of the first `ticks` ticks, host frame."""
+    rot = performed.rotations[:ticks]
     return rot, skeleton.world_positions(rot)
 
 
@@ -32,9 +51,7 @@ def skeleton(request):
 def perform(skeleton, text, targets=None, voice="en-us"):
     line = parse_markup(text)
     planned = plan(line, Espeak.get().synthesize(line.text, Voice(voice)), LEXICON, list(targets or {}))
-    driver = GestureDriver(IdleController(1), skeleton, 60, targets)
-    driver.perform(0, planned)
-    return driver, planned
+    return Performed(skeleton, planned, targets), planned
 
 
 def _direction(p, skeleton, a, b):
@@ -45,9 +62,9 @@ def _direction(p, skeleton, a, b):
 @pytest.mark.parametrize("product", [(-0.1, 0.95, 0.6), (-0.6, 1.1, 0.4), (0.2, 0.9, 0.7)])
 def test_deictic_index_points_at_the_product(skeleton, product):
     target = np.array(product)
-    driver, planned = perform(skeleton, "Look at [point_product:kettle]this kettle.", {"kettle": target})
+    performed, planned = perform(skeleton, "Look at [point_product:kettle]this kettle.", {"kettle": target})
     (p,) = planned
-    pos = skeleton.world_positions(driver.pose(int(p.hold_end * 60)).rotations)
+    pos = skeleton.world_positions(performed.pose(int(p.hold_end * 60)))
     index = _direction(pos, skeleton, "rightIndexProximal", "rightIndexDistal")
     to_target = target - pos[skeleton.index("rightIndexProximal")]
     assert np.degrees(np.arccos(index @ to_target / np.linalg.norm(to_target))) < 10
@@ -65,33 +82,33 @@ def extended_fingers(skeleton, pos, side="right"):
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
 def test_counting_raises_that_many_fingers(skeleton, n):
-    driver, planned = perform(skeleton, f"[count_{n}]number")
-    pose = driver.pose(int(planned[0].hold_end * 60))
-    assert extended_fingers(skeleton, skeleton.world_positions(pose.rotations)) == n
+    performed, planned = perform(skeleton, f"[count_{n}]number")
+    pose = performed.pose(int(planned[0].hold_end * 60))
+    assert extended_fingers(skeleton, skeleton.world_positions(pose)) == n
 
 
 @pytest.mark.parametrize("n, raised", [(6, {"Thumb", "Little"}), (8, {"Thumb", "Index"}), (10, set())])
 def test_chinese_numbers_past_five_on_one_hand(skeleton, n, raised):
-    driver, planned = perform(skeleton, f"[count_{n}]number")
-    pos = skeleton.world_positions(driver.pose(int(planned[0].hold_end * 60)).rotations)
+    performed, planned = perform(skeleton, f"[count_{n}]number")
+    pos = skeleton.world_positions(performed.pose(int(planned[0].hold_end * 60)))
     assert extended_fingers(skeleton, pos) == len(raised)
 
 
 @pytest.mark.parametrize("text, voice", [("One, two, three.", "en-us"), ("一、二、三。", "cmn")])
 def test_counting_aloud_shows_one_two_three_fingers(skeleton, text, voice):
-    driver, planned = perform(skeleton, text, voice=voice)          # no markup: the enumeration rule
+    performed, planned = perform(skeleton, text, voice=voice)          # no markup: the enumeration rule
     assert [p.gesture.name for p in planned] == ["count_1", "count_2", "count_3"]
     shown = []
     for tick in range(int(planned[-1].end * 60)):                  # ticks in order, as a show runs them
-        pose = driver.pose(tick)
+        pose = performed.pose(tick)
         if any(tick == int(p.steps[0].stroke_end * 60) + 1 for p in planned):
-            shown.append(extended_fingers(skeleton, skeleton.world_positions(pose.rotations)))
+            shown.append(extended_fingers(skeleton, skeleton.world_positions(pose)))
     assert shown == [1, 2, 3]
 
 
 def test_wave_raises_the_hand_and_puts_it_back(skeleton):
-    driver, (p,) = perform(skeleton, "[wave_hello]Hello")
-    hand = lambda tick: skeleton.world_positions(driver.pose(tick).rotations)[skeleton.index("rightHand")]  # noqa: E731
+    performed, (p,) = perform(skeleton, "[wave_hello]Hello")
+    hand = lambda tick: skeleton.world_positions(performed.pose(tick))[skeleton.index("rightHand")]  # noqa: E731
     shoulder = skeleton.world_positions(skeleton.rest_pose()[0])[skeleton.index("rightUpperArm")]
     assert hand(int(p.stroke_start * 60) + 2)[1] > shoulder[1]          # up during the stroke
     assert hand(int(p.end * 60) + 2)[1] < shoulder[1] - 0.3             # down again after the retraction
@@ -111,9 +128,7 @@ def test_weights_rise_hold_and_fall():
 def alone(skeleton, name, expressivity=Expressivity(), targets=None, lexicon=LEXICON):
     """A gesture performed on its own (no speech), its sync phase 1 s in; (plan, positions per tick)."""
     p = schedule(lexicon[name], 1.0, expressivity)
-    driver = GestureDriver(IdleController(1), skeleton, 60, targets, expressivity)
-    driver.perform(0, [p])
-    return p, trace(driver, int((p.end + 0.3) * 60), skeleton)[1]
+    return p, trace(Performed(skeleton, [p], targets, expressivity), int((p.end + 0.3) * 60), skeleton)[1]
 
 
 def stroke(p, positions, side="right", step=0):
@@ -211,8 +226,8 @@ def test_contrast_uses_one_hand_then_the_other():
 
 
 def test_coarticulated_gestures_flow_without_a_jump():
-    driver, planned = perform(SKELETON, "[count_1]one, [count_2]two, and [beat]three")
+    performed, planned = perform(SKELETON, "[count_1]one, [count_2]two, and [beat]three")
     assert any(p.steps[-1].handover for p in planned)
-    _, pos = trace(driver, int(planned[-1].end * 60) + 10, SKELETON)
+    _, pos = trace(performed, int(planned[-1].end * 60) + 10, SKELETON)
     wrist = pos[int(planned[0].stroke_start * 60):, SKELETON.index("rightHand")]      # after the first preparation
     assert np.linalg.norm(np.diff(wrist, axis=0), axis=-1).max() < 0.06       # < 3.6 m/s at 60 Hz: no pop

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from runtime.controllers.idle import IDLE_FILE, IdleController, load_idle_clip
+from runtime.controllers.idle import IDLE_FILE, IdleBank, load_idle_clip
 from runtime.skeleton.rigfile import load_rig_info, rest_positions
 from runtime.skeleton.skeleton import Skeleton
 from runtime.tomlfile import FileError
@@ -14,7 +14,7 @@ from helpers import PROJECT, assert_error_at, assert_file_error
 def test_idle_hands_hang_by_the_hips(rig):
     sk = Skeleton.canonical(rest_positions(load_rig_info(PROJECT / "rigs" / rig))[0])
     for tick in (0, 500, 1700):
-        p = sk.world_positions(IdleController(9).pose(tick).rotations)
+        p = sk.world_positions(IdleBank([9]).pose(tick)[0][0])
         for side in ("left", "right"):
             hand, shoulder = p[sk.index(f"{side}Hand")], p[sk.index(f"{side}UpperArm")]
             assert shoulder[1] - hand[1] > 0.35                        # well below the shoulder

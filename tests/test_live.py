@@ -5,14 +5,14 @@ import sys
 import numpy as np
 import pytest
 
-from runtime.controllers.idle import IdleController
-from runtime.controllers.puppet import FileSource, PuppetDriver, StreamSource
+from runtime.controllers.puppet import FileSource, LiveVoice, StreamSource
+from runtime.skeleton.rigfile import host_skeleton
 from runtime.speech.audio import RATE, resample
 from runtime.speech.espeak import Espeak, Voice, write_wav
 from runtime.speech.live import LiveMouth
 from runtime.speech.visemes import OPENNESS, jaw_opening, viseme_weights
 
-from helpers import PROJECT
+from helpers import PROJECT, one_host_world
 
 TICK = 60
 TEXT = "안녕하세요 여러분. 이 주전자는 정말 빨리 끓어요. 가격은 삼만 원입니다."
@@ -66,8 +66,15 @@ def test_vosk_refines_live_vowels(voice_take):
 
 def test_puppet_driver_reads_one_chunk_per_tick(voice_take):
     audio, truth = voice_take
-    driver = PuppetDriver(IdleController(1), LiveMouth(RATE), FileSource(audio, RATE, TICK))
-    faces = np.array([driver.pose(t).face[:15] for t in range(len(truth))])
+    # The puppet's live voice is the speech stage's mouth for host 0; the face stage puts it on the face.
+    voice = LiveVoice(LiveMouth(RATE), FileSource(audio, RATE, TICK))
+    world, ticker = one_host_world(host_skeleton(PROJECT / "rigs" / "mei.glb"), 1, mouths={0: voice})
+    faces = []
+    for t in range(len(truth)):
+        ticker.run_until(t)
+        assert np.array_equal(world.face[0, :15], world.visemes[0]) and world.voiced[0]
+        faces.append(world.face[0, :15].copy())
+    faces = np.array(faces)
     assert ((faces @ OPENNESS > 0.15) == truth).mean() >= 0.8
     assert np.allclose(faces.sum(1), 1.0)
 

@@ -4,7 +4,8 @@ import json
 import pytest
 
 from runtime.skeleton.humanoid import match_bone
-from runtime.skeleton.rigfile import VISEMES, load_rig_info
+from runtime.skeleton.face import VISEMES
+from runtime.skeleton.rigfile import load_rig_info
 
 
 def write_gltf(path, node_names, targets=(), extensions=None):

@@ -86,3 +86,13 @@ def test_local_to_model_batches_hosts_like_one_at_a_time(mei):
 def test_skeleton_rejects_child_before_parent():
     with pytest.raises(ValueError, match="comes before its parent"):
         Skeleton(("a", "b"), np.array([1, -1]), np.zeros((2, 3)))
+
+
+def test_one_rotation_takes_the_same_arithmetic_as_a_batch():
+    """multiply and rotate have a plain-float path for a single quaternion (the IK and hand chains use it
+    every tick): it must give the batch's results to the last bit."""
+    rng = np.random.default_rng(11)
+    a, b, v = rng.normal(size=(500, 4)), rng.normal(size=(500, 4)), rng.normal(size=(500, 3))
+    single = np.array([quat.multiply(p, q) for p, q in zip(a, b)])
+    turned = np.array([quat.rotate(p, w) for p, w in zip(a, v)])
+    assert np.array_equal(single, quat.multiply(a, b)) and np.array_equal(turned, quat.rotate(a, v))

@@ -5,8 +5,8 @@ import sys
 import numpy as np
 import pytest
 
-from runtime.controllers.idle import IdleController
-from runtime.motion_cmd import host_skeleton
+from runtime.controllers.idle import IdleBank
+from runtime.skeleton.rigfile import host_skeleton
 from runtime.scene.render import OffscreenRenderer
 from runtime.scene.setfile import single_host_set
 from runtime.skeleton import quat
@@ -17,7 +17,7 @@ from runtime.skeleton.pose import Pose
 from runtime.skeleton.retarget import MAIN_CHILD, retarget
 from runtime.skeleton.take import placement_matrix, record, save_bvh
 
-from helpers import ASSETS, PROJECT, asset
+from helpers import ASSETS, PROJECT, asset, one_host_world
 
 
 def motion(name: str):
@@ -67,7 +67,7 @@ def test_arm_raised_by_ik_shows_above_the_head():
     p = sk.world_positions(rest)
     head_top = p[sk.index("head")] + [0, 0.2, 0]
     target = p[sk.index("rightUpperArm")] + [-0.1, 0.45, 0.05]
-    arms_down = IdleController(1).pose(0).rotations
+    arms_down = IdleBank([1]).pose(0)[0][0]
     raised = two_bone_ik(sk, arms_down, ("rightUpperArm", "rightLowerArm", "rightHand"), target,
                          pole=np.array([-1.0, 0.0, -0.5]))
     assert np.linalg.norm(sk.world_positions(raised)[sk.index("rightHand")] - target) < 1e-3
@@ -88,7 +88,8 @@ def test_arm_raised_by_ik_shows_above_the_head():
 def test_take_arrays_and_bvh_round_trip(tmp_path):
     rig = PROJECT / "rigs" / "jun.glb"
     sk = host_skeleton(rig)
-    take = record(["Jun"], [sk], np.array([placement_matrix((0.5, 0.0, 0.0), 10.0)]), [IdleController(4)], 60, 90)
+    _, ticker = one_host_world(sk, 4, placement_matrix((0.5, 0.0, 0.0), 10.0), name="Jun")
+    take = record(ticker, 90)
     world = take.world()
     assert world.shape == (90, 1, 55, 4, 4)
     # World matrices put the head above the hips, in set coordinates (+Z up) at the host's mark.

@@ -7,7 +7,8 @@ from panda3d.core import Point3
 from runtime.scene.render import OffscreenRenderer
 from runtime.scene.setfile import single_host_set
 from runtime.skeleton import quat
-from runtime.skeleton.pose import BONE_INDEX, CHANNEL_INDEX, Pose
+from runtime.skeleton.face import CHANNEL_INDEX
+from runtime.skeleton.pose import BONE_INDEX, Pose
 from runtime.skeleton.rigfile import RigError, load_rig_info
 
 from helpers import PROJECT, asset, changed_pixels

@@ -133,24 +133,25 @@ def test_unison_lines_start_together_and_stay_within_a_tick():
 
 
 def test_hosts_look_at_each_other_before_a_unison_line():
-    from runtime.controllers.idle import IdleController
-    from runtime.motion_cmd import host_skeleton
+    from runtime.show.staging import speaking_world
+    from runtime.skeleton.rigfile import host_skeleton
     from runtime.skeleton.pose import BONE_INDEX
-    from runtime.skeleton.take import placement_matrix, record
-    from runtime.show.performers import cast
+    from runtime.skeleton.take import record
+    from runtime.world.tick import Ticker, standard_stages
     show = load_show(SHOW)
     programme = lay_out(show, CACHE)
     spec = show.spec
     skeletons = [host_skeleton(h.rig) for h in spec.hosts]
-    everyone = cast(spec, skeletons, [IdleController(h.seed, 60) for h in spec.hosts], programme.lines)
+    world = speaking_world(spec, skeletons, programme.lines)
+    ticker = Ticker(world, standard_stages(world))
     tick, seconds = programme.contact[0]
-    everyone.cues[tick] = [lambda: everyone.eye_contact(tick, seconds)]
-    placements = np.array([placement_matrix(h.position, h.facing) for h in spec.hosts])
+    ticker.run_until(tick - 1)
+    world.eye_contact(tick, seconds)                     # asked for between ticks, as a director cues it
     end = tick + round(seconds * 60)
-    take = record(["Mei", "Jun"], skeletons, placements, [everyone.member(0), everyone.member(1)], 60, end)
-    world = take.world([BONE_INDEX["leftEye"], BONE_INDEX["rightEye"]]).astype(float)[end - 5]     # (H, 2, 4, 4)
+    take = record(ticker, end - tick)                    # ticks tick .. end - 1
+    eyes = take.world([BONE_INDEX["leftEye"], BONE_INDEX["rightEye"]]).astype(float)[end - 5 - tick]  # (H, 2, 4, 4)
     for h in range(2):
-        looking = world[h, :, :3, 2].sum(axis=0)
-        to_partner = world[1 - h, :, :3, 3].mean(axis=0) - world[h, :, :3, 3].mean(axis=0)
+        looking = eyes[h, :, :3, 2].sum(axis=0)
+        to_partner = eyes[1 - h, :, :3, 3].mean(axis=0) - eyes[h, :, :3, 3].mean(axis=0)
         cos = looking @ to_partner / np.linalg.norm(looking) / np.linalg.norm(to_partner)
         assert np.degrees(np.arccos(cos)) < 3.0

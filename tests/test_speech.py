@@ -7,7 +7,7 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from runtime.skeleton.rigfile import VISEMES
+from runtime.skeleton.face import VISEMES
 from runtime.speech.espeak import Espeak, LineCache, SpeechError, Voice
 from runtime.speech.track import TrackError, VisemeTrack
 from runtime.speech.visemes import V, ipa_visemes, jaw_opening, parts, viseme_weights
@@ -191,7 +191,7 @@ def test_rendered_mp4_lips_and_audio_start_together(tmp_path):
 
 def test_host_voices_come_from_the_rig_and_the_scene(tmp_path):
     from runtime.scene.setfile import load_set
-    from runtime.show.performers import host_voice
+    from runtime.show.lines import host_voice
     from runtime.tomlfile import FileError
     spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
     assert host_voice(spec, "Mei") == Voice("en-us", "f3", 165, 60)            # rigs/mei.toml [voice]
@@ -207,7 +207,7 @@ def test_host_voices_come_from_the_rig_and_the_scene(tmp_path):
 
 def test_say_lines_follow_each_other(tmp_path):
     from runtime.scene.setfile import load_set
-    from runtime.speech_cmd import SayError, schedule
+    from runtime.show.staging import SayError, schedule
     spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
     lines = schedule(spec, ["Mei: Hello!", "Jun: Hi there.", "Mei@5: Later."], LineCache())
     first, later = lines["Mei"]
@@ -219,7 +219,7 @@ def test_say_lines_follow_each_other(tmp_path):
 
 def test_say_markup_plans_gestures_and_is_not_spoken():
     from runtime.scene.setfile import load_set
-    from runtime.speech_cmd import schedule
+    from runtime.show.staging import schedule
     spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
     (line,) = schedule(spec, ["Mei: [wave_hello]Hello! This kettle is *great*."], LineCache())["Mei"]
     assert line.utterance.text == "Hello! This kettle is great."

@@ -11,8 +11,9 @@ from runtime.gesture.markup import parse_markup
 from runtime.scene.setfile import load_set
 from runtime.show.live import LiveShow
 from runtime.skeleton import quat
-from runtime.skeleton.pose import BONE_INDEX, CHANNEL_INDEX
-from runtime.vmc import VmcReceiver, connect
+from runtime.skeleton.face import CHANNEL_INDEX
+from runtime.skeleton.pose import BONE_INDEX
+from runtime.vmc import VmcIn, VmcOut, VmcReceiver
 
 from helpers import PROJECT
 
@@ -33,9 +34,8 @@ def messages(datagram: bytes) -> list:
 
 
 def test_a_host_goes_out_bone_by_bone_every_tick():
-    live = LiveShow(load_set(SHOP))
     app = listener()
-    connect(live.cast, 0, app.getsockname(), None)
+    live = LiveShow(load_set(SHOP), outputs=(VmcOut(0, app.getsockname()),))
     live.director.say_live(parse_markup("Hello everyone, and welcome back to the shop!"), 0)
     blinks, vowels, heads = [], [], []
     for tick in range(0, 240):
@@ -48,7 +48,7 @@ def test_a_host_goes_out_bone_by_bone_every_tick():
         blends = {name: value for name, value in got["/VMC/Ext/Blend/Val"]}
         assert got["/VMC/Ext/Blend/Apply"] and got["/VMC/Ext/OK"] == [[1]]
         assert abs(got["/VMC/Ext/T"][0][0] - tick / 60) < 1e-4
-        pose = live.cast._poses[0]
+        pose = live.world.pose(0)
         x, y, z, w = bones["Head"][4:]
         heads.append(quat.angle_between(np.array([x, -y, -z, w]), pose.rotations[BONE_INDEX["head"]]))
         blinks.append(blends["Blink_L"] - pose.face[CHANNEL_INDEX["blinkLeft"]])
@@ -58,11 +58,11 @@ def test_a_host_goes_out_bone_by_bone_every_tick():
 
 
 def test_a_tracking_app_drives_head_eyes_and_blinks_and_bad_packets_are_skipped():
-    live = LiveShow(load_set(SHOP))
     port = listener()
     free = port.getsockname()[1]
     port.close()
-    connect(live.cast, 1, None, free)
+    receiver = VmcReceiver(free)
+    live = LiveShow(load_set(SHOP), inputs=(VmcIn(1, receiver),))
     app = SimpleUDPClient("127.0.0.1", free)
     turned = quat.from_axis_angle([0.0, 1.0, 0.0], np.radians(25.0))   # Cohost frame: 25 deg to Jun's left
     x, y, z, w = turned
@@ -74,11 +74,10 @@ def test_a_tracking_app_drives_head_eyes_and_blinks_and_bad_packets_are_skipped(
     raw.sendto(b"\x00garbage", ("127.0.0.1", free))
     for tick in range(60):
         live.run_until(tick)
-    pose = live.cast._poses[1]
+    pose = live.world.pose(1)
     assert quat.angle_between(pose.rotations[BONE_INDEX["head"]], turned) < 1e-5     # not the gaze controller's
     assert quat.angle_between(pose.rotations[BONE_INDEX["leftEye"]], quat.IDENTITY) < 1e-5
     assert pose.face[CHANNEL_INDEX["blinkLeft"]] == 1.0 and pose.face[CHANNEL_INDEX["aa"]] > 0.7
-    receiver = live.cast.performers[1].body.receiver
-    assert isinstance(receiver, VmcReceiver) and receiver.rejected == 1 and receiver.packets == 4
-    mei = live.cast._poses[0]
+    assert receiver.rejected == 1 and receiver.packets == 4
+    mei = live.world.pose(0)
     assert quat.angle_between(mei.rotations[BONE_INDEX["head"]], turned) > 1e-3           # Mei is her own

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..scene.setfile import SetSpec, load_set
 from ..show.script import is_show, load_show
 from ..speech.espeak import LineCache
-from ..speech_cmd import SayError, schedule
+from ..show.staging import SayError, schedule
 from ..tomlfile import FileError, unknown_name
 
 PITCH_COLUMNS = ("name", "text", "host", "scene", "product", "camera", "seconds")
@@ -212,7 +212,7 @@ def read_jobs(inputs: list[str], out_dir: Path, template: Job, default_scene: Pa
 
 def render_job(job: Job) -> Rendered:
     """Render one job to an MP4 in a temporary folder and hand back its bytes (runs on any worker)."""
-    from ..render_cmd import render_scene
+    from ..scene.capture import render_scene
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cohost-job-") as tmp:

@@ -1,8 +1,8 @@
-"""Idle life for a standing host, from a procedural clip file (rigs/clips/idle.toml): arms relaxed at
-the sides, breathing, a slow weight shift, small head motion and spontaneous blinks.
+"""Idle life for standing hosts, from a procedural clip file (rigs/clips/idle.toml): arms relaxed at
+the sides, breathing, a slow weight shift and small head motion (blinks are the blink stage's).
 
-A pure function of (tick, seed): any tick can be evaluated alone, and two runs with one seed give
-identical poses. Each tick evaluates every row's angle as one array and composes them in layers (a
+A pure function of (tick, seeds): any tick can be evaluated alone, and two runs with the same seeds give
+identical poses. Each tick evaluates every host's rows as one array and composes them in layers (a
 bone's second rotation is applied after its first).
 """
 from __future__ import annotations
@@ -15,7 +15,8 @@ import numpy as np
 
 from ..skeleton import quat
 from ..skeleton.humanoid import BONE_NAMES
-from ..skeleton.pose import BONE_INDEX, CHANNEL_INDEX, Pose
+from ..skeleton.face import CHANNEL_INDEX
+from ..skeleton.pose import BONE_INDEX
 from ..tomlfile import TomlDoc
 
 IDLE_FILE = Path(__file__).resolve().parents[2] / "rigs" / "clips" / "idle.toml"
@@ -102,59 +103,36 @@ def load_idle_clip(path: Path = IDLE_FILE) -> IdleClip:
                     tuple(doc.get(blink, k, float, "blink", k) for k in BLINK_KEYS))
 
 
-class IdleController:
-    def __init__(self, seed: int, rate: int = 60, clip: IdleClip | None = None) -> None:
-        self.seed, self.rate = seed, rate
-        self.clip = clip or load_idle_clip()
-        rng = np.random.default_rng(seed)
-        self.phases = rng.uniform(0, 2 * np.pi, len(self.clip.oscillators))
-        self.periods = np.array([rng.uniform(lo, hi) if hi > lo else lo for lo, hi in self.clip.periods])
-        layer = np.empty(len(self.clip.bones), int)
+class IdleBank:
+    """The idle clip for H hosts at once, each with its own phases and periods drawn from its seed."""
+
+    def __init__(self, seeds: list[int], rate: int = 60, clip: IdleClip | None = None) -> None:
+        self.rate = rate
+        self.clip = c = clip or load_idle_clip()
+        phases, periods = [], []
+        for seed in seeds:
+            rng = np.random.default_rng(seed)
+            phases.append(rng.uniform(0, 2 * np.pi, len(c.oscillators)))
+            periods.append([rng.uniform(lo, hi) if hi > lo else lo for lo, hi in c.periods])
+        self.phases, self.periods = np.array(phases), np.array(periods)          # (H, O)
+        layer = np.empty(len(c.bones), int)
         count: dict[int, int] = {}
-        for i, b in enumerate(self.clip.bones):
+        for i, b in enumerate(c.bones):
             layer[i] = count.get(int(b), 0)
             count[int(b)] = layer[i] + 1
         self._layer_rows = [np.nonzero(layer == k)[0] for k in range(layer.max() + 1)]
-        self._blink_starts: dict[int, float] = {}
-        self._face = np.zeros(len(CHANNEL_INDEX))
-        for name, value in self.clip.face.items():
-            self._face[CHANNEL_INDEX[name]] = value
+        self.face = np.zeros(len(CHANNEL_INDEX))                 # the face at rest (a slight smile)
+        for name, value in c.face.items():
+            self.face[CHANNEL_INDEX[name]] = value
 
-    def _blink_start(self, slot: int) -> float:
-        """When the blink of `slot` starts (seconds): drawn once per slot from the seed, then remembered."""
-        if slot not in self._blink_starts:
-            slot_s = self.clip.blink[0]
-            self._blink_starts[slot] = slot * slot_s + np.random.default_rng([self.seed, slot]).uniform(0.2, slot_s - 0.4)
-            self._blink_starts.pop(slot - 3, None)          # ticks move forward: forget old slots
-        return self._blink_starts[slot]
-
-    def _blink(self, t: float) -> float:
-        """Eyelid closure 0..1 at time t: fast close, slower open."""
-        slot_s, close_s, open_s = self.clip.blink
-        slot = int(t // slot_s)
-        weight = 0.0
-        for s in (slot - 1, slot):
-            if s < 0:
-                continue
-            dt = t - self._blink_start(s)
-            if 0 <= dt < close_s:
-                weight = max(weight, dt / close_s)
-            elif close_s <= dt < close_s + open_s:
-                weight = max(weight, 1 - (dt - close_s) / open_s)
-        return weight
-
-    def pose(self, tick: int) -> Pose:
-        t = tick / self.rate
-        osc = np.sin(2 * np.pi * t / self.periods + self.phases)
+    def pose(self, tick: int) -> tuple[np.ndarray, np.ndarray]:
+        """Local rotations (H, J, 4) and hips offsets (H, 3) at `tick`."""
         c = self.clip
-        q = quat.from_axis_angle(c.axes, c.offsets + c.amplitudes @ osc)
-        p = Pose.rest()
+        osc = np.sin(2 * np.pi * (tick / self.rate) / self.periods + self.phases)            # (H, O)
+        q = quat.from_axis_angle(c.axes, c.offsets + osc @ c.amplitudes.T)                  # (H, R, 4)
+        rot = np.zeros((len(osc), len(BONE_NAMES), 4))
+        rot[..., 3] = 1.0
         for rows in self._layer_rows:
             bones = c.bones[rows]
-            p.rotations[bones] = quat.multiply(q[rows], p.rotations[bones])
-        p.hips_offset[:] = osc @ c.hips
-        p.face[:] = self._face
-        closure = self._blink(t)
-        p.face[CHANNEL_INDEX["blinkLeft"]] = closure
-        p.face[CHANNEL_INDEX["blinkRight"]] = closure
-        return p
+            rot[:, bones] = quat.multiply(q[:, rows], rot[:, bones])
+        return rot, osc @ c.hips

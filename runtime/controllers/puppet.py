@@ -6,8 +6,7 @@ import threading
 
 import numpy as np
 
-from ..skeleton.pose import Driver, Pose
-from ..skeleton.rigfile import VISEMES
+from ..skeleton.face import VISEMES
 from ..speech.live import LiveMouth
 
 
@@ -60,18 +59,16 @@ class StreamSource:
         return stream
 
 
-class PuppetDriver:
-    """The body from another driver; the mouth from live audio, one chunk per tick."""
+class LiveVoice:
+    """A host's mouth from live audio, one chunk per tick, for the speech stage (`visemes(tick)`)."""
 
-    def __init__(self, body: Driver, mouth: LiveMouth, source) -> None:
-        self.body, self.mouth, self.source = body, mouth, source
+    def __init__(self, mouth: LiveMouth, source) -> None:
+        self.mouth, self.source = mouth, source
         self._last = np.zeros(len(VISEMES))
         self._last[0] = 1.0
 
-    def pose(self, tick: int) -> Pose:
-        pose = self.body.pose(tick)
+    def visemes(self, tick: int) -> np.ndarray:
         chunk = self.source.chunk(tick)
         if len(chunk):
             self._last = self.mouth.feed(chunk)
-        pose.face[:len(VISEMES)] = self._last
-        return pose
+        return self._last

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..skeleton import quat
-from ..skeleton.pose import BONE_INDEX, CHANNEL_INDEX
+from ..skeleton.face import CHANNEL_INDEX
+from ..skeleton.pose import BONE_INDEX
 from ..skeleton.take import Take
 from .gaze import main_sequence_s, yaw_pitch
 

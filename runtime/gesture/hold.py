@@ -2,9 +2,12 @@
 
 One hand reaches for the product (leaning in when it is beyond the arm), the fingers close around it
 (a real grasp of the product's shape: runtime.controllers.fingers.grasp), the hand carries it up in
-front of the chest and holds it there; the other hand is free for gestures. Putting it down runs the same
-way back. While the hand has it, the product moves with the hand: `carried` is the hand's frame, which
-the stage attaches the product to.
+front of the upper chest and holds it there, moving with it as the host turns; the other hand is free for
+gestures. Putting it down runs the same way back. While the hand has it, the product moves with the hand:
+the holds stage reports the hand's frame, which the scene attaches the product to.
+
+The arm is solved once per tick, after the gaze has turned the upper body, so the hand lands exactly on
+the product where it stands.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from ..scene.setfile import Piece
 from ..skeleton import quat
 from ..skeleton.ik import two_bone_ik
 from ..skeleton.skeleton import Skeleton
+from .realize import Gesturer
 
 REACH_S = 0.8          # hand to the product
 GRASP_S = 0.35         # fingers close (or open)
@@ -35,6 +39,9 @@ class Hold:
     start: int                   # tick the reach begins
     prop: Prop                   # the product's shape where it stands, host frame
     release: int | None = None   # tick the hand starts putting it back
+    lean: float | None = None    # how far the host leans to reach it (radians), worked out once
+    grip: tuple[np.ndarray, np.ndarray] | None = None   # the fingers' joints and their rotations round it
+    twist: float | None = None   # the forearm's twist last tick (radians): it turns on, never flips over
 
     def phase(self, tick: int, rate: int) -> tuple[float, float, float, float]:
         """(arm weight 0..1, at the product 0..1 (else at the chest), fingers closed 0..1, attached 0/1)."""
@@ -81,79 +88,67 @@ def side_for(prop: Prop) -> str:
     return "left" if prop.centre[0] > 0 else "right"
 
 
-class HoldLayer:
-    """The arm, the lean and the fingers of a hold, on top of a pose."""
+def _leaned(skeleton: Skeleton, rot: np.ndarray, angle: float) -> np.ndarray:
+    out = rot.copy()
+    for bone in ("spine", "chest"):
+        j = skeleton.index(bone)
+        out[j] = quat.multiply(quat.from_axis_angle(X, angle / 2), out[j])
+    return out
 
-    def __init__(self, skeleton: Skeleton, rate: int) -> None:
-        self.skeleton, self.rate = skeleton, rate
-        rest = skeleton.world_positions(skeleton.rest_pose()[0])
-        self._rest = {name: rest[i] for i, name in enumerate(skeleton.names)}
-        self.fingers: tuple[np.ndarray, np.ndarray] | None = None      # (joints, grasped local rotations)
-        self._for: Hold | None = None                 # the hold the fingers were closed for
-        self._lean_for: tuple[Hold, float] | None = None
 
-    def _lean(self, rot: np.ndarray, angle: float) -> np.ndarray:
-        out = rot.copy()
-        for bone in ("spine", "chest"):
-            j = self.skeleton.index(bone)
-            out[j] = quat.multiply(quat.from_axis_angle(X, angle / 2), out[j])
-        return out
+def lean_for(skeleton: Skeleton, rot: np.ndarray, side: str, hold: Hold) -> float:
+    """The forward lean that brings the shoulder within 95 % of the arm's reach of the grip (bisection;
+    the most it leans if even that is not enough)."""
+    rest = skeleton.world_positions(skeleton.rest_pose()[0])
+    upper, lower, hand = (skeleton.index(f"{side}{b}") for b in ("UpperArm", "LowerArm", "Hand"))
+    arm = np.linalg.norm(rest[lower] - rest[upper]) + np.linalg.norm(rest[hand] - rest[lower])
+    wrist = grip_point(hold.prop, side)
 
-    def lean_for(self, rot: np.ndarray, side: str, wrist: np.ndarray) -> float:
-        """The forward lean that brings the shoulder within 95 % of the arm's reach of `wrist` (bisection;
-        the most it leans if even that is not enough)."""
-        sk = self.skeleton
-        arm = (np.linalg.norm(self._rest[f"{side}LowerArm"] - self._rest[f"{side}UpperArm"])
-               + np.linalg.norm(self._rest[f"{side}Hand"] - self._rest[f"{side}LowerArm"]))
-        shoulder = sk.index(f"{side}UpperArm")
+    def reaches(angle: float) -> bool:
+        _, pos = skeleton.chain_world(_leaned(skeleton, rot, angle), upper)
+        return bool(np.linalg.norm(wrist - pos[upper]) <= 0.95 * arm)
+    if reaches(0.0):
+        return 0.0
+    if not reaches(MAX_LEAN):
+        return float(MAX_LEAN)
+    lo, hi = 0.0, float(MAX_LEAN)
+    for _ in range(12):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if reaches(mid) else (mid, hi)
+    return hi
 
-        def reaches(angle: float) -> bool:
-            _, pos = sk.chain_world(self._lean(rot, angle), shoulder)
-            return bool(np.linalg.norm(wrist - pos[shoulder]) <= 0.95 * arm)
-        if reaches(0.0):
-            return 0.0
-        if not reaches(MAX_LEAN):
-            return float(MAX_LEAN)
-        lo, hi = 0.0, float(MAX_LEAN)
-        for _ in range(12):
-            mid = (lo + hi) / 2
-            lo, hi = (lo, mid) if reaches(mid) else (mid, hi)
-        return hi
 
-    def apply(self, rot: np.ndarray, hold: Hold, tick: int, orient, lean: bool = True,
-              hips: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-        """The pose with the hold's arm (and lean); returns it and how closed the fingers should be.
-        `orient(rot, side, toward_fingers, toward_palm, weight)` turns the hand (the gesture driver's).
-        Applied again without the lean once the gaze has turned the upper body (and with the body's
-        `hips` offset, which moves the whole skeleton), the hand lands exactly where the product stands."""
-        arm, at_product, closed, _ = hold.phase(tick, self.rate)
-        if arm <= 0.0:
-            return rot, 0.0
-        side, s = hold.side, (1.0 if hold.side == "left" else -1.0)
-        grip = grip_point(hold.prop, side)
-        chest = self._rest["chest"]
-        shown = chest + SHOW_AT * np.array([s, 1.0, 1.0])
-        wrist = grip * at_product + shown * (1.0 - at_product)
-        if hips is not None:
-            wrist = wrist - hips * at_product
-        if lean and arm * at_product > 0:
-            if self._lean_for is None or self._lean_for[0] is not hold:      # worked out once per hold
-                self._lean_for = hold, self.lean_for(rot, side, grip)
-            rot = self._lean(rot, self._lean_for[1] * arm * at_product)
-        rot = two_bone_ik(self.skeleton, rot, (f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"), wrist,
-                          pole=np.array([s * 0.6, -1.0, -0.4]), weight=arm)
-        rot = orient(rot, side, np.array([-s, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]), arm)
-        if self._for is not hold and closed > 0.0:
-            self._for = hold                         # close the fingers on the product, once, where it stands
-            joints = np.array([self.skeleton.index(n) for n in self.skeleton.names
+def hold_arm(gesturer: Gesturer, rot: np.ndarray, hold: Hold, tick: int, rate: int,
+             hips: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The pose (J, 4) with the hold's arm and grip, and the hand's frame (4x4, host frame, with the
+    body's `hips` offset) while the product is in it, else None."""
+    sk = gesturer.skeleton
+    arm, at_product, closed, attached = hold.phase(tick, rate)
+    if arm <= 0.0:
+        return rot, None
+    side, s = hold.side, (1.0 if hold.side == "left" else -1.0)
+    grip = grip_point(hold.prop, side) - hips           # the skeleton's model space is offset by the hips
+    # Held up: in front of the upper chest, turning with it.
+    top = sk.index("upperChest")
+    world, pos = sk.chain_world(rot, top)
+    shown = pos[top] + quat.rotate(world[top], gesturer.rest["chest"] + SHOW_AT * np.array([s, 1.0, 1.0])
+                                   - gesturer.rest["upperChest"])
+    wrist = grip * at_product + shown * (1.0 - at_product)
+    rot = two_bone_ik(sk, rot, (f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"), wrist,
+                      pole=np.array([s * 0.6, -1.0, -0.4]), weight=arm)
+    facing = gesturer.hand_facing(side, np.array([-s, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]))
+    rot, hold.twist = gesturer.turn_hand(rot, side, facing, arm, near=hold.twist)
+    if closed > 0.0:
+        if hold.grip is None:                   # close the fingers on the product, once, where it stands
+            joints = np.array([sk.index(n) for n in sk.names
                                if n.startswith(side) and any(f in n for f in ("Thumb", "Index", "Middle", "Ring", "Little"))])
-            self.fingers = joints, grasp(self.skeleton, rot, side, hold.prop)[joints]
-        return rot, closed
-
-    def hand_matrix(self, rot: np.ndarray, side: str) -> np.ndarray:
-        """The hand's frame (4x4, host frame), for a product carried in it."""
-        hand = self.skeleton.index(f"{side}Hand")
-        world, pos = self.skeleton.chain_world(rot, hand)
-        m = np.eye(4)
-        m[:3, :3], m[:3, 3] = quat.to_matrix(world[hand]), pos[hand]
-        return m
+            hold.grip = joints, grasp(sk, rot, side, hold.prop)[joints]
+        joints, grasped = hold.grip
+        rot[joints] = quat.slerp(rot[joints], grasped, closed)
+    if not attached:
+        return rot, None
+    hand = sk.index(f"{side}Hand")
+    world, pos = sk.chain_world(rot, hand)
+    frame = np.eye(4)
+    frame[:3, :3], frame[:3, 3] = quat.to_matrix(world[hand]), pos[hand] + hips
+    return rot, frame

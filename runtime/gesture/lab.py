@@ -14,19 +14,20 @@ from typing import Callable
 
 import numpy as np
 
-from ..controllers.idle import IdleController
-from ..controllers.speech import Line, SpeakingDriver
 from ..scene.setfile import Camera, Piece, Product, SetSpec
-from ..skeleton.pose import Pose
 from ..skeleton.skeleton import Skeleton
+from ..skeleton.take import placement_matrix, record
 from ..speech.espeak import LineCache, Voice
+from ..speech.line import Line
 from ..speech.track import VisemeTrack
 from ..watch import FileWatcher
+from ..world.stages import Stage
+from ..world.tick import Ticker, standard_stages
+from ..world.world import Host, World
 from .expressivity import Expressivity
 from .grammar import Gesture, GestureError, load_lexicon
 from .markup import parse_markup
 from .planner import Planned, plan, schedule
-from .realize import GestureDriver
 from .targets import host_targets
 
 LEAD_S = 0.6            # the host stands still this long before the gesture (or its line) starts
@@ -80,15 +81,32 @@ class Take:
         return passed[-1] if passed else "rest"
 
 
-class TakeDriver:
-    """A host playing a take: at the tick it is asked for, or at the tick `at` maps it to (a playhead)."""
+class Playback(Stage):
+    """The hosts playing their takes: at the tick simulated, or at the tick `at` maps it to (the lab's
+    playhead, not the clock). `takes()` gives the current takes (they are rebuilt after an edit)."""
+    name, does = "playback", "each host's recorded take, at the playhead"
 
-    def __init__(self, take: Take, at: Callable[[int], int] = lambda tick: tick) -> None:
-        self.take, self.at = take, at
+    def __init__(self, takes: Callable[[], list[Take]], at: Callable[[int], int] = lambda tick: tick) -> None:
+        self.takes, self.at = takes, at
 
-    def pose(self, tick: int) -> Pose:
-        k = min(max(self.at(tick), 0), self.take.ticks - 1)
-        return Pose(self.take.rotations[k].copy(), self.take.hips[k].copy(), self.take.face[k].copy())
+    def validate(self, world: World) -> None:
+        if len(self.takes()) != world.hosts:
+            raise ValueError(f"playback: {len(self.takes())} takes for {world.hosts} hosts")
+
+    def run(self, world: World, tick: int) -> None:
+        for h, take in enumerate(self.takes()):
+            k = min(max(self.at(tick), 0), take.ticks - 1)
+            world.rotations[h], world.hips[h], world.face[h] = take.rotations[k], take.hips[k], take.face[k]
+
+
+def play(takes: Callable[[], list[Take]], at: Callable[[int], int] = lambda tick: tick) -> Callable:
+    """A `prepare(stage)` hook: the stage's hosts play these takes."""
+    def prepare(stage) -> None:
+        world = World([Host(h.name, sk, placement_matrix(h.position, h.facing), h.seed)
+                       for h, sk in zip(stage.spec.hosts, stage.skeletons())], stage.spec.tick_rate,
+                      np.array(stage.spec.cameras[0].position, float))
+        stage.perform(Ticker(world, [Playback(takes, at)]))
+    return prepare
 
 
 class Lab:
@@ -127,14 +145,16 @@ class Lab:
         self.playhead = 0.0
 
     def _perform(self, h: int, g: Gesture, expressivity: Expressivity) -> Take:
+        """Host h alone on its mark performing the gesture (with the line), through the show's own tick."""
         place, skeleton = self.spec.hosts[h], self.skeletons[h]
-        gestures = GestureDriver(IdleController(place.seed, self.rate), skeleton, self.rate,
-                                 own_targets(self.spec, h), expressivity)
+        world = World([Host(place.name, skeleton, placement_matrix(place.position, place.facing), place.seed,
+                            expressivity, own_targets(self.spec, h))], self.rate,
+                      np.array(self.spec.cameras[0].position, float))
         line = None
         if self.say is None:
             planned, offset = cycle_plan(g, expressivity), 0.0
-            gestures.perform(0, [planned])
-            driver, ticks = gestures, cycle_ticks(planned, self.rate)
+            world.perform(0, 0, [planned])
+            ticks = cycle_ticks(planned, self.rate)
         else:
             marked = parse_markup(self.say if f"[{g.name}" in self.say else f"[{g.name}]{self.say}")
             utterance = self.cache.get(marked.text, self.voice or Voice("en-us"))
@@ -145,14 +165,12 @@ class Lab:
                 raise ValueError(f"the line {self.say!r} leaves no word for [{g.name}]")
             start, offset = round(LEAD_S * self.rate), LEAD_S
             line = Line(start, utterance, VisemeTrack.from_utterance(utterance, self.rate), (planned,))
-            driver = SpeakingDriver(gestures)
-            driver.say(line)
-            gestures.perform(start, [planned])
+            world.say(0, line)
             ticks = round((LEAD_S + max(utterance.duration, planned.end) + PAUSE_S) * self.rate)
-        poses = [driver.pose(t) for t in range(ticks)]
-        rotations = np.stack([p.rotations for p in poses])
-        return Take(planned, offset, rotations, np.stack([p.hips_offset for p in poses]),
-                    np.stack([p.face for p in poses]), skeleton.world_positions(rotations), line)
+        take = record(Ticker(world, standard_stages(world)), ticks)
+        rotations = take.rotations[:, 0]
+        return Take(planned, offset, rotations, take.hips[:, 0], take.morphs[:, 0],
+                    skeleton.world_positions(rotations), line)
 
     # -- the controls -----------------------------------------------------------------------------
     def select(self, step: int) -> None:

@@ -3,7 +3,7 @@ current one marked, each host's label under it, and a status line (tick, time, e
 The window's clock runs the set; the lab's playhead says which tick of the takes is shown."""
 from __future__ import annotations
 
-from .lab import Lab, TakeDriver
+from .lab import Lab, play
 
 KEYS = """up/down  gesture     space  play/pause     left/right  a tick (shift: 10)
 [ ]  slower/faster     home  start     1/2  camera     Esc  quit"""
@@ -16,12 +16,8 @@ def open_lab(lab: Lab, size: tuple[int, int]) -> None:
 
     from ..scene.window import Window
 
-    def prepare(stage) -> None:
-        for h, host in enumerate(stage.hosts):
-            host.driver = TakeDriver(lab.takes[h], at=lambda _tick: lab.tick)
-
-    window = Window(lab.spec, size, False, False, "front", prepare)
-    base, stage = window.base, window.stage
+    window = Window(lab.spec, size, False, False, "front", play(lambda: lab.takes, at=lambda _tick: lab.tick))
+    base = window.base
     text = dict(fg=(1, 1, 1, 1), shadow=(0, 0, 0, 0.8), bg=(0, 0, 0, 0.45), mayChange=True)
     listing = OnscreenText(text="", pos=(0.06, -0.08), scale=0.036, align=TextNode.A_left,
                            parent=base.a2dTopLeft, **text)
@@ -39,14 +35,13 @@ def open_lab(lab: Lab, size: tuple[int, int]) -> None:
         first = min(max(k - LIST_ROWS // 2, 0), max(len(names) - LIST_ROWS, 0))
         listing.setText("\n".join(("> " if n == lab.name else "   ") + n for n in names[first:first + LIST_ROWS]))
 
-    def after(_tick: int) -> None:
+    def after(task):                                 # every frame, after the window's ticks
         name = lab.name
         lab.advance()
-        for h, host in enumerate(stage.hosts):
-            host.driver.take = lab.takes[h]          # a rebuilt take after a reload or a new gesture
         if lab.name != name:
             show_listing()
         status.setText(lab.status())
+        return task.cont
 
     def control(action, *args) -> None:
         action(*args)
@@ -59,6 +54,6 @@ def open_lab(lab: Lab, size: tuple[int, int]) -> None:
                               ("]", lab.change_speed, (1,)), ("home", lab.restart, ())):
         for event in (key, f"{key}-repeat") if key.startswith(("arrow", "shift")) else (key,):
             base.accept(event, control, [action, *args])
-    window.after_ticks.append(after)
+    base.taskMgr.add(after, "cohost-lab", sort=1)
     show_listing()
     base.run()

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..figures import pyplot, save
 from ..skeleton import quat
-from ..skeleton.rigfile import VISEMES
+from ..skeleton.face import VISEMES
 from ..skeleton.skeleton import Skeleton
 from .lab import Take
 from .planner import Planned

@@ -3,24 +3,22 @@
 For each simple gesture (a step of a plan) the wrist goes to its place in gesture space by two-bone IK,
 moving along the stroke's path (line, arc, circle, wave, beat, open, close); the hand turns so its
 fingers and palm face the written directions (the forearm takes the twist, the wrist the rest), and the
-fingers take the hand shape. A step's weight rises over its preparation, holds, and falls over its
-retraction; steps are applied in time order, each over the result of the ones before, so a hand going
-straight on to its next gesture blends from one to the other without passing through the body pose.
+fingers take the hand shape. Each step is an arm pose at full weight; the body stage blends them as
+layers in the order of their strokes (runtime/world/body.py), each at its weight, which rises over its
+preparation, holds, and falls over its retraction, so a hand going straight on to its next gesture blends
+from one to the other without passing through the body pose.
 The host's expressivity scales space, overshoot and the stroke's acceleration.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..controllers.fingers import shape_pose
 from ..skeleton import quat
 from ..skeleton.ik import two_bone_ik
-from ..skeleton.pose import Driver, Pose
 from ..skeleton.skeleton import Skeleton
 from .expressivity import Expressivity
 from .grammar import Gesture
-from .handshapes import HANDSHAPES
-from .hold import Hold, HoldLayer
+from .handshapes import HANDSHAPES, HandShape
 from .planner import Planned, Timed
 
 HEIGHT_OF = {"head": "head", "chin": "head", "shoulder": "leftUpperArm", "chest": "chest", "waist": "spine"}
@@ -108,8 +106,10 @@ def stroke_offset(step: Timed, t: float, side: str, expressivity: Expressivity,
 
 
 def _frame(fingers: np.ndarray, palm: np.ndarray) -> np.ndarray:
-    """Orthonormal columns (fingers, palm normal, their cross); the palm gives way when the two clash."""
-    f = fingers / np.linalg.norm(fingers)
+    """Orthonormal columns (fingers, palm normal, their cross); the palm gives way when the two clash.
+    A hand without finger bones (its fingers at the wrist) points along +X."""
+    length = np.linalg.norm(fingers)
+    f = fingers / length if length > 1e-9 else np.array([1.0, 0.0, 0.0])
     p = palm - f * (palm @ f)
     if np.linalg.norm(p) < 0.3:                       # e.g. fingers up, palm up: keep the palm facing out
         p = FORWARD - f * (FORWARD @ f) if abs(f[2]) < 0.9 else UP - f * (UP @ f)
@@ -117,54 +117,36 @@ def _frame(fingers: np.ndarray, palm: np.ndarray) -> np.ndarray:
     return np.stack([f, p, np.cross(f, p)], axis=-1)
 
 
-class GestureDriver:
-    """The body from another driver; arms and hands from planned gestures, played from `start_tick`."""
+class Gesturer:
+    """One host's gestures on its skeleton: each step of its plans as an arm pose at full weight, to be
+    blended at the step's weight; and the hand turned for a hold (runtime.gesture.hold)."""
 
-    def __init__(self, body: Driver, skeleton: Skeleton, rate: int,
-                 targets: dict[str, np.ndarray] | None = None, expressivity: Expressivity = Expressivity()) -> None:
-        self.body, self.skeleton, self.rate = body, skeleton, rate
+    def __init__(self, skeleton: Skeleton, targets: dict[str, np.ndarray] | None = None,
+                 expressivity: Expressivity = Expressivity()) -> None:
+        self.skeleton = skeleton
         self.targets = targets or {}                    # product id / "camera" / "cohost" -> host-frame point
         self.expressivity = expressivity
-        self.set_fingers = True          # off when a finger controller turns hand_curls into joints
-        self.hand_curls = np.tile(np.array(RELAXED.curl), (2, 1))          # this tick's requested shapes
-        self.hand_spread = np.full(2, RELAXED.spread)
-        self.plans: list[tuple[int, Planned]] = []
-        self.hold: Hold | None = None                # a product in one hand: gestures use the other
-        self.holding = HoldLayer(skeleton, rate)
-        self.grip_closed = 0.0                       # this tick: how far the holding hand's fingers are closed
         rest = skeleton.world_positions(skeleton.rest_pose()[0])
-        self._rest = {name: rest[i] for i, name in enumerate(skeleton.names)}
+        self.rest = {name: rest[i] for i, name in enumerate(skeleton.names)}
         # The hands' rest frames, palm down (the canonical T-pose): fingers along the middle finger, and
         # along the index for a hand pointing at its target.
-        self._rest_frame = {(side, pointing): _frame(self._rest[f"{side}{a}"] - self._rest[f"{side}{b}"], -UP)
+        self._rest_frame = {(side, pointing): _frame(self.rest[f"{side}{a}"] - self.rest[f"{side}{b}"], -UP)
                             for side in ("left", "right") for pointing, a, b in
                             ((False, "MiddleProximal", "Hand"), (True, "IndexDistal", "IndexProximal"))}
-
-    def perform(self, start_tick: int, planned: list[Planned]) -> None:
-        self.plans += [(start_tick, p) for p in planned]
-
-    def clear(self) -> None:
-        self.plans = []
-
-    def hold_arm(self, rot: np.ndarray, tick: int, lean: bool = True,
-                 hips: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-        """The arm holding a product (runtime.gesture.hold), and how closed its fingers are."""
-        return self.holding.apply(rot, self.hold, tick, lambda r, side, fingers, palm, w:
-                                  self.turn_hand(r, side, self.hand_facing(side, fingers, palm), w), lean, hips)
 
     def wrist_point(self, g: Gesture, side: str, target: np.ndarray | None) -> np.ndarray:
         """Where the wrist goes for this gesture before its movement, in the host frame."""
         height, sideways, distance = g.location
         s = 1.0 if side == "left" else -1.0
         space = self.expressivity.space
-        y = self._rest[HEIGHT_OF[height]][1] + HEIGHT_OFFSET[height]
-        chest = self._rest["chest"]
+        y = self.rest[HEIGHT_OF[height]][1] + HEIGHT_OFFSET[height]
+        chest = self.rest["chest"]
         point = np.array([s * SIDEWAYS[sideways] * space, y, chest[2] + DISTANCE[distance] * space])
         if target is not None and g.target is not None and g.target.kind == "product":
             point = target
         # Keep the elbow a little bent (wide hosts and far products alike) so the stroke has room to move.
-        shoulder = self._rest[f"{side}UpperArm"]
-        reach = np.linalg.norm(self._rest[f"{side}Hand"] - shoulder) * 0.85
+        shoulder = self.rest[f"{side}UpperArm"]
+        reach = np.linalg.norm(self.rest[f"{side}Hand"] - shoulder) * 0.85
         toward = point - shoulder
         return shoulder + toward / max(np.linalg.norm(toward), 1e-6) * min(reach, np.linalg.norm(toward))
 
@@ -176,8 +158,7 @@ class GestureDriver:
         key = planned_target or g.target.name or g.target.kind
         return self.targets.get(key, self.targets.get(g.target.kind))
 
-    def _orient_hand(self, rot: np.ndarray, side: str, g: Gesture, target: np.ndarray | None,
-                     w: float) -> np.ndarray:
+    def _orient_hand(self, rot: np.ndarray, side: str, g: Gesture, target: np.ndarray | None) -> np.ndarray:
         """Turn the hand so fingers and palm face the gesture's directions."""
         chain = self.skeleton.chain_world(rot, self.skeleton.index(f"{side}Hand"))
         pos = chain[1]
@@ -186,18 +167,21 @@ class GestureDriver:
         for _ in range(2 if pointing else 1):      # a pointing index aims from its knuckle: refine once
             toward = None if target is None else (target - origin) / max(np.linalg.norm(target - origin), 1e-6)
             wanted = self.hand_facing(side, direction(g.fingers, side, toward), direction(g.palm, side, toward), pointing)
-            knuckle = self._rest[f"{side}IndexProximal"] - self._rest[f"{side}Hand"]
+            knuckle = self.rest[f"{side}IndexProximal"] - self.rest[f"{side}Hand"]
             origin = pos[self.skeleton.index(f"{side}Hand")] + quat.rotate(wanted, knuckle)
-        return self.turn_hand(rot, side, wanted, w, chain)
+        return self.turn_hand(rot, side, wanted, 1.0, chain)[0]
 
     def hand_facing(self, side: str, fingers: np.ndarray, palm: np.ndarray, pointing: bool = False) -> np.ndarray:
         """The hand's world rotation with fingers (or the index, `pointing`) and palm in these directions."""
         return quat.from_matrix(_frame(fingers, palm) @ self._rest_frame[side, pointing].T)
 
-    def turn_hand(self, rot: np.ndarray, side: str, wanted: np.ndarray, w: float, chain=None) -> np.ndarray:
+    def turn_hand(self, rot: np.ndarray, side: str, wanted: np.ndarray, w: float, chain=None,
+                  near: float | None = None) -> tuple[np.ndarray, float]:
         """Turn the hand toward the world rotation `wanted`: the forearm takes the twist about its own
-        axis (so the wrist stays where IK put it), the wrist the remaining swing. `chain`: the arm's
-        chain_world for `rot`, if known."""
+        axis (so the wrist stays where IK put it), at most FOREARM_TWIST, the wrist the remaining swing.
+        `chain`: the arm's chain_world for `rot`, if known; `near`: the twist taken last tick, so that a
+        twist passing half a turn keeps going the same way instead of flipping the forearm over. Returns
+        the pose and the twist taken (radians, about the forearm toward the hand)."""
         sk = self.skeleton
         upper, lower, hand = (sk.index(f"{side}{b}") for b in ("UpperArm", "LowerArm", "Hand"))
         world, pos = chain or sk.chain_world(rot, hand)
@@ -207,40 +191,33 @@ class GestureDriver:
         if np.linalg.norm(twist) < 1e-9:
             twist = quat.IDENTITY.copy()
         twist_axis, twist_angle = quat.to_axis_angle(quat.normalize(twist))
-        twist = quat.from_axis_angle(twist_axis, min(float(twist_angle), FOREARM_TWIST))
-        lower_world = quat.multiply(twist, world[lower])
+        signed = float(twist_angle) * (1.0 if twist_axis @ axis >= 0 else -1.0)
+        if near is not None and abs(signed - near) > np.pi:
+            signed -= np.copysign(2 * np.pi, signed - near)
+        signed = float(np.clip(signed, -FOREARM_TWIST, FOREARM_TWIST))
+        lower_world = quat.multiply(quat.from_axis_angle(axis, signed), world[lower])
         out = rot.copy()
         out[lower] = quat.slerp(rot[lower], quat.normalize(quat.multiply(quat.conjugate(world[upper]), lower_world)), w)
         out[hand] = quat.slerp(rot[hand], quat.normalize(quat.multiply(quat.conjugate(lower_world), wanted)), w)
-        return out
+        return out, signed
 
-    def pose(self, tick: int) -> Pose:
-        pose = self.body.pose(tick)
-        rot = pose.rotations
-        # The hand shapes asked for this tick (relaxed unless a gesture says otherwise), for a finger
-        # controller that animates the change; without one (set_fingers) the joints are set here.
-        self.hand_curls = np.tile(np.array(RELAXED.curl), (2, 1))
-        self.hand_spread = np.full(2, RELAXED.spread)
-        held = None
-        self.grip_closed = 0.0
-        if self.hold is not None and self.hold.over(tick, self.rate):
-            self.hold = None
-        if self.hold is not None:
-            rot, self.grip_closed = self.hold_arm(rot, tick)
-            held = self.hold.side if self.hold.phase(tick, self.rate)[0] > 0 else None
-        # Ticks only move forward: drop gestures that have ended, so the cost stays flat over a long show.
-        self.plans = [(start, p) for start, p in self.plans if tick < start + p.end * self.rate + 1]
-        active = sorted(((start + step.stroke_start * self.rate, start, p, step) for start, p in self.plans
+    def layers(self, rot: np.ndarray, plans: list[tuple[int, Planned]], tick: int, rate: int,
+               held: str | None = None) -> list[tuple[np.ndarray, str, float, HandShape]]:
+        """The steps under way at `tick`, in the order of their strokes: for each hand it moves, the pose
+        (J, 4) with that arm at the step's place at full weight (over `rot`), the hand, the step's weight
+        and its hand shape. A hand `held` (holding a product) is not free: the other one gestures."""
+        active = sorted(((start + step.stroke_start * rate, start, p, step) for start, p in plans
                          for step in p.steps), key=lambda a: a[0])
+        out = []
         for _, start, p, step in active:
-            t = (tick - start) / self.rate
+            t = (tick - start) / rate
             w = weight_at(step, t)
             if w <= 0.0:
                 continue
             g = step.gesture
             target = self.target_of(g, p.target)
             sides = ("left", "right") if g.hands == "both" else (g.hands,)
-            if held is not None:                    # the hand holding a product is not free: the other gestures
+            if held is not None:
                 sides = tuple({SIDES[1 - SIDES.index(held)]} if held in sides else sides)
             for side in sides:
                 s = 1.0 if side == "left" else -1.0
@@ -249,15 +226,7 @@ class GestureDriver:
                 wrist = home + stroke_offset(step, t, side, self.expressivity, toward)
                 if len(sides) == 2:                   # two hands never cross the body's middle
                     wrist[0] = s * max(s * wrist[0], MIDLINE_GAP)
-                rot = two_bone_ik(self.skeleton, rot, (f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"), wrist,
-                                  pole=np.array([s * 0.6, -1.0, -0.4]), weight=w)
-                rot = self._orient_hand(rot, side, g, target, w)
-                shape = HANDSHAPES[g.shape]
-                if self.set_fingers:
-                    joints, shaped = shape_pose(shape, side)
-                    rot[joints] = quat.slerp(rot[joints], shaped, w)
-                k = SIDES.index(side)
-                self.hand_curls[k] += (np.array(shape.curl) - self.hand_curls[k]) * w
-                self.hand_spread[k] += (shape.spread - self.hand_spread[k]) * w
-        pose.rotations = rot
-        return pose
+                arm = two_bone_ik(self.skeleton, rot, (f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"), wrist,
+                                  pole=np.array([s * 0.6, -1.0, -0.4]))
+                out.append((self._orient_hand(arm, side, g, target), side, w, HANDSHAPES[g.shape]))
+        return out

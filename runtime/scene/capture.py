@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
+from ..show.staging import on_stage
+from ..speech.line import write_mix
+from ..usage import check_camera
 from .render import OffscreenRenderer, write_png
 from .setfile import SetSpec
 from .stage import Stage
@@ -73,3 +77,24 @@ def render_to(spec: SetSpec, out: Path, seconds: float, fps: int, size: tuple[in
         name = renderer.renderer_name
         renderer.close()
     return RenderReport(count, name, first or 0.0, (time.perf_counter() - loop_start) / count)
+
+
+def render_scene(scene: str | Path, says: list[str], seconds: float, out: Path, fps: int, size: tuple[int, int],
+                 camera: str | None = None, shading: str | None = None, product: str | None = None,
+                 progress: bool = False, started: float | None = None):
+    """A show or a set (with lines to say) rendered to an MP4 with its sound, or a PNG folder; `product`'s
+    price card on screen throughout. Returns the renderer's report."""
+    spec, lines, bring_to_life = on_stage(scene, says, seconds)
+    check_camera(spec, camera)                       # a typo is told before the renderer opens, not a KeyError
+    spec.shading = shading or spec.shading
+    card = next((p.card for p in spec.products if p.id == product), None)
+
+    def prepare(stage) -> None:
+        bring_to_life(stage)
+        if card is not None:
+            stage.card = lambda: card
+
+    with tempfile.TemporaryDirectory(prefix="cohost-render-") as tmp:
+        audio = write_mix(lines, spec.tick_rate, seconds, Path(tmp) / "lines.wav")
+        return render_to(spec, out, seconds=seconds, fps=fps, size=size, camera=camera, progress=progress,
+                         started=started, prepare=prepare, audio=audio)

@@ -17,8 +17,10 @@ from panda3d.core import CharacterJoint, LMatrix4f, NodePath, PandaNode
 from ..skeleton import quat
 from ..skeleton.frame import Y_UP_TO_Z_UP, detect_frame, orthonormal
 from ..skeleton.humanoid import BONE_NAMES, PARENT
-from ..skeleton.pose import BONE_INDEX, CHANNEL_INDEX, Pose
-from ..skeleton.rigfile import JAW_OPEN, RigError, RigInfo, load_rig_info
+from ..skeleton.face import CHANNEL_INDEX
+from ..skeleton.pose import BONE_INDEX, Pose
+from ..skeleton.face import JAW_OPEN
+from ..skeleton.rigfile import RigError, RigInfo, load_rig_info
 
 log = logging.getLogger(__name__)
 

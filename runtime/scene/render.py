@@ -29,7 +29,6 @@ from panda3d.core import (
     loadPrcFileData,
 )
 
-from ..clock import FixedClock
 from ..tomlfile import srgb_to_linear
 from .setfile import Camera, SetSpec
 from .overlay import Overlay
@@ -95,7 +94,6 @@ class OffscreenRenderer:
         region = self.buffer.make_display_region()
         region.set_camera(self.camera)
         self.set_camera(camera)
-        self.clock = FixedClock(spec.tick_rate)
         self._frames = 0
 
     @property
@@ -137,9 +135,9 @@ class OffscreenRenderer:
 
     def advance(self) -> None:
         """Simulate the ticks that fall inside the next frame interval (exact: no wall clock)."""
-        step = self.clock.advance(1.0 / self.fps)
-        self.stage.run_ticks(self.clock.tick, step.ticks)
-        self._cut(self.clock.tick - step.ticks + 1, self.clock.tick)
+        first = self.stage.ticker.world.tick + 1
+        self.stage.ticker.advance(1.0 / self.fps)
+        self._cut(first, self.stage.ticker.world.tick)
         self.stage.show()
 
     def _cut(self, first: int, last: int) -> None:
@@ -160,9 +158,8 @@ class OffscreenRenderer:
     def frames(self, count: int) -> Iterator[np.ndarray]:
         """`count` frames; frame i shows simulation time i / fps (frame 0 is tick 0)."""
         for i in range(count):
-            if i == 0:
-                self.stage.step(self.clock.tick)
-                self._cut(self.clock.tick, self.clock.tick)
+            if i == 0:                 # tick 0, simulated when the stage was given its ticker
+                self._cut(0, 0)
                 self.stage.show()
             else:
                 self.advance()

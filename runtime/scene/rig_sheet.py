@@ -13,8 +13,10 @@ from panda3d.core import Point3
 from ..figures import pyplot
 from ..skeleton.humanoid import PARENT
 from ..skeleton.inspect import describe
-from ..skeleton.pose import CHANNEL_INDEX, Pose
-from ..skeleton.rigfile import VISEMES, RigInfo
+from ..skeleton.face import CHANNEL_INDEX
+from ..skeleton.pose import Pose
+from ..skeleton.face import VISEMES
+from ..skeleton.rigfile import RigInfo
 from .render import OffscreenRenderer
 from .setfile import Camera, single_host_set
 

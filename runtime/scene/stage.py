@@ -25,11 +25,13 @@ from panda3d.core import (
 )
 from panda3d.core import Camera as PandaCamera
 
-from ..controllers.idle import IdleController
 from ..skeleton import quat
 from ..skeleton.humanoid import PARENT
-from ..skeleton.pose import Driver, Pose
+from ..skeleton.pose import Pose
+from ..skeleton.rigfile import skeleton_of
 from ..tomlfile import srgb_to_linear
+from ..world.assemble import world_of
+from ..world.tick import Ticker, standard_stages
 from .character import Character, to_panda_matrix
 from .setfile import Camera, HostPlacement, Piece, SetSpec
 from .shapes import SHAPES, geom_node
@@ -52,12 +54,11 @@ class Host:
     placement: HostPlacement
     character: Character
     holder: NodePath
-    driver: Driver
-    pose: Pose
 
 
 class Stage:
-    """The set's scene graph under `root`, its cameras, and its hosts."""
+    """The set's scene graph under `root`, its cameras, and its hosts, posed from a World stepped by its
+    ticker (the hosts idling with their controllers, until `perform` hands it a show's)."""
 
     def __init__(self, spec: SetSpec, root: NodePath | None = None) -> None:
         self.spec = spec
@@ -73,11 +74,22 @@ class Stage:
         self._lights()
         self.hosts = [self._host(h) for h in spec.hosts]
         self.camera_cues: dict[int, str] = {}        # tick -> camera to cut to (a show's directions)
-        self.carried: dict[str, np.ndarray] = {}     # product id -> set frame (4x4) of the hand holding it
         self._grips: dict[str, NodePath] = {}
         self.overlay = None                          # runtime.scene.overlay.Overlay, where there is a frame
         self.card: Callable[[], str | None] = lambda: None     # the price card to show now, if any
         self._skeleton: NodePath | None = None
+        world = world_of(spec, self.skeletons())
+        self.perform(Ticker(world, standard_stages(world)))
+
+    def skeletons(self) -> list:
+        """The canonical skeletons of the hosts, as loaded."""
+        return [skeleton_of(h.character.info) for h in self.hosts]
+
+    def perform(self, ticker: Ticker) -> None:
+        """Pose the hosts from this ticker's world from now on; its first tick is simulated at once."""
+        self.ticker = ticker
+        ticker.run_until(0)
+        self.show()
 
     def _piece(self, piece: Piece) -> NodePath:
         if piece.shape == "model":
@@ -144,57 +156,45 @@ class Stage:
         upright[:3, :3] = character.upright
         character.root.reparent_to(holder)
         character.root.set_mat(to_panda_matrix(upright))
-        idle = IdleController(placement.seed, self.spec.tick_rate)
-        host = Host(placement, character, holder, idle, idle.pose(0))
-        character.apply(host.pose)
-        return host
+        return Host(placement, character, holder)
 
     def follow(self, director) -> None:
-        """Take a show director's camera cuts and the products its hosts carry."""
+        """Take a show director's camera cuts and price card."""
         self.camera_cues = director.camera_cues
-        self.carried = director.cast.carried
         self.card = lambda: director.card
 
     def _carry(self) -> None:
         """Products in a hand go where the hand goes (attached as it closes, left where it lets go)."""
-        for pid, frame in self.carried.items():
+        carried = self.ticker.world.carried
+        for pid, frame in carried.items():
             grip = self._grips.get(pid) or self.root.attach_new_node(f"grip:{pid}")
             self._grips[pid] = grip
             grip.set_mat(to_panda_matrix(frame))
             if self.props[pid].get_parent() != grip:
                 self.props[pid].wrt_reparent_to(grip)
         for pid, grip in self._grips.items():
-            if pid not in self.carried and self.props[pid].get_parent() == grip:
+            if pid not in carried and self.props[pid].get_parent() == grip:
                 self.props[pid].wrt_reparent_to(self.root)
 
     def replace_host(self, h: int, placement: HostPlacement) -> None:
-        """Another rig for host h, at once (a swap mid-show); its driver stays."""
-        old = self.hosts[h]
-        old.holder.remove_node()
-        new = self._host(placement)
-        new.driver, new.pose = old.driver, old.pose
-        new.character.apply(new.pose)
-        self.hosts[h] = new
-
-    def run_ticks(self, last_tick: int, count: int) -> None:
-        """Simulate the `count` ticks that end at `last_tick`, in order."""
-        for tick in range(last_tick - count + 1, last_tick + 1):
-            self.step(tick)
+        """Another rig for host h, at once (a swap mid-show); the world goes on posing it."""
+        self.hosts[h].holder.remove_node()
+        self.hosts[h] = self._host(placement)
+        self.hosts[h].character.apply(self.ticker.world.pose(h))
 
     def camera_due(self, first: int, last: int) -> str | None:
         """The camera a show cuts to in ticks first..last (the latest cut), if any."""
         due = [self.camera_cues[t] for t in range(first, last + 1) if t in self.camera_cues]
         return due[-1] if due else None
 
-    def step(self, tick: int) -> None:
-        """Simulate one tick for every host."""
-        for host in self.hosts:
-            host.pose = host.driver.pose(tick)
+    def poses(self) -> list[Pose]:
+        """The hosts' poses this tick (copies)."""
+        return [self.ticker.world.pose(h) for h in range(len(self.hosts))]
 
     def show(self, previous: list[Pose] | None = None, alpha: float = 0.0) -> None:
         """Write the hosts' poses into the graph, interpolated from `previous` by `alpha`."""
         for i, host in enumerate(self.hosts):
-            pose = host.pose
+            pose = self.ticker.world.pose(i)
             if previous is not None and alpha > 0.0:
                 pose = interpolate(previous[i], pose, alpha)
             host.character.apply(pose)

@@ -11,7 +11,6 @@ from typing import Callable
 
 from panda3d.core import LColor, loadPrcFileData
 
-from ..clock import FixedClock
 from ..tomlfile import srgb_to_linear
 from .render import configure_panda
 from .setfile import SetSpec
@@ -44,8 +43,6 @@ class Window:
         self.spec = spec
         self.stage = Stage(spec, base.render.attach_new_node("set"))
         self.stage.overlay = Overlay(base.win)
-        self.clock = FixedClock(spec.tick_rate)
-        self.after_ticks: list[Callable[[int], None]] = []
         self.names = [c.name for c in spec.cameras]
         self.camera = camera or self.names[0]
         self.overlay = None
@@ -93,16 +90,14 @@ class Window:
 
     def _tick_task(self, task):
         from direct.showbase.ShowBaseGlobal import globalClock
-        stage, clock = self.stage, self.clock
-        previous = [h.pose for h in stage.hosts]
-        step = clock.advance(globalClock.get_dt())
-        first = clock.tick - step.ticks + 1
+        stage = self.stage
+        previous = stage.poses()
+        first = stage.ticker.world.tick + 1
+        step = stage.ticker.advance(globalClock.get_dt())
+        clock = stage.ticker.clock
         for tick, sound in self._sounds:
             if first <= tick <= clock.tick:
                 sound.play()
-        stage.run_ticks(clock.tick, step.ticks)
-        for call in self.after_ticks:
-            call(clock.tick)
         cut = stage.camera_due(self._cuts_seen, clock.tick)
         self._cuts_seen = clock.tick + 1                 # from tick 0: a show opens with a cut on its first tick
         if cut is not None and cut != self.camera:

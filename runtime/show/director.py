@@ -24,14 +24,15 @@ from typing import Callable
 import numpy as np
 
 from ..controllers.attention import Look
-from ..controllers.behaviour import Cast
-from ..controllers.speech import Line
 from ..gesture.hold import CARRY_S, GRASP_S, REACH_S, Hold, piece_prop, side_for
 from ..gesture.markup import MarkedLine, parse_markup
 from ..gesture.planner import word_times
 from ..scene.setfile import SetSpec
 from ..speech.espeak import LineCache, Utterance, Voice
-from .performers import make_line
+from ..speech.line import Line
+from ..world.stages import Stage
+from ..world.world import World
+from .lines import make_line
 from .responder import Responder
 from .script import Direction, Layout
 
@@ -48,10 +49,12 @@ RESUME_S = 1.0          # after an interrupt the script goes on this long later
 LOOKS = {Look.CAMERA: "camera", Look.PARTNER: "partner", Look.AWAY: "away", Look.POINT: "point"}
 
 
-class Director:
-    def __init__(self, spec: SetSpec, cast: Cast, cache: LineCache, layout: Layout | None = None,
+class Director(Stage):
+    name, does = "director", "the show's script on the tick: lines handed on, looks, cuts, products; live lines fitted in"
+
+    def __init__(self, spec: SetSpec, world: World, cache: LineCache, layout: Layout | None = None,
                  ahead_s: float = AHEAD_S) -> None:
-        self.spec, self.cast, self.cache, self.layout = spec, cast, cache, layout
+        self.spec, self.world, self.cache, self.layout = spec, world, cache, layout
         self.rate = spec.tick_rate
         self.ahead = round(ahead_s * self.rate)
         self.names = [h.name for h in spec.hosts]
@@ -70,12 +73,19 @@ class Director:
         self._last_speaker: int | None = None
         self._due: list[tuple[int, int, Callable[[], None]]] = []     # (tick, order, call) later on
         self._order = itertools.count()
-        self._looks = cast.attention.look.copy()
-        cast.director = self.step
+        self._looks = world.attention.look.copy()
 
     # -- the tick ----------------------------------------------------------------------------------
-    def step(self, tick: int) -> None:
-        """Called by the cast first thing on every tick."""
+    def validate(self, world: World) -> None:
+        if world is not self.world:
+            raise ValueError("director: set up for another world than the one it is run on")
+        missing = [h.name for h in self.spec.hosts if h.name not in world.names]
+        if missing:
+            raise ValueError(f"director: the show's hosts {', '.join(missing)} are not in the world "
+                             f"({', '.join(world.names)})")
+
+    def run(self, world: World, tick: int) -> None:
+        """First thing on every tick."""
         self.tick = tick
         while self.layout is not None and self.layout.cursor <= tick + self.ahead:
             directions = self.layout.next()
@@ -120,22 +130,15 @@ class Director:
         elif d.kind == "put_down":
             self.put_down(self.names.index(d.host), d.tick)
         elif d.kind == "contact":
-            self.cast.eye_contact(d.tick, d.value)
+            self.world.eye_contact(d.tick, d.value)
             self.emit("gaze", host="all", target="each other", tick=d.tick)
 
     def _hand(self, h: int, line: Line) -> None:
-        performer = self.cast.performers[h]
-        performer.speech.say(line)
-        performer.gestures.perform(line.start_tick, list(line.gestures))
+        self.world.say(h, line)
 
     def _withdraw(self, h: int, line: Line, keep: Line | None = None) -> None:
         """Take a line back from its host, or cut it to `keep`; gestures not kept go too."""
-        performer = self.cast.performers[h]
-        performer.speech.replace(line, keep)
-        kept = {id(g) for g in keep.gestures} if keep else set()
-        performer.gestures.plans = [(start, p) for start, p in performer.gestures.plans
-                                    if not (start == line.start_tick and id(p) not in kept
-                                            and any(p is g for g in line.gestures))]
+        self.world.withdraw(h, line, keep)
         if keep is not None:
             self.later(keep.end_tick, lambda: self.emit("cut", host=self.names[h], tick=keep.end_tick, _line=keep))
 
@@ -144,14 +147,14 @@ class Director:
         looks at products named), and changes of gaze."""
         self._handed = [(h, l) for h, l in self._handed if l.start_tick > tick]
         self._live = [(h, l) for h, l in self._live if l.end_tick > tick]
-        for h, performer in enumerate(self.cast.performers):
-            line = performer.speech.line_at(tick)
+        for h in range(self.world.hosts):
+            line = self.world.line_at(h, tick)
             if line is not None and line is not self._playing[h] and line.start_tick == tick:
                 self._started(h, line, tick)
             elif line is None and self._playing[h] is not None:
                 self._ended(h, tick)
             self._playing[h] = line
-        looks = self.cast.attention.look
+        looks = self.world.attention.look
         for h in np.flatnonzero(looks != self._looks):
             self.emit("gaze", host=self.names[h], target=LOOKS[Look(looks[h])], tick=tick)
         self._looks = looks.copy()
@@ -160,12 +163,11 @@ class Director:
         self.emit("line", host=self.names[h], text=line.utterance.text.strip(), tick=tick, segment=self.segment, _line=line)
         previous = self._last_speaker
         if previous is not None and previous != h and self._playing[previous] is None:
-            self.cast.meet(previous, tick, GLANCE_S)
+            self.world.meet(previous, tick, GLANCE_S)
         self._last_speaker = h
         for planned in line.gestures:
             stroke = tick + round(planned.stroke_start * self.rate)
-            gestures = self.cast.performers[h].gestures
-            self.later(max(stroke, tick), lambda h=h, p=planned, at=stroke: any(q is p for _, q in gestures.plans)
+            self.later(max(stroke, tick), lambda h=h, p=planned, at=stroke: any(q is p for _, q in self.world.plans[h])
                        and self.emit("gesture", host=self.names[h], gesture=p.gesture.name, target=p.target, tick=at))
         self._mentions(h, line, tick)
 
@@ -176,7 +178,7 @@ class Director:
             start, nxt = upcoming[0]
             at = max(tick, start - round(HANDOVER_S * self.rate))
             if start - at > 1:
-                self.later(at, lambda: self.cast.meet(nxt, at, (start - at) / self.rate))
+                self.later(at, lambda: self.world.meet(nxt, at, (start - at) / self.rate))
 
     def _mentions(self, h: int, line: Line, tick: int) -> None:
         """The speaker (and the listener) look at a product as the line names it."""
@@ -187,8 +189,8 @@ class Director:
                 continue
             at = tick + round(start * self.rate)
             for k in range(len(self.names)):
-                self.later(at, lambda k=k, at=at, pid=pid, line=line: (self.cast.performers[h].speech.line_at(at) is line)
-                           and self.cast.look_at(k, at, self.centres[pid], MENTION_S))
+                self.later(at, lambda k=k, at=at, pid=pid, line=line: (self.world.line_at(h, at) is line)
+                           and self.world.look_at(k, at, self.centres[pid], MENTION_S))
             self.later(at, lambda at=at, pid=pid: self.emit("gaze", host="all", target=f"product:{pid}", tick=at))
             return                                   # one look per line: the first product named
 
@@ -203,7 +205,7 @@ class Director:
     def present(self, product: str, tick: int) -> None:
         self.product = product
         for h in range(len(self.names)):
-            self.cast.look_at(h, tick, self.centres[product], PRODUCT_LOOK_S)
+            self.world.look_at(h, tick, self.centres[product], PRODUCT_LOOK_S)
         self.emit("product", product=product, tick=tick)
 
     def reveal_price(self, product: str | None, tick: int) -> None:
@@ -215,27 +217,26 @@ class Director:
     def pick_up(self, h: int, product: str, tick: int) -> str:
         """Host h picks the product up from `tick` (the hand on its side), holds it up to the viewers and
         gestures with the other hand; returns the hand."""
-        performer = self.cast.performers[h]
         piece = next(p.piece for p in self.spec.products if p.id == product)
-        prop = piece_prop(piece, self.cast.to_host[h])
+        prop = piece_prop(piece, self.world.to_host[h])
         hand = side_for(prop)
-        performer.gestures.hold = Hold(product, hand, tick, prop)
-        self.cast.look_at(h, tick, self.centres[product], REACH_S + GRASP_S)
+        self.world.holds[h] = Hold(product, hand, tick, prop)
+        self.world.look_at(h, tick, self.centres[product], REACH_S + GRASP_S)
         self.emit("hold", host=self.names[h], product=product, hand=hand, tick=tick)
         return hand
 
     def put_down(self, h: int, tick: int) -> str | None:
         """Host h puts back what it holds, from `tick`; returns the product, if there was one."""
-        hold = self.cast.performers[h].gestures.hold
+        hold = self.world.holds[h]
         if hold is None or hold.release is not None:
             return None
         hold.release = max(tick, hold.start + round((REACH_S + GRASP_S + CARRY_S) * self.rate))
-        self.later(hold.release, lambda: self.cast.look_at(h, hold.release, self.centres[hold.product], CARRY_S))
+        self.later(hold.release, lambda: self.world.look_at(h, hold.release, self.centres[hold.product], CARRY_S))
         self.emit("put_down", host=self.names[h], product=hold.product, tick=hold.release)
         return hold.product
 
     def speaking(self, tick: int) -> list[tuple[int, Line]]:
-        return [(h, line) for h, p in enumerate(self.cast.performers) if (line := p.speech.line_at(tick)) is not None]
+        return [(h, line) for h in range(self.world.hosts) if (line := self.world.line_at(h, tick)) is not None]
 
     def free_host(self) -> int:
         """Who takes a live line: a host not speaking now and with nothing of its own coming, else the first."""
@@ -264,7 +265,7 @@ class Director:
             start = max(start, boundary + round(LIVE_GAP_S * self.rate))
         name = self.names[h]
         line = make_line(self.spec, name, marked, start, self.cache, voice, utterance)
-        self.cast.address(h, now, max(REACT_S, (start - now) / self.rate))
+        self.world.address(h, now, max(REACT_S, (start - now) / self.rate))
         self._make_room(line.end_tick + round(LIVE_GAP_S * self.rate))
         self._hand(h, line)
         self._live.append((h, line))
@@ -285,7 +286,7 @@ class Director:
                 self._withdraw(k, line)
         self._live = []
         for h in range(len(self.names)):
-            self.cast.address(h, now, RESUME_S + (stop - now) / self.rate)
+            self.world.address(h, now, RESUME_S + (stop - now) / self.rate)
         self._make_room(stop + round(RESUME_S * self.rate))
         self.emit("interrupt", tick=now, stops=stop)
         return stop

@@ -13,17 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ..clock import FixedClock
-from ..controllers.behaviour import Cast
-from ..controllers.idle import IdleController
 from ..gesture.markup import parse_markup
 from ..scene.setfile import PROJECT, HostPlacement, SetSpec
+from ..skeleton.rigfile import host_skeleton
+from ..skeleton.skeleton import Skeleton
 from ..speech.espeak import LineCache, Utterance, Voice, synthesize
-from .director import Director
+from ..world.assemble import host_of
+from ..world.stages import Stage
+from .lines import host_voice
 from .moderation import Event, Moderator, Rejected
-from .performers import cast, host_voice, performer
 from .responder import Answer, Responder, is_mandarin
-from .script import Layout, Show
+from .script import Show
+from .staging import direct, rig_skeletons
 from .viewers import ViewerTable
 
 log = logging.getLogger("cohost.show")
@@ -46,20 +47,13 @@ class Reply:
 
 class LiveShow:
     def __init__(self, spec: SetSpec, show: Show | None = None, blocklist: tuple[str, ...] = (),
-                 chat_model=None, skeletons: list | None = None, bodies: list | None = None) -> None:
-        from ..motion_cmd import host_skeleton
+                 chat_model=None, skeletons: list[Skeleton] | None = None, inputs: tuple[Stage, ...] = (),
+                 outputs: tuple[Stage, ...] = ()) -> None:
         self.spec = spec
-        skeletons = skeletons or [host_skeleton(h.rig, h.mapping) for h in spec.hosts]
-        bodies = bodies or [IdleController(h.seed, spec.tick_rate) for h in spec.hosts]
-        self.cast: Cast = cast(spec, skeletons, bodies, {})
         self.cache = LineCache()
-        layout = None
-        if show is not None:
-            layout = Layout(show, self.cache)
-            layout.prepare()
-        self.director = Director(spec, self.cast, self.cache, layout)
-        self.clock = FixedClock(spec.tick_rate)
-        self.tick = -1
+        self.ticker, self.director = direct(spec, show, skeletons or rig_skeletons(spec), self.cache,
+                                            inputs=inputs, outputs=outputs)
+        self.world = self.ticker.world
         self.moderator = Moderator(blocklist=blocklist)
         self.responder = Responder(spec.products)
         self.chat_model = chat_model
@@ -69,10 +63,14 @@ class LiveShow:
         self.unanswered = 0
         self.in_flight = 0                              # answers being prepared off the tick loop
 
+    @property
+    def tick(self) -> int:
+        """The last tick simulated."""
+        return self.world.tick
+
     @staticmethod
     def load_rig(rig: str):
         """(path, skeleton) of a rig file, relative to here or the project (slow: off the tick loop)."""
-        from ..motion_cmd import host_skeleton
         path = Path(rig) if Path(rig).is_absolute() else next(
             (p for p in (Path.cwd() / rig, PROJECT / rig) if p.exists()), PROJECT / rig)
         if not path.is_file():
@@ -83,24 +81,17 @@ class LiveShow:
         """Host h goes on in another rig (or outfit) from the next tick, lines, gestures and what it holds
         carried over."""
         place = replace(self.spec.hosts[h], rig=path, mapping=None)
-        old = self.cast.performers[h]
-        new = performer(self.spec, place, skeleton, old.gestures.body)
-        new.speech.lines, new.gestures.plans, new.gestures.hold = old.speech.lines, old.gestures.plans, old.gestures.hold
-        self.cast.recast(h, new)
         self.spec.hosts[h] = place
+        self.world.recast(h, host_of(self.spec, h, skeleton))
         self.director.emit("rig", host=place.name, rig=str(path), tick=self.tick + 1, _place=place)
         return place
 
     def run_ticks(self, elapsed_s: float) -> None:
         """Advance by wall time: every tick that falls due, for every host, in order."""
-        self.clock.advance(elapsed_s)
-        self.run_until(self.clock.tick)
+        self.ticker.advance(elapsed_s)
 
     def run_until(self, last: int) -> None:
-        for tick in range(self.tick + 1, last + 1):
-            for h in range(len(self.spec.hosts)):
-                self.cast.pose(h, tick)
-        self.tick = max(self.tick, last)
+        self.ticker.run_until(last)
 
     # -- a viewer event, in three steps: read it (fast), say it (slow: synthesis), put it on air -----
     def read(self, raw: str | bytes, now: float) -> Reply | tuple[Event, Answer, int, Voice]:

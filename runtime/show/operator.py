@@ -39,9 +39,9 @@ import numpy as np
 
 from ..gesture.markup import MarkupError, parse_markup
 from ..gesture.planner import schedule
-from ..skeleton.rigfile import EXPRESSIONS
+from ..skeleton.face import EXPRESSIONS
 from ..speech.espeak import synthesize
-from .performers import check_gestures, host_voice, lexicon
+from .lines import check_gestures, host_voice, lexicon
 
 log = logging.getLogger("cohost.operator")
 EVENTS_QUEUED = 1000          # events held for a slow operator client before the oldest are dropped
@@ -118,7 +118,7 @@ class Operator:
             if g is None:
                 raise RequestError(f"no gesture {data.get('gesture')!r}; `cohost gesture --list` lists them")
             planned = schedule(g, 0.0, self.show.spec.hosts[h].expressivity, data.get("target"))
-            d.cast.performers[h].gestures.perform(now - round(planned.prep_start * self.show.spec.tick_rate), [planned])
+            d.world.perform(h, now - round(planned.prep_start * self.show.spec.tick_rate), [planned])
             d.emit("gesture", host=self.names[h], gesture=g.name, target=data.get("target"), tick=now)
             return {"tick": now}
         if kind == "expression":
@@ -128,7 +128,7 @@ class Operator:
             weight = data.get("weight", 1.0)
             if not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
                 raise RequestError(f"weight must be 0..1, got {weight!r}")
-            d.cast.express(h, now, data["expression"], float(weight), self._seconds(data))
+            d.world.express(h, now, data["expression"], float(weight), self._seconds(data))
             return {"tick": now}
         if kind == "gaze":
             return self._gaze(data, now)
@@ -151,10 +151,10 @@ class Operator:
                 d.reveal_price(product, now)
                 return {"tick": now}
             h = self._host(data)
-            if d.cast.performers[h].gestures.hold is not None:
+            if d.world.holds[h] is not None:
                 raise RequestError(f"{self.names[h]} is holding a product already; put_down first")
-            holder = next((self.names[k] for k, p in enumerate(d.cast.performers)
-                           if p.gestures.hold is not None and p.gestures.hold.product == product), None)
+            holder = next((self.names[k] for k, hold in enumerate(d.world.holds)
+                           if hold is not None and hold.product == product), None)
             if holder is not None:
                 raise RequestError(f"{holder} has the {product}")
             return {"tick": now, "hand": d.pick_up(h, product, now)}
@@ -196,13 +196,13 @@ class Operator:
         h = self._host(data)
         target, seconds, d = data.get("target"), self._seconds(data), self.director
         if target == "camera":
-            d.cast.address(h, now, seconds, pin=True)
+            d.world.address(h, now, seconds, pin=True)
         elif target == "partner":
-            d.cast.meet(h, now, seconds, pin=True)
+            d.world.meet(h, now, seconds, pin=True)
         elif target in d.centres:
-            d.cast.look_at(h, now, d.centres[target], seconds, pin=True)
+            d.world.look_at(h, now, d.centres[target], seconds, pin=True)
         elif isinstance(target, list) and len(target) == 3 and all(isinstance(v, (int, float)) for v in target):
-            d.cast.look_at(h, now, np.array(target, float), seconds, pin=True)
+            d.world.look_at(h, now, np.array(target, float), seconds, pin=True)
         else:
             raise RequestError(f"gaze target must be camera, partner, a product ({', '.join(d.centres)}) "
                                f"or [x, y, z] in set metres; got {target!r}")

@@ -25,13 +25,12 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..controllers.speech import Line
 from ..gesture.markup import MarkupError, parse_markup
 from ..scene.setfile import PROJECT, SetSpec, load_set
 from ..speech.espeak import LineCache
-from ..speech.unison import align
+from ..speech.line import Line
 from ..tomlfile import TomlDoc
-from .performers import check_gestures, host_voice, make_line
+from .lines import check_gestures, host_voice, make_line, unison
 
 UNISON = "Both"                   # 'Both: text' is said by the two hosts together
 CONTACT_S = 0.7                   # the hosts look at each other this long before a unison line
@@ -63,8 +62,8 @@ class Show:
 
 
 def is_show(path: str | Path) -> bool:
-    """Whether a TOML file is a show script (it has a [show] table) rather than a set."""
-    return bool(re.search(r"^\s*\[show\]\s*(#.*)?$", Path(path).read_text(encoding="utf-8"), re.M))
+    """Whether a TOML file is a show script (it has a [show] table) rather than a set (or no file)."""
+    return Path(path).is_file() and bool(re.search(r"^\s*\[show\]\s*(#.*)?$", Path(path).read_text(encoding="utf-8"), re.M))
 
 
 def load_show(path: str | Path) -> Show:
@@ -171,14 +170,12 @@ class Layout:
         if key not in self._prepared:
             voices = {n: replace(v, language=language) if language else v for n, v in self._own.items()}
             spec, marked = self.show.spec, parse_markup(text)
-            if host == UNISON:
+            if host == UNISON:                    # the others' takes follow the lead voice's timing
                 lead, *others = [h.name for h in spec.hosts]
-                first = self._line(lead, text, language)
-                for other in others:              # the others' takes follow the lead voice's timing
-                    take = align(self.cache.get(marked.text, voices[other]), first.utterance)
-                    self._prepared[(f"{UNISON}:{other}", text, language)] = make_line(spec, other, marked, 0, self.cache,
-                                                                                       utterance=take)
-                self._prepared[key] = first
+                together = unison(spec, marked, self.cache, voices)
+                for other in others:
+                    self._prepared[(f"{UNISON}:{other}", text, language)] = together[other]
+                self._prepared[key] = together[lead]
             else:
                 self._prepared[key] = make_line(spec, host, marked, 0, self.cache, voices[host])
         return self._prepared[key]

@@ -27,7 +27,7 @@ MODES = ("override", "additive")
 class Layer:
     rotations: np.ndarray                    # (..., J, 4)
     weight: float | np.ndarray = 1.0         # scalar or (...,) per host
-    mask: np.ndarray | None = None           # (J,) joint weights 0..1; None = every joint
+    mask: np.ndarray | None = None           # (J,) or (..., J) per host: joint weights 0..1; None = every joint
     mode: str = "override"
     priority: int = 0
     hips: np.ndarray | None = None           # (..., 3)
@@ -37,7 +37,7 @@ class Layer:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"layer mode must be one of {MODES}, got {self.mode!r}")
-        if self.mask is not None and np.shape(self.mask) != (J,):
+        if self.mask is not None and np.shape(self.mask)[-1:] != (J,):
             raise ValueError(f"a mask has one weight per canonical bone ({J}), got shape {np.shape(self.mask)}")
 
 

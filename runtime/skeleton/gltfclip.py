@@ -8,7 +8,8 @@ from . import quat
 from .clip import Clip, from_world
 from .frame import orthonormal
 from .gltfdata import GltfData
-from .rigfile import FACE_CHANNELS, RigInfo, rest_positions
+from .face import FACE_CHANNELS
+from .rigfile import RigInfo, rest_positions
 from .skeleton import Skeleton
 
 RATE = 60.0

@@ -4,7 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .humanoid import BONE_NAMES, CONTROLLER_BONES, FINGERS
-from .rigfile import EXPRESSIONS, VISEMES, load_rig_info
+from .face import EXPRESSIONS, VISEMES
+from .rigfile import load_rig_info
 
 
 def describe(path: str | Path, mapping: str | Path | None = None) -> str:

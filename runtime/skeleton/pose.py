@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
+from .face import FACE_CHANNELS
 from .humanoid import BONE_NAMES
-from .rigfile import FACE_CHANNELS
 
 BONE_INDEX = {name: i for i, name in enumerate(BONE_NAMES)}
-CHANNEL_INDEX = {name: i for i, name in enumerate(FACE_CHANNELS)}
 
 
 @dataclass
@@ -29,9 +27,3 @@ class Pose:
 
     def copy(self) -> "Pose":
         return Pose(self.rotations.copy(), self.hips_offset.copy(), self.face.copy())
-
-
-class Driver(Protocol):
-    """Anything that gives a host's pose at a tick (idle controller, clip player, ...)."""
-
-    def pose(self, tick: int) -> Pose: ...

@@ -10,6 +10,11 @@ def multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Hamilton product a*b (apply b first, then a), broadcasting over leading axes."""
     a = np.asarray(a, float)
     b = np.asarray(b, float)
+    if a.ndim == 1 and b.ndim == 1:              # one rotation: plain floats beat sixteen array slices
+        ax, ay, az, aw = a.tolist()
+        bx, by, bz, bw = b.tolist()
+        return np.array([aw * bx + ax * bw + ay * bz - az * by, aw * by - ax * bz + ay * bw + az * bx,
+                         aw * bz + ax * by - ay * bx + az * bw, aw * bw - ax * bx - ay * by - az * bz])
     ax, ay, az, aw = a[..., 0], a[..., 1], a[..., 2], a[..., 3]
     bx, by, bz, bw = b[..., 0], b[..., 1], b[..., 2], b[..., 3]
     out = np.empty(np.broadcast_shapes(a.shape, b.shape))
@@ -50,6 +55,12 @@ def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Rotate vectors v (..., 3) by unit quaternions q (..., 4)."""
     q = np.asarray(q, float)
     v = np.asarray(v, float)
+    if q.ndim == 1 and v.ndim == 1:              # one vector: plain floats, the same arithmetic
+        ux, uy, uz, w = q.tolist()
+        vx, vy, vz = v.tolist()
+        tx, ty, tz = 2.0 * (uy * vz - uz * vy), 2.0 * (uz * vx - ux * vz), 2.0 * (ux * vy - uy * vx)
+        return np.array([vx + w * tx + (uy * tz - uz * ty), vy + w * ty + (uz * tx - ux * tz),
+                         vz + w * tz + (ux * ty - uy * tx)])
     u, w = q[..., :3], q[..., 3:]
     t = 2.0 * _cross(u, v)
     return v + w * t + _cross(u, t)

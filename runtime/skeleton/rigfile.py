@@ -11,13 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from ..tomlfile import TomlDoc
+from .face import FACE_CHANNELS, VISEMES
 from .frame import detect_frame
 from .gltfdata import GltfData
 from .humanoid import BONE_NAMES, CONTROLLER_BONES, REQUIRED, VRM1_RENAMES, match_bone
-
-VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou")
-EXPRESSIONS = ("blinkLeft", "blinkRight", "smile", "browUp", "browDown")
-FACE_CHANNELS = VISEMES + EXPRESSIONS
+from .skeleton import Skeleton
 
 # Visemes expressed with VRM's five mouth shapes (aa ih ou ee oh), for rigs that only have those.
 VISEME_FROM_VOWELS: dict[str, dict[str, float]] = {
@@ -45,9 +43,6 @@ EXPRESSION_ALIASES = {
 }
 VRM0_PRESETS = {"a": "aa", "i": "ih", "u": "ou", "e": "ee", "o": "oh", "blink": "blink", "blink_l": "blinkLeft",
                 "blink_r": "blinkRight", "joy": "happy", "angry": "angry", "sorrow": "sad", "fun": "relaxed"}
-# Openness of the jaw per viseme, for rigs with a jaw bone and no mouth shapes.
-JAW_OPEN = {"sil": 0.0, "PP": 0.0, "FF": 0.1, "TH": 0.25, "DD": 0.3, "kk": 0.4, "CH": 0.25, "SS": 0.1,
-            "nn": 0.2, "RR": 0.25, "aa": 1.0, "E": 0.55, "ih": 0.4, "oh": 0.75, "ou": 0.35}
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "rigs" / "mappings"
 
@@ -380,3 +375,13 @@ def rest_positions(info: RigInfo) -> tuple[dict[str, np.ndarray], np.ndarray]:
     pos = {bone: world[index[node]][:3, 3] for bone, node in info.bones.items() if node in index}
     frame = detect_frame(pos, default_up=(0.0, 1.0, 0.0), default_left=(1.0, 0.0, 0.0))
     return {bone: frame.T @ p for bone, p in pos.items()}, frame
+
+
+def skeleton_of(info: RigInfo) -> Skeleton:
+    """The canonical skeleton of a loaded rig, at its rest pose."""
+    return Skeleton.canonical(rest_positions(info)[0])
+
+
+def host_skeleton(rig: str | Path, mapping: Path | None = None) -> Skeleton:
+    """The canonical skeleton of a rig file (mapped with `mapping` when given)."""
+    return skeleton_of(load_rig_info(rig, mapping))

@@ -19,8 +19,7 @@ import numpy as np
 from . import quat
 from .frame import Y_UP_TO_Z_UP
 from .humanoid import BONE_NAMES
-from .pose import Driver
-from .rigfile import FACE_CHANNELS
+from .face import FACE_CHANNELS
 from .skeleton import Skeleton
 
 
@@ -60,23 +59,22 @@ class Take:
         return out
 
 
-def record(names: list[str], skeletons: list[Skeleton], placements: np.ndarray, drivers: list[Driver],
-           rate: int, ticks: int, progress: Callable[[int], None] | None = None,
-           speaking: Callable[[], np.ndarray] | None = None) -> Take:
-    """`ticks` ticks of every host's driver; `speaking()`, asked after each tick, says who spoke in it."""
-    rot = np.empty((ticks, len(names), len(BONE_NAMES), 4))
-    hips = np.empty((ticks, len(names), 3))
-    morphs = np.empty((ticks, len(names), len(FACE_CHANNELS)))
-    talking = np.zeros((ticks, len(names)), bool)
+def record(ticker, ticks: int, progress: Callable[[int], None] | None = None) -> Take:
+    """`ticks` ticks of a ticker's world (runtime.world.tick.Ticker), from its next tick on."""
+    world = ticker.world
+    H = world.hosts
+    rot = np.empty((ticks, H, len(BONE_NAMES), 4))
+    hips = np.empty((ticks, H, 3))
+    morphs = np.empty((ticks, H, len(FACE_CHANNELS)))
+    talking = np.zeros((ticks, H), bool)
+    start = world.tick + 1
     for t in range(ticks):
-        for h, driver in enumerate(drivers):
-            p = driver.pose(t)
-            rot[t, h], hips[t, h], morphs[t, h] = p.rotations, p.hips_offset, p.face
-        if speaking is not None:
-            talking[t] = speaking()
+        ticker.run_until(start + t)
+        rot[t], hips[t], morphs[t], talking[t] = world.rotations, world.hips, world.face, world.speaking
         if progress:
             progress(1)
-    return Take(rate, names, skeletons, placements, rot, hips, morphs, talking)
+    return Take(world.rate, list(world.names), [c.skeleton for c in world.cast], world.placements.copy(),
+                rot, hips, morphs, talking)
 
 
 def save_npz(take: Take, path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..skeleton.rigfile import VISEMES
+from ..skeleton.face import VISEMES
 from .audio import RATE, frame_features
 from .espeak import Espeak, Phoneme, Voice
 from .track import VisemeTrack

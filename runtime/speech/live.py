@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..skeleton.rigfile import VISEMES
+from ..skeleton.face import VISEMES
 from .audio import RATE
 from .espeak import Voice
 from .lipsync import SILENCE_LEVEL, energy_track, load_model, word_phonemes

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ..figures import pyplot, save
-from ..skeleton.rigfile import VISEMES
+from ..skeleton.face import VISEMES
 from .track import VisemeTrack
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..skeleton.rigfile import FACE_CHANNELS, VISEMES
+from ..skeleton.face import FACE_CHANNELS, VISEMES
 from .espeak import Utterance
 from .visemes import jaw_opening, viseme_weights
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..skeleton.rigfile import JAW_OPEN, VISEMES
+from ..skeleton.face import JAW_OPEN, VISEMES
 from .espeak import Phoneme
 
 V = {name: i for i, name in enumerate(VISEMES)}

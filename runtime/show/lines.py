@@ -1,25 +1,19 @@
-"""The hosts of a set as performers: their voices, their lines (speech and planned gestures), and the
-cast that brings them to life with procedural controllers. Shared by renders, windows, live shows and
-the director."""
+"""What a host says: its voice, its lines synthesised and their gestures planned, checked against the
+lexicon. Shared by renders, windows, live shows and the director."""
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
-from ..controllers.behaviour import Cast, Performer
-from ..controllers.speech import Line, SpeakingDriver
 from ..gesture.grammar import load_lexicon
 from ..gesture.markup import MarkedLine, MarkupError
 from ..gesture.planner import plan
-from ..gesture.realize import GestureDriver
-from ..scene.setfile import PROJECT, HostPlacement, SetSpec
-from ..skeleton.pose import Driver
+from ..scene.setfile import PROJECT, SetSpec
 from ..skeleton.rigfile import load_rig_info
-from ..skeleton.skeleton import Skeleton
 from ..speech.espeak import LineCache, Utterance, Voice
+from ..speech.line import Line
 from ..speech.track import VisemeTrack
+from ..speech.unison import align
 
 
 @lru_cache(maxsize=32)
@@ -44,28 +38,17 @@ def make_line(spec: SetSpec, host: str, marked: MarkedLine, start: int, cache: L
     return Line(start, utterance, VisemeTrack.from_utterance(utterance, spec.tick_rate), tuple(gestures))
 
 
-def performer(spec: SetSpec, place: HostPlacement, skeleton: Skeleton, body: Driver) -> Performer:
-    """A host alive: its body driver (idle, clips) under its gestures and lines."""
-    from ..gesture.targets import host_targets
-    from ..skeleton.take import placement_matrix
-
-    gestures = GestureDriver(body, skeleton, spec.tick_rate, host_targets(spec, place), place.expressivity)
-    gestures.set_fingers = False                  # the cast's finger controller shapes the hands
-    speech = SpeakingDriver(gestures)
-    return Performer(skeleton, placement_matrix(place.position, place.facing), place.seed, speech, speech, gestures)
-
-
-def cast(spec: SetSpec, skeletons: list, bodies: list, lines: dict[str, list[Line]]) -> Cast:
-    """Every host of the set alive with its lines, and the procedural controllers (gaze, blinks, fingers,
-    breathing, nods) for all hosts together."""
-    performers = []
-    for place, skeleton, body in zip(spec.hosts, skeletons, bodies):
-        p = performer(spec, place, skeleton, body)
-        for line in lines.get(place.name, []):
-            p.speech.say(line)
-            p.gestures.perform(line.start_tick, list(line.gestures))
-        performers.append(p)
-    return Cast(performers, spec.tick_rate, np.array(spec.cameras[0].position))
+def unison(spec: SetSpec, marked: MarkedLine, cache: LineCache, voices: dict[str, Voice] | None = None) -> dict[str, Line]:
+    """A line every host says together from tick 0: the first host leads, the others' takes follow its
+    timing phoneme by phoneme (so their mouths stay within a tick). `voices`: each host's, if not its own."""
+    voices = voices or {h.name: host_voice(spec, h.name) for h in spec.hosts}
+    lead, *others = [h.name for h in spec.hosts]
+    first = make_line(spec, lead, marked, 0, cache, voices[lead])
+    lines = {lead: first}
+    for other in others:
+        take = align(cache.get(marked.text, voices[other]), first.utterance)
+        lines[other] = make_line(spec, other, marked, 0, cache, utterance=take)
+    return lines
 
 
 def check_gestures(marked: MarkedLine) -> MarkedLine:

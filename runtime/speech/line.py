@@ -1,16 +1,16 @@
-"""A speaking host: lines scheduled on ticks, their viseme tracks on the face, the rest from another
-driver (idle, clip). While a line plays the host's speaking flag is up."""
+"""A line a host speaks: its audio and phonemes, its viseme track and planned gestures, on the tick it
+starts; where it may be cut short (phrase and word boundaries); and all lines mixed into one track."""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
-from ..skeleton.pose import Driver, Pose
-from ..skeleton.rigfile import VISEMES
-from ..speech.espeak import Utterance
-from ..speech.track import VisemeTrack
+from ..skeleton.face import VISEMES
+from .espeak import Utterance, write_wav
+from .track import VisemeTrack
 
 PHRASE_PAUSE_S = 0.08        # a pause this long inside a line ends a phrase (eSpeak NG pauses at , . ! ?)
 CLOSE_TICKS = 3              # a line cut short closes the mouth over this many ticks
@@ -59,39 +59,6 @@ class Line:
         return Line(self.start_tick, short, VisemeTrack(self.track.rate, weights), gestures)
 
 
-class SpeakingDriver:
-    def __init__(self, body: Driver) -> None:
-        self.body = body
-        self.lines: list[Line] = []
-
-    def say(self, line: Line) -> None:
-        self.lines.append(line)
-        self.lines.sort(key=lambda l: l.start_tick)
-
-    def replace(self, old: Line, new: Line | None) -> None:
-        """A scheduled line cut short (`new`) or withdrawn (None)."""
-        self.lines = [new if line is old else line for line in self.lines if line is not old or new is not None]
-
-    def line_at(self, tick: int) -> Line | None:
-        """The line playing at `tick`. Ticks only move forward, so finished lines are dropped as they end
-        (a six-hour show does not get slower)."""
-        while self.lines and self.lines[0].end_tick <= tick:
-            self.lines.pop(0)
-        for line in self.lines:                 # in start order: stop at the first line still to come
-            if line.start_tick > tick:
-                return None
-            if tick < line.end_tick:
-                return line
-        return None
-
-    def pose(self, tick: int) -> Pose:
-        pose = self.body.pose(tick)
-        line = self.line_at(tick)
-        if line is not None:
-            pose.face[:len(VISEMES)] = line.track.weights[tick - line.start_tick]
-        return pose
-
-
 def mix_audio(lines: list[Line], rate: int, tick_rate: int, seconds: float) -> np.ndarray:
     """All lines' audio placed at their start ticks, as one int16 track `seconds` long."""
     out = np.zeros(int(round(seconds * rate)), np.float64)
@@ -102,3 +69,13 @@ def mix_audio(lines: list[Line], rate: int, tick_rate: int, seconds: float) -> n
         audio = line.utterance.audio[: max(0, len(out) - start)].astype(np.float64)
         out[start:start + len(audio)] += audio
     return np.clip(out, -32768, 32767).astype(np.int16)
+
+
+def write_mix(lines: dict[str, list[Line]], tick_rate: int, seconds: float, path: Path) -> Path | None:
+    """Every host's lines mixed into one WAV at `path` (None when nobody speaks)."""
+    every = [line for host_lines in lines.values() for line in host_lines]
+    if not every:
+        return None
+    rate = every[0].utterance.sample_rate
+    write_wav(path, mix_audio(every, rate, tick_rate, seconds), rate)
+    return path

@@ -1,0 +1,45 @@
+"""Nods on stressed syllables: the speaker's, as deep as the speech there is loud, and the listener's
+back-channel nods, smaller and a moment later, on the speaker's strongest stresses."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..speech.line import Line
+from ..speech.visemes import ipa_sounds, is_vowel
+
+
+def nod_times(line: Line) -> list[tuple[float, float]]:
+    """(seconds into the line, strength 0..1) of each stressed vowel, strength from the speech's loudness."""
+    u = line.utterance
+    audio = u.audio.astype(float)
+    peak = max(float(np.sqrt(np.mean(audio ** 2))) * 2.5, 1.0)
+    out = []
+    for p in u.phonemes:
+        if p.stressed and any(is_vowel(sym, v) for sym, v in ipa_sounds(p.ipa)):
+            seg = audio[int(p.start * u.sample_rate):int(p.end * u.sample_rate)]
+            level = float(np.sqrt(np.mean(seg ** 2))) if len(seg) else 0.0
+            out.append((p.start, min(1.0, level / peak)))
+    return out
+
+
+def backchannel(nods: list[tuple[float, float]], config: dict) -> list[tuple[float, float]]:
+    """The listener's nods to a line: on the speaker's strongest stresses, a moment later, spaced out."""
+    out, last = [], -1e9
+    for at, strength in nods:
+        if strength >= config["backchannel_above"] and at - last >= config["backchannel_every"]:
+            out.append((at + config["backchannel_delay"], strength * config["backchannel_scale"]))
+            last = at
+    return out
+
+
+def nod_angle(t_line: float, nods: list[tuple[float, float]], config: dict) -> float:
+    """The head's nod (radians, down) `t_line` seconds into a line: each nod rises over `attack` and
+    falls over `release`; overlapping nods take the deepest."""
+    angle = 0.0
+    for at, strength in nods:
+        dt = t_line - at
+        if 0 <= dt < config["attack"]:
+            angle = max(angle, strength * np.sin(0.5 * np.pi * dt / config["attack"]))
+        elif config["attack"] <= dt < config["attack"] + config["release"]:
+            angle = max(angle, strength * np.cos(0.5 * np.pi * (dt - config["attack"]) / config["release"]))
+    return np.radians(config["degrees"]) * angle
