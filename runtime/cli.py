@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from .scene.setfile import PROJECT
+from .sets.setfile import PROJECT
 from .tomlfile import FileError
 from .usage import UsageError, check_camera, host_rig, out_path, words
 
@@ -125,13 +125,13 @@ def cmd_run(args) -> int:
 def cmd_serve(args) -> int:
     import asyncio
 
-    from .scene.setfile import load_set
+    from .onair.operator import Operator, api_token
+    from .onair.serve import serve
+    from .onair.vmc import VmcIn, VmcOut, VmcReceiver, address
+    from .sets.setfile import load_set
     from .show.chat_model import ChatModel
     from .show.live import LiveShow
-    from .show.operator import Operator, api_token
     from .show.script import is_show, load_show
-    from .show.serve import serve
-    from .vmc import VmcIn, VmcOut, VmcReceiver, address
     show = None
     if args.show or is_show(args.scene):
         show = load_show(args.show or args.scene)
@@ -187,7 +187,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_soak(args) -> int:
-    from .show.soak import plot_memory, soak
+    from .studio.soak import plot_memory, soak
     if args.plot and not Path(args.plot).resolve().parent.is_dir():        # found out now, not hours from now
         raise SystemExit(f"cohost soak: no folder {Path(args.plot).resolve().parent} for --plot")
     try:
@@ -204,7 +204,7 @@ def cmd_soak(args) -> int:
 
 
 def cmd_token(args) -> int:
-    from .show.operator import api_token
+    from .onair.operator import api_token
     token, path = api_token(new=args.new)
     print(token if args.quiet else f"{token}\n(kept in {path}; `cohost token --new` replaces it)")
     return 0
@@ -212,6 +212,7 @@ def cmd_token(args) -> int:
 
 def cmd_chat(args) -> int:
     import json
+
     from websockets.sync.client import connect
     event = {"event": args.event, "user": args.user, "text": args.text, "gift": args.gift, "product": args.product,
              "count": args.count}
@@ -231,7 +232,7 @@ def cmd_chat(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from .scene.setfile import load_set
+    from .sets.setfile import load_set
     from .show.responder import Responder
     spec = load_set(args.scene)
     if args.product and args.product not in {p.id for p in spec.products}:
@@ -609,11 +610,11 @@ def _main(argv: list[str] | None) -> int:
                         format="%(levelname)s %(message)s")
     if args.command is None:
         args = parser().parse_args(["run", *(argv or sys.argv[1:])])
+    from .show.staging import SayError
     from .skeleton.bvh import BvhError
     from .skeleton.rigfile import RigError
     from .speech.espeak import SpeechError
     from .speech.track import TrackError
-    from .show.staging import SayError
     try:
         return args.func(args)
     except (UsageError, FileError, RigError, BvhError, SpeechError, TrackError, SayError) as e:

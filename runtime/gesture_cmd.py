@@ -12,11 +12,11 @@ import numpy as np
 from .figures import pyplot, save
 from .gesture.expressivity import Expressivity
 from .gesture.grammar import GestureError, load_lexicon
-from .gesture.lab import Lab, LexiconWatcher, Take, Version, lab_set, play
 from .gesture.markup import MarkupError
-from .gesture.plot import path_length, plot_takes
-from .scene.setfile import single_host_set
+from .sets.setfile import single_host_set
 from .skeleton.rigfile import host_skeleton
+from .studio.gesture_plot import path_length, plot_takes
+from .studio.lab import Lab, LexiconWatcher, Take, Version, lab_set, play
 
 
 def cmd_gesture(args) -> int:
@@ -74,7 +74,7 @@ def preview(args, lexicon: dict) -> int:
     elif out is not None:
         render_takes(spec, lab, out, args)
     elif not args.plot:
-        from .gesture.lab_window import open_lab
+        from .studio.lab_window import open_lab
         print(f"playing {args.name}; save {', '.join(args.lexicon)} to see your changes (Esc quits)")
         open_lab(lab, args.size)
     return 0

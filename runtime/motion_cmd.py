@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from .controllers.motion import ClipPlayer
-from .scene.setfile import Camera, SetSpec, single_host_set
+from .sets.setfile import Camera, SetSpec, single_host_set
 from .skeleton.bvh import load_bvh
 from .skeleton.clip import Clip
 from .skeleton.gltfclip import load_gltf_clips
@@ -68,26 +68,10 @@ def cmd_motion(args) -> int:
     return 0
 
 
-def read_dialogue(path: Path) -> list[str]:
-    """'Host: text' lines of a dialogue file ('#' starts a comment), for --lines."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise SystemExit(f"cohost: {path}: cannot read: {e.strerror}") from None
-    out = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.split("#", 1)[0].strip()
-        if line:
-            if ":" not in line:
-                raise SystemExit(f"cohost: {path}:{number}:1: expected 'Host: text', got {line!r}")
-            out.append(line)
-    return out
-
-
 def cmd_record(args) -> int:
     from .controllers.config import load_behaviour
-    from .controllers.report import behaviour_report, format_report
-    from .show.staging import performance
+    from .show.staging import performance, read_dialogue
+    from .studio.report import behaviour_report, format_report
 
     out = Path(args.out) if args.out else None
     if out is None and not args.report:

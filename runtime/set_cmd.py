@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .scene.setfile import SetSpec, load_set
+from .sets.setfile import SetSpec, load_set
 from .tomlfile import FileError
 from .usage import check_camera
 from .watch import FileWatcher

@@ -57,7 +57,7 @@ def cmd_lipsync(args) -> int:
     print(f"{args.audio}: {len(audio) / RATE:.2f} s, {result.track.ticks} ticks from {result.method}; wrote {args.out}")
     if args.plot:
         from .speech.lipsync import word_ipa
-        from .speech.plot import plot_track
+        from .studio.speech_plot import plot_track
         # The bundled font has Latin and IPA but no CJK glyphs: such words are labelled with their IPA.
         labels = [(w.start, w.end, w.text if all(ord(c) < 0x2E80 for c in w.text) else word_ipa(w.text, voice))
                   for w in result.words]
@@ -71,11 +71,11 @@ def cmd_puppet(args) -> int:
     stdin ('-'), or the microphone (--mic)."""
     import tempfile
 
-    from .controllers.puppet import FileSource, LiveVoice, StreamSource
-    from .scene.setfile import load_set
+    from .sets.setfile import load_set
     from .speech.audio import RATE, read_audio
     from .speech.espeak import write_wav
     from .speech.live import LiveMouth
+    from .studio.puppet import FileSource, LiveVoice, StreamSource
     from .world.assemble import world_of
     from .world.tick import Ticker, standard_stages
     spec = load_set(args.scene)

@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Callable
 
-from .scene.setfile import PROJECT, SetSpec
+from .sets.setfile import PROJECT, SetSpec
 
 RIGS = PROJECT / "rigs"
 

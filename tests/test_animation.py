@@ -8,12 +8,12 @@ from runtime.skeleton.bvh import BvhError, load_bvh, parse_bvh
 from runtime.skeleton.clip import breathing
 from runtime.skeleton.gltfclip import load_gltf_clips
 from runtime.skeleton.humanoid import BONE_NAMES
-from runtime.skeleton.ik import two_bone_ik, aim
+from runtime.skeleton.ik import aim, two_bone_ik
 from runtime.skeleton.retarget import MAIN_CHILD, retarget
 from runtime.skeleton.rigfile import load_rig_info, rest_positions
 from runtime.skeleton.skeleton import Skeleton
 
-from helpers import ASSETS, PROJECT, asset, assert_file_error
+from helpers import ASSETS, PROJECT, assert_file_error, asset
 
 J = len(BONE_NAMES)
 
@@ -340,6 +340,7 @@ def test_clip_player_uses_clip_face_and_stage_blinks():
     from runtime.controllers.motion import ClipPlayer
     from runtime.skeleton.rigfile import host_skeleton
     from runtime.skeleton.take import record
+
     from helpers import one_host_world
     clip = load_gltf_clips(load_rig_info(asset("AnimatedMorphCube/AnimatedMorphCube.gltf")))[0]
     player = ClipPlayer(clip, 60)
@@ -348,3 +349,20 @@ def test_clip_player_uses_clip_face_and_stage_blinks():
     faces = record(ticker, 600).morphs[::3, 0]
     assert faces[:, 10].max() > 0.9                       # aa from the clip
     assert faces[:, 15].max() > 0.8                       # blinkLeft from the blink stage
+
+
+def test_one_host_ik_runs_the_compiled_kernel_with_the_same_rules():
+    """A single host's two-bone IK (the gestures' and holds' arms, every tick) runs a numba kernel; it must
+    agree with the batched numpy solution it stands for."""
+    from runtime.skeleton import quat
+    from runtime.skeleton.ik import two_bone_ik
+    from runtime.skeleton.rigfile import host_skeleton
+    sk = host_skeleton(PROJECT / "rigs" / "mei.glb")
+    rng = np.random.default_rng(3)
+    chain = ("rightUpperArm", "rightLowerArm", "rightHand")
+    for _ in range(50):
+        rot = quat.normalize(rng.normal(size=(55, 4)) * 0.2 + [0.0, 0.0, 0.0, 1.0])
+        target, pole, w = rng.normal(size=3) * 0.3 + [-0.3, 1.2, 0.3], np.array([-0.6, -1.0, -0.4]), rng.uniform()
+        one = two_bone_ik(sk, rot, chain, target, pole, w)
+        batch = two_bone_ik(sk, rot[None], chain, target[None], pole[None], np.array([w]))[0]
+        assert np.abs(one - batch).max() < 1e-12

@@ -7,10 +7,10 @@ import sys
 import numpy as np
 import pytest
 
-from runtime.scene.setfile import load_set
+from runtime.sets.setfile import load_set
 from runtime.show.moderation import MAX_TEXT, USERS_TRACKED, Event, Moderator, Rejected
-from runtime.show.viewers import ViewerTable
 from runtime.show.responder import Responder
+from runtime.show.viewers import ViewerTable
 
 from helpers import PROJECT
 

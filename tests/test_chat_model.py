@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from runtime.scene.setfile import load_set
+from runtime.sets.setfile import load_set
 from runtime.show.chat_model import ChatModel
 from runtime.show.live import LiveShow
 

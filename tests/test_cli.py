@@ -122,7 +122,7 @@ def refused(out: subprocess.CompletedProcess, message: str, code: int = 2) -> No
 
 @pytest.mark.parametrize("command", [["render", "--out", "never.mp4"], ["run"]])
 def test_an_unknown_camera_is_named_with_the_cameras_the_set_has(command, tmp_path):
-    from runtime.scene.setfile import load_set
+    from runtime.sets.setfile import load_set
     cameras = ", ".join(c.name for c in load_set(PROJECT / "scenes" / "shop_studio.toml").cameras)
     out = cohost(command[0], "scenes/shop_studio.toml", "--camera", "wdie", *command[1:])
     refused(out, f"cohost {command[0]}: scenes/shop_studio.toml has no camera 'wdie'; "

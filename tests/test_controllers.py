@@ -5,16 +5,15 @@ import pytest
 
 from runtime.controllers.config import load_behaviour
 from runtime.controllers.gaze import Gaze, main_sequence_s
-from runtime.controllers.report import behaviour_report, find_saccades, gaze_directions
-from runtime.motion_cmd import read_dialogue
-from runtime.skeleton.rigfile import host_skeleton
-from runtime.scene.setfile import load_set
+from runtime.sets.setfile import load_set
+from runtime.show.staging import SayError, performance, read_dialogue
 from runtime.skeleton import quat
 from runtime.skeleton.face import CHANNEL_INDEX
 from runtime.skeleton.pose import BONE_INDEX
+from runtime.skeleton.rigfile import host_skeleton
 from runtime.skeleton.take import placement_matrix, record
 from runtime.speech.espeak import LineCache
-from runtime.show.staging import performance
+from runtime.studio.report import behaviour_report, find_saccades, gaze_directions
 from runtime.world.assemble import world_of
 from runtime.world.tick import Ticker, standard_stages
 
@@ -152,7 +151,7 @@ def test_record_report_command(tmp_path):
 def test_bad_dialogue_line_names_file_and_line(tmp_path):
     path = tmp_path / "d.txt"
     path.write_text("Mei: hello\nthis line has no host\n")
-    with pytest.raises(SystemExit, match=r"d\.txt:2:1: expected 'Host: text'"):
+    with pytest.raises(SayError, match=r"d\.txt:2:1: expected 'Host: text'"):
         read_dialogue(path)
 
 

@@ -8,9 +8,9 @@ from PIL import Image
 
 from runtime.show.live import LiveShow
 from runtime.show.script import load_show
-from runtime.show.soak import SpeechClock, plot_memory, soak
 from runtime.skeleton import quat
 from runtime.skeleton.pose import BONE_INDEX
+from runtime.studio.soak import SpeechClock, plot_memory, soak
 
 from helpers import PROJECT
 

@@ -3,12 +3,20 @@ each fingertip on a prop's surface, measured from joint rotations and positions.
 import numpy as np
 import pytest
 
-from runtime.controllers.fingers import (HAND_JOINTS, LIMITS, Fingers, Prop, finger_points, fingertip, grasp,
-                                         hands_rotations)
+from runtime.controllers.fingers import (
+    HAND_JOINTS,
+    LIMITS,
+    Fingers,
+    Prop,
+    finger_points,
+    fingertip,
+    grasp,
+    hands_rotations,
+)
 from runtime.gesture.handshapes import HANDSHAPES
-from runtime.skeleton.rigfile import host_skeleton
 from runtime.skeleton import quat
 from runtime.skeleton.humanoid import FINGER_SEGMENTS, FINGERS
+from runtime.skeleton.rigfile import host_skeleton
 
 from helpers import PROJECT
 

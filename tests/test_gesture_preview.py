@@ -9,9 +9,9 @@ import numpy as np
 from panda3d.core import PNMImage
 
 from runtime.gesture.expressivity import Expressivity
-from runtime.gesture.lab import Lab, LexiconWatcher, Playback, Version, lab_set
+from runtime.sets.setfile import single_host_set
 from runtime.skeleton.rigfile import host_skeleton
-from runtime.scene.setfile import single_host_set
+from runtime.studio.lab import Lab, LexiconWatcher, Playback, Version, lab_set
 
 from helpers import PROJECT
 

@@ -2,16 +2,15 @@
 import numpy as np
 import pytest
 
+from runtime.controllers.gestures import weight_at
+from runtime.gesture.expressivity import Expressivity
 from runtime.gesture.grammar import load_lexicon
 from runtime.gesture.markup import parse_markup
-from runtime.gesture.planner import plan
-from runtime.gesture.expressivity import Expressivity
-from runtime.gesture.planner import schedule
-from runtime.gesture.plot import path_length
-from runtime.gesture.realize import weight_at
+from runtime.gesture.planner import plan, schedule
 from runtime.skeleton.rigfile import host_skeleton
 from runtime.skeleton.take import record
 from runtime.speech.espeak import Espeak, Voice
+from runtime.studio.gesture_plot import path_length
 from runtime.world.body import Body
 from runtime.world.stages import Fingers
 from runtime.world.tick import Ticker

@@ -7,7 +7,7 @@ import pytest
 
 from runtime.speech.audio import RATE, read_audio, resample
 from runtime.speech.espeak import Espeak, Voice
-from runtime.speech.lipsync import align, default_model, lipsync, TimedWord
+from runtime.speech.lipsync import TimedWord, align, default_model, lipsync
 from runtime.speech.track import VisemeTrack
 from runtime.speech.visemes import jaw_opening, viseme_weights
 

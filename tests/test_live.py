@@ -5,12 +5,12 @@ import sys
 import numpy as np
 import pytest
 
-from runtime.controllers.puppet import FileSource, LiveVoice, StreamSource
 from runtime.skeleton.rigfile import host_skeleton
 from runtime.speech.audio import RATE, resample
 from runtime.speech.espeak import Espeak, Voice, write_wav
 from runtime.speech.live import LiveMouth
 from runtime.speech.visemes import OPENNESS, jaw_opening, viseme_weights
+from runtime.studio.puppet import FileSource, LiveVoice, StreamSource
 
 from helpers import PROJECT, one_host_world
 

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from runtime.skeleton.humanoid import match_bone
 from runtime.skeleton.face import VISEMES
+from runtime.skeleton.humanoid import match_bone
 from runtime.skeleton.rigfile import load_rig_info
 
 

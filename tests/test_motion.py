@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 
 from runtime.controllers.idle import IdleBank
-from runtime.skeleton.rigfile import host_skeleton
 from runtime.scene.render import OffscreenRenderer
-from runtime.scene.setfile import single_host_set
+from runtime.sets.setfile import single_host_set
 from runtime.skeleton import quat
 from runtime.skeleton.bvh import load_bvh
 from runtime.skeleton.humanoid import BONE_NAMES
 from runtime.skeleton.ik import two_bone_ik
 from runtime.skeleton.pose import Pose
 from runtime.skeleton.retarget import MAIN_CHILD, retarget
+from runtime.skeleton.rigfile import host_skeleton
 from runtime.skeleton.take import placement_matrix, record, save_bvh
 
 from helpers import ASSETS, PROJECT, asset, one_host_world

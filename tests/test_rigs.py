@@ -1,11 +1,10 @@
 """Every shared third-party model and both built-in hosts load, map, and can be posed with arrays."""
 import numpy as np
 import pytest
-
 from panda3d.core import Point3
 
 from runtime.scene.render import OffscreenRenderer
-from runtime.scene.setfile import single_host_set
+from runtime.sets.setfile import single_host_set
 from runtime.skeleton import quat
 from runtime.skeleton.face import CHANNEL_INDEX
 from runtime.skeleton.pose import BONE_INDEX, Pose

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from runtime.scene.render import OffscreenRenderer
-from runtime.scene.setfile import load_set
+from runtime.sets.setfile import load_set
 from runtime.tomlfile import FileError
 
 from helpers import assert_error_at, assert_file_error
@@ -188,6 +188,7 @@ def test_pixel_shading_casts_shadows(project, tmp_path):
     """`cohost render --shading pixel`: the key light's shadow darkens the set behind the hosts."""
     import subprocess
     import sys
+
     from panda3d.core import PNMImage
 
     def frame(shadows: bool) -> np.ndarray:

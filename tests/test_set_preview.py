@@ -6,8 +6,8 @@ import sys
 import numpy as np
 from panda3d.core import PNMImage
 
-from runtime.scene.setfile import load_set
 from runtime.set_cmd import watch_set
+from runtime.sets.setfile import load_set
 
 from helpers import PROJECT
 

@@ -134,8 +134,8 @@ def test_unison_lines_start_together_and_stay_within_a_tick():
 
 def test_hosts_look_at_each_other_before_a_unison_line():
     from runtime.show.staging import speaking_world
-    from runtime.skeleton.rigfile import host_skeleton
     from runtime.skeleton.pose import BONE_INDEX
+    from runtime.skeleton.rigfile import host_skeleton
     from runtime.skeleton.take import record
     from runtime.world.tick import Ticker, standard_stages
     show = load_show(SHOW)

@@ -55,7 +55,7 @@ def test_unknown_voice_is_named():
 def test_the_engine_memory_does_not_depend_on_the_language_spoken_last():
     """eSpeak NG holds one language's dictionary (Mandarin's is 1.5 MB): after a Mandarin line it goes back to
     resting on English, so a live show's resident memory does not step with its last answer."""
-    from runtime.show.soak import memory_now
+    from runtime.studio.soak import memory_now
     engine = Espeak.get()
     engine.synthesize("How much is the kettle?", Voice("en-us"))
     english = memory_now()[1]
@@ -163,7 +163,7 @@ def _decode_audio(path, rate=22050) -> np.ndarray:
 def test_rendered_mp4_lips_and_audio_start_together(tmp_path):
     """In a rendered MP4 the first frame with lips apart and the audio onset are at most a frame apart."""
     from runtime.scene.render import OffscreenRenderer
-    from runtime.scene.setfile import load_set
+    from runtime.sets.setfile import load_set
     fps, start = 30, 0.5
     video = tmp_path / "line.mp4"
     out = cohost("render", "scenes/shop_studio.toml", "--seconds", "2", "--fps", str(fps), "--size", "640x360",
@@ -190,7 +190,7 @@ def test_rendered_mp4_lips_and_audio_start_together(tmp_path):
 
 
 def test_host_voices_come_from_the_rig_and_the_scene(tmp_path):
-    from runtime.scene.setfile import load_set
+    from runtime.sets.setfile import load_set
     from runtime.show.lines import host_voice
     from runtime.tomlfile import FileError
     spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
@@ -206,7 +206,7 @@ def test_host_voices_come_from_the_rig_and_the_scene(tmp_path):
 
 
 def test_say_lines_follow_each_other(tmp_path):
-    from runtime.scene.setfile import load_set
+    from runtime.sets.setfile import load_set
     from runtime.show.staging import SayError, schedule
     spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
     lines = schedule(spec, ["Mei: Hello!", "Jun: Hi there.", "Mei@5: Later."], LineCache())
@@ -218,7 +218,7 @@ def test_say_lines_follow_each_other(tmp_path):
 
 
 def test_say_markup_plans_gestures_and_is_not_spoken():
-    from runtime.scene.setfile import load_set
+    from runtime.sets.setfile import load_set
     from runtime.show.staging import schedule
     spec = load_set(PROJECT / "scenes" / "shop_studio.toml")
     (line,) = schedule(spec, ["Mei: [wave_hello]Hello! This kettle is *great*."], LineCache())["Mei"]

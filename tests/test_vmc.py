@@ -8,12 +8,12 @@ from pythonosc.osc_bundle import OscBundle
 from pythonosc.udp_client import SimpleUDPClient
 
 from runtime.gesture.markup import parse_markup
-from runtime.scene.setfile import load_set
+from runtime.onair.vmc import VmcIn, VmcOut, VmcReceiver
+from runtime.sets.setfile import load_set
 from runtime.show.live import LiveShow
 from runtime.skeleton import quat
 from runtime.skeleton.face import CHANNEL_INDEX
 from runtime.skeleton.pose import BONE_INDEX
-from runtime.vmc import VmcIn, VmcOut, VmcReceiver
 
 from helpers import PROJECT
 

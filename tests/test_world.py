@@ -6,8 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from runtime.motion_cmd import read_dialogue
-from runtime.scene.setfile import load_set
+from runtime.sets.setfile import load_set
 from runtime.show.staging import performance, speaking_world
 from runtime.skeleton.blend import mask
 from runtime.skeleton.rigfile import host_skeleton

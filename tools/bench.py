@@ -26,7 +26,7 @@ sys.path.insert(0, str(PROJECT))
 from panda3d.core import NodePath, PandaNode  # noqa: E402
 
 from runtime.scene.render import OffscreenRenderer  # noqa: E402
-from runtime.scene.setfile import load_set  # noqa: E402
+from runtime.sets.setfile import load_set  # noqa: E402
 
 SCENE = PROJECT / "scenes" / "shop_studio.toml"
 

@@ -24,9 +24,9 @@ import numpy as np
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from runtime.onair.serve import serve  # noqa: E402
 from runtime.show.live import LiveShow  # noqa: E402
 from runtime.show.script import load_show  # noqa: E402
-from runtime.show.serve import serve  # noqa: E402
 
 SHOW = PROJECT / "scenes" / "shop_show.toml"
 QUESTIONS = ("How much is the kettle?", "What colours does the phone come in?", "Is shipping free for the tea?",

@@ -19,11 +19,13 @@ import numpy as np
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from runtime.gesture.realize import weight_at  # noqa: E402
-from runtime.motion_cmd import read_dialogue  # noqa: E402
+from runtime.controllers.gestures import weight_at  # noqa: E402
 from runtime.show.live import LiveShow  # noqa: E402
 from runtime.show.script import load_show  # noqa: E402
-from runtime.show.staging import performance  # noqa: E402
+from runtime.show.staging import (
+    performance,  # noqa: E402
+    read_dialogue,  # noqa: E402
+)
 from runtime.skeleton.humanoid import BONE_NAMES  # noqa: E402
 
 SAMPLE = 4

@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..scene.setfile import SetSpec, load_set
+from ..sets.setfile import SetSpec, load_set
 from ..show.script import is_show, load_show
-from ..speech.espeak import LineCache
 from ..show.staging import SayError, schedule
+from ..speech.espeak import LineCache
 from ..tomlfile import FileError, unknown_name
 
 PITCH_COLUMNS = ("name", "text", "host", "scene", "product", "camera", "seconds")

@@ -12,7 +12,17 @@ import numpy as np
 from ..skeleton.humanoid import BONE_NAMES, FINGERS, PARENT
 from ..tomlfile import srgb_to_linear
 from .glb import Joint, Material, write_glb
-from .mesh import Part, chain_weights, close_grid, ellipsoid, orient, patch, polyline, rigid, tube
+from .mesh import (
+    Part,
+    chain_weights,
+    close_grid,
+    ellipsoid,
+    orient,
+    patch,
+    polyline,
+    rigid,
+    tube,
+)
 from .spec import HostSpec, load_host_spec
 
 VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou")

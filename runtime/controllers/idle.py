@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ..skeleton import quat
-from ..skeleton.humanoid import BONE_NAMES
 from ..skeleton.face import CHANNEL_INDEX
+from ..skeleton.humanoid import BONE_NAMES
 from ..skeleton.pose import BONE_INDEX
 from ..tomlfile import TomlDoc
 

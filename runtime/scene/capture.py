@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..sets.setfile import SetSpec
 from ..show.staging import on_stage
 from ..speech.line import write_mix
 from ..usage import check_camera
 from .render import OffscreenRenderer, write_png
-from .setfile import SetSpec
 from .stage import Stage
 
 

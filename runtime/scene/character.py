@@ -15,11 +15,10 @@ import numpy as np
 from panda3d.core import CharacterJoint, LMatrix4f, NodePath, PandaNode
 
 from ..skeleton import quat
+from ..skeleton.face import CHANNEL_INDEX, JAW_OPEN
 from ..skeleton.frame import Y_UP_TO_Z_UP, detect_frame, orthonormal
 from ..skeleton.humanoid import BONE_NAMES, PARENT
-from ..skeleton.face import CHANNEL_INDEX
 from ..skeleton.pose import BONE_INDEX, Pose
-from ..skeleton.face import JAW_OPEN
 from ..skeleton.rigfile import RigError, RigInfo, load_rig_info
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,14 @@ buffer, above the set (what a streamer's viewers see in the frame)."""
 from __future__ import annotations
 
 from panda3d.core import Camera as PandaCamera
-from panda3d.core import CardMaker, LineSegs, NodePath, OrthographicLens, TextNode, TransparencyAttrib
+from panda3d.core import (
+    CardMaker,
+    LineSegs,
+    NodePath,
+    OrthographicLens,
+    TextNode,
+    TransparencyAttrib,
+)
 
 CARD_COLOUR = (0.05, 0.05, 0.07, 0.9)
 PRICE_COLOUR = (1.0, 0.82, 0.25, 1.0)

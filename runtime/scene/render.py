@@ -29,8 +29,8 @@ from panda3d.core import (
     loadPrcFileData,
 )
 
+from ..sets.setfile import Camera, SetSpec
 from ..tomlfile import srgb_to_linear
-from .setfile import Camera, SetSpec
 from .overlay import Overlay
 from .stage import Stage, add_backdrop_image, aim_camera
 

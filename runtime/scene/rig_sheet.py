@@ -11,14 +11,13 @@ import numpy as np
 from panda3d.core import Point3
 
 from ..figures import pyplot
+from ..sets.setfile import Camera, single_host_set
+from ..skeleton.face import CHANNEL_INDEX, VISEMES
 from ..skeleton.humanoid import PARENT
 from ..skeleton.inspect import describe
-from ..skeleton.face import CHANNEL_INDEX
 from ..skeleton.pose import Pose
-from ..skeleton.face import VISEMES
 from ..skeleton.rigfile import RigInfo
 from .render import OffscreenRenderer
-from .setfile import Camera, single_host_set
 
 VIEWS = (("front", 0.0), ("side", 90.0), ("back", 180.0))     # camera azimuth around the host, from the front
 FACE_SHAPES = VISEMES + ("blink",)

@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 import numpy as np
-from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, GeomVertexFormat, GeomVertexWriter
+from panda3d.core import (
+    Geom,
+    GeomNode,
+    GeomTriangles,
+    GeomVertexData,
+    GeomVertexFormat,
+    GeomVertexWriter,
+)
 
 
 def geom_node(name: str, pos: np.ndarray, nrm: np.ndarray, tris: np.ndarray) -> GeomNode:

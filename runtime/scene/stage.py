@@ -25,6 +25,7 @@ from panda3d.core import (
 )
 from panda3d.core import Camera as PandaCamera
 
+from ..sets.setfile import Camera, HostPlacement, Piece, SetSpec
 from ..skeleton import quat
 from ..skeleton.humanoid import PARENT
 from ..skeleton.pose import Pose
@@ -33,7 +34,6 @@ from ..tomlfile import srgb_to_linear
 from ..world.assemble import world_of
 from ..world.tick import Ticker, standard_stages
 from .character import Character, to_panda_matrix
-from .setfile import Camera, HostPlacement, Piece, SetSpec
 from .shapes import SHAPES, geom_node
 
 SHADERS = Path(__file__).parent / "shaders"

@@ -11,11 +11,11 @@ from typing import Callable
 
 from panda3d.core import LColor, loadPrcFileData
 
+from ..sets.setfile import SetSpec
 from ..tomlfile import srgb_to_linear
-from .render import configure_panda
-from .setfile import SetSpec
-from .sound import audio_library
 from .overlay import Overlay
+from .render import configure_panda
+from .sound import audio_library
 from .stage import Stage, add_backdrop_image, aim_camera
 
 

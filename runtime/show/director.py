@@ -24,10 +24,10 @@ from typing import Callable
 import numpy as np
 
 from ..controllers.attention import Look
-from ..gesture.hold import CARRY_S, GRASP_S, REACH_S, Hold, piece_prop, side_for
+from ..controllers.hold import CARRY_S, GRASP_S, REACH_S, Hold, piece_prop, side_for
 from ..gesture.markup import MarkedLine, parse_markup
 from ..gesture.planner import word_times
-from ..scene.setfile import SetSpec
+from ..sets.setfile import SetSpec
 from ..speech.espeak import LineCache, Utterance, Voice
 from ..speech.line import Line
 from ..world.stages import Stage

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..gesture.grammar import load_lexicon
 from ..gesture.markup import MarkedLine, MarkupError
 from ..gesture.planner import plan
-from ..scene.setfile import PROJECT, SetSpec
+from ..sets.setfile import PROJECT, SetSpec
 from ..skeleton.rigfile import load_rig_info
 from ..speech.espeak import LineCache, Utterance, Voice
 from ..speech.line import Line

@@ -1,7 +1,7 @@
 """A set or a show on air in real time: the hosts live at the fixed tick (paced by the wall clock), the
 director plays the show, and viewer events that pass moderation become lines the free host speaks at the
 next phrase boundary. Headless here; `cohost serve` without --headless drives a window with the same
-show (runtime/show/serve.py).
+show (runtime/onair/serve.py).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..gesture.markup import parse_markup
-from ..scene.setfile import PROJECT, HostPlacement, SetSpec
+from ..sets.setfile import PROJECT, HostPlacement, SetSpec
 from ..skeleton.rigfile import host_skeleton
 from ..skeleton.skeleton import Skeleton
 from ..speech.espeak import LineCache, Utterance, Voice, synthesize

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..scene.setfile import Product
+from ..sets.setfile import Product
 from .moderation import Event
 
 # topic -> (English keywords, Mandarin keywords, fact keys that answer it)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..gesture.markup import MarkupError, parse_markup
-from ..scene.setfile import PROJECT, SetSpec, load_set
+from ..sets.setfile import PROJECT, SetSpec, load_set
 from ..speech.espeak import LineCache
 from ..speech.line import Line
 from ..tomlfile import TomlDoc

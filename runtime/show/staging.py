@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..gesture.markup import MarkupError, parse_markup
-from ..scene.setfile import SetSpec, load_set
+from ..sets.setfile import SetSpec, load_set
 from ..skeleton.rigfile import host_skeleton
 from ..speech.espeak import LineCache
 from ..speech.line import Line
@@ -137,3 +137,19 @@ def on_stage(scene: str | Path, says: list[str], seconds: float | None, cache: L
     spec = load_set(scene)
     lines = schedule(spec, says, cache)
     return spec, lines, speaking(spec, lines)
+
+
+def read_dialogue(path: Path) -> list[str]:
+    """'Host: text' lines of a dialogue file ('#' starts a comment), for `record --lines`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise SayError(f"{path}: cannot read: {e.strerror}") from None
+    out = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            if ":" not in line:
+                raise SayError(f"{path}:{number}:1: expected 'Host: text', got {line!r}")
+            out.append(line)
+    return out

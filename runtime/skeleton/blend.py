@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import quat
-from .humanoid import BONE_NAMES, FINGERS, FINGER_SEGMENTS
+from .humanoid import BONE_NAMES, FINGER_SEGMENTS, FINGERS
 
 J = len(BONE_NAMES)
 MODES = ("override", "additive")

@@ -6,9 +6,9 @@ import numpy as np
 
 from . import quat
 from .clip import Clip, from_world
+from .face import FACE_CHANNELS
 from .frame import orthonormal
 from .gltfdata import GltfData
-from .face import FACE_CHANNELS
 from .rigfile import RigInfo, rest_positions
 from .skeleton import Skeleton
 

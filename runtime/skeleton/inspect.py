@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .humanoid import BONE_NAMES, CONTROLLER_BONES, FINGERS
 from .face import EXPRESSIONS, VISEMES
+from .humanoid import BONE_NAMES, CONTROLLER_BONES, FINGERS
 from .rigfile import load_rig_info
 
 

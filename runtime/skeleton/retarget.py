@@ -12,7 +12,7 @@ import numpy as np
 
 from . import quat
 from .clip import Clip
-from .humanoid import BONE_NAMES, FINGERS, FINGER_SEGMENTS
+from .humanoid import BONE_NAMES, FINGER_SEGMENTS, FINGERS
 from .skeleton import Skeleton
 
 

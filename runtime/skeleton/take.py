@@ -17,11 +17,10 @@ from typing import Callable
 import numpy as np
 
 from . import quat
+from .face import FACE_CHANNELS
 from .frame import Y_UP_TO_Z_UP
 from .humanoid import BONE_NAMES
-from .face import FACE_CHANNELS
 from .skeleton import Skeleton
-
 
 
 def placement_matrix(position, facing_deg: float) -> np.ndarray:

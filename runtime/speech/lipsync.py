@@ -7,8 +7,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np

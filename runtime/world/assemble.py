@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..gesture.targets import host_targets
-from ..scene.setfile import SetSpec
+from ..sets.setfile import SetSpec
 from ..skeleton.skeleton import Skeleton
 from ..skeleton.take import placement_matrix
+from .targets import host_targets
 from .world import Host, World
 
 

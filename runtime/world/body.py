@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..controllers.hold import lean_for
 from ..controllers.idle import IdleBank
 from ..gesture.handshapes import HANDSHAPES
-from ..gesture.hold import lean_for
 from ..skeleton import quat
 from ..skeleton.blend import Layer, blend, mask
 from ..skeleton.pose import BONE_INDEX

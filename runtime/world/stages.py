@@ -8,8 +8,8 @@ import numpy as np
 
 from ..controllers.attention import Role
 from ..controllers.fingers import HAND_JOINTS, hands_rotations
+from ..controllers.hold import hold_arm
 from ..controllers.nods import backchannel, nod_angle, nod_times
-from ..gesture.hold import hold_arm
 from ..skeleton import quat
 from ..skeleton.face import CHANNEL_INDEX, VISEMES
 from ..skeleton.pose import BONE_INDEX

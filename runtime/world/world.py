@@ -16,10 +16,10 @@ from ..controllers.blink import Blink
 from ..controllers.config import load_behaviour
 from ..controllers.fingers import Fingers
 from ..controllers.gaze import Gaze
+from ..controllers.gestures import Gesturer
+from ..controllers.hold import Hold
 from ..gesture.expressivity import Expressivity
-from ..gesture.hold import Hold
 from ..gesture.planner import Planned
-from ..gesture.realize import Gesturer
 from ..skeleton.face import CHANNEL_INDEX, FACE_CHANNELS, VISEMES
 from ..skeleton.humanoid import BONE_NAMES
 from ..skeleton.pose import BONE_INDEX, Pose

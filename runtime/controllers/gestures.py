@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..gesture.expressivity import Expressivity
+from ..gesture.grammar import Gesture
+from ..gesture.handshapes import HANDSHAPES, HandShape
+from ..gesture.planner import Planned, Timed
 from ..skeleton import quat
 from ..skeleton.ik import two_bone_ik
 from ..skeleton.skeleton import Skeleton
-from .expressivity import Expressivity
-from .grammar import Gesture
-from .handshapes import HANDSHAPES, HandShape
-from .planner import Planned, Timed
 
 HEIGHT_OF = {"head": "head", "chin": "head", "shoulder": "leftUpperArm", "chest": "chest", "waist": "spine"}
 HEIGHT_OFFSET = {"head": 0.12, "chin": -0.1, "shoulder": 0.0, "chest": 0.05, "waist": 0.0}   # the wrist, below the hand
@@ -119,7 +119,7 @@ def _frame(fingers: np.ndarray, palm: np.ndarray) -> np.ndarray:
 
 class Gesturer:
     """One host's gestures on its skeleton: each step of its plans as an arm pose at full weight, to be
-    blended at the step's weight; and the hand turned for a hold (runtime.gesture.hold)."""
+    blended at the step's weight; and the hand turned for a hold (runtime.controllers.hold)."""
 
     def __init__(self, skeleton: Skeleton, targets: dict[str, np.ndarray] | None = None,
                  expressivity: Expressivity = Expressivity()) -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 
 from ..figures import pyplot, save
+from ..gesture.planner import Planned
 from ..skeleton import quat
 from ..skeleton.face import VISEMES
 from ..skeleton.skeleton import Skeleton
 from .lab import Take
-from .planner import Planned
 
 PHASE_COLOURS = {"prep": "#9ecae1", "stroke": "#fb6a4a", "hold": "#fdd0a2", "retract": "#c7e9c0"}
 JOINTS = (("UpperArm", "shoulder"), ("LowerArm", "elbow"), ("Hand", "wrist"), ("IndexIntermediate", "index PIP"),

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..gesture.expressivity import KEYS as EXPRESSIVITY_KEYS, Expressivity
+from ..gesture.expressivity import KEYS as EXPRESSIVITY_KEYS
+from ..gesture.expressivity import Expressivity
 from ..speech.espeak import voice_table
 from ..tomlfile import FileError, TomlDoc, parse_color
 

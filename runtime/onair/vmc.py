@@ -19,11 +19,11 @@ import struct
 
 import numpy as np
 
-from .skeleton.face import CHANNEL_INDEX, VISEMES
-from .skeleton.pose import BONE_INDEX
-from .skeleton.rigfile import VISEME_FROM_VOWELS
-from .world.stages import Stage
-from .world.world import World
+from ..skeleton.face import CHANNEL_INDEX, VISEMES
+from ..skeleton.pose import BONE_INDEX
+from ..skeleton.rigfile import VISEME_FROM_VOWELS
+from ..world.stages import Stage
+from ..world.world import World
 
 log = logging.getLogger("cohost.vmc")
 DEFAULT_PORT = 39539

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..figures import pyplot, save
 from ..skeleton.face import VISEMES
-from .track import VisemeTrack
+from ..speech.track import VisemeTrack
 
 
 def plot_track(track: VisemeTrack, audio: np.ndarray, rate: int, path: str | Path, title: str = "",

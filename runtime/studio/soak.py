@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..show.live import LiveShow
+from ..show.script import load_show
 from ..speech.espeak import Espeak
-from .live import LiveShow
-from .script import load_show
 
 log = logging.getLogger("cohost.soak")
 USERS = 300

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..controllers.fingers import Prop, grasp
-from ..scene.setfile import Piece
+from ..sets.setfile import Piece
 from ..skeleton import quat
 from ..skeleton.ik import two_bone_ik
 from ..skeleton.skeleton import Skeleton
-from .realize import Gesturer
+from .fingers import Prop, grasp
+from .gestures import Gesturer
 
 REACH_S = 0.8          # hand to the product
 GRASP_S = 0.35         # fingers close (or open)

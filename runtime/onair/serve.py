@@ -14,7 +14,7 @@ import signal
 import time
 from typing import Any, Awaitable, Callable
 
-from .live import MAX_MESSAGE, LiveShow, Reply
+from ..show.live import MAX_MESSAGE, LiveShow, Reply
 from .operator import Operator
 
 log = logging.getLogger("cohost.serve")

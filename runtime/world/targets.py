@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scene.setfile import HostPlacement, SetSpec
+from ..sets.setfile import HostPlacement, SetSpec
 from ..skeleton.take import placement_matrix
 
 

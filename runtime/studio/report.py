@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..controllers.gaze import main_sequence_s, yaw_pitch
 from ..skeleton import quat
 from ..skeleton.face import CHANNEL_INDEX
 from ..skeleton.pose import BONE_INDEX
 from ..skeleton.take import Take
-from .gaze import main_sequence_s, yaw_pitch
 
 SACCADE_ON_DEG_S = 3.0          # eye-in-world speed above which the gaze is moving (fixation and VOR stay below)
 SACCADE_PEAK_DEG_S = 40.0       # and every saccade is faster than this at its peak

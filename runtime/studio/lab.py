@@ -14,7 +14,11 @@ from typing import Callable
 
 import numpy as np
 
-from ..scene.setfile import Camera, Piece, Product, SetSpec
+from ..gesture.expressivity import Expressivity
+from ..gesture.grammar import Gesture, GestureError, load_lexicon
+from ..gesture.markup import parse_markup
+from ..gesture.planner import Planned, plan, schedule
+from ..sets.setfile import Camera, Piece, Product, SetSpec
 from ..skeleton.skeleton import Skeleton
 from ..skeleton.take import placement_matrix, record
 from ..speech.espeak import LineCache, Voice
@@ -22,13 +26,9 @@ from ..speech.line import Line
 from ..speech.track import VisemeTrack
 from ..watch import FileWatcher
 from ..world.stages import Stage
+from ..world.targets import host_targets
 from ..world.tick import Ticker, standard_stages
 from ..world.world import Host, World
-from .expressivity import Expressivity
-from .grammar import Gesture, GestureError, load_lexicon
-from .markup import parse_markup
-from .planner import Planned, plan, schedule
-from .targets import host_targets
 
 LEAD_S = 0.6            # the host stands still this long before the gesture (or its line) starts
 PAUSE_S = 0.8           # and this long after it ends, before it starts again
