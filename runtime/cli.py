@@ -232,9 +232,9 @@ def cmd_chat(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from .sets.setfile import load_set
     from .show.responder import Responder
-    spec = load_set(args.scene)
+    from .show.script import set_of
+    spec = set_of(args.scene)
     if args.product and args.product not in {p.id for p in spec.products}:
         raise SystemExit(f"cohost ask: no product {args.product!r} in {args.scene}; "
                          f"products: {', '.join(p.id for p in spec.products)}")
@@ -490,7 +490,8 @@ def parser() -> argparse.ArgumentParser:
     soak = _command(sub, "soak", help="hours of the looping show in simulated time, with viewer traffic; reports "
                                        "exceptions, clock drift and memory",
                           epilog="examples:\n  cohost soak --hours 6 --plot soak.png\n  cohost soak --minutes 10 --chat-per-minute 30")
-    soak.add_argument("show", nargs="?", default=str(DEFAULT_SHOW), help="a looping show (default: the shop show)")
+    soak.add_argument("show", nargs="?", default=str(DEFAULT_SHOW),
+                      help="a looping show, or a set whose hosts idle and answer chat (default: the shop show)")
     length = soak.add_mutually_exclusive_group()
     length.add_argument("--hours", type=_positive(float), default=6.0, help="simulated hours (default 6)")
     length.add_argument("--minutes", type=_positive(float), help="simulated minutes instead")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .sets.setfile import SetSpec, load_set
+from .sets.setfile import SetSpec
+from .show.script import set_of
 from .tomlfile import FileError
 from .usage import check_camera
 from .watch import FileWatcher
@@ -36,7 +37,7 @@ def render_stills(spec: SetSpec, out: Path, size: tuple[int, int], guides: bool 
 
 
 def watch_set(path: Path, report=print) -> FileWatcher:
-    return FileWatcher([path], load_set, (FileError, ValueError, OSError), report,
+    return FileWatcher([path], set_of, (FileError, ValueError, OSError), report,
                        lambda spec, paths: f"reloaded {paths[0].name}: {len(spec.cameras)} cameras, "
                                            f"{len(spec.pieces)} pieces, {len(spec.hosts)} hosts",
                        lambda e: f"{e}\n(keeping the last good set)")
@@ -83,7 +84,7 @@ def preview(path: Path, size: tuple[int, int], camera: str | None) -> None:
 def cmd_set(args) -> int:
     path = Path(args.scene)
     try:
-        spec = load_set(path)
+        spec = set_of(path)
     except (FileError, OSError) as e:
         raise SystemExit(f"cohost set: {e}") from None
     if args.still:

@@ -71,14 +71,14 @@ def cmd_puppet(args) -> int:
     stdin ('-'), or the microphone (--mic)."""
     import tempfile
 
-    from .sets.setfile import load_set
+    from .show.script import set_of
     from .speech.audio import RATE, read_audio
     from .speech.espeak import write_wav
     from .speech.live import LiveMouth
     from .studio.puppet import FileSource, LiveVoice, StreamSource
     from .world.assemble import world_of
     from .world.tick import Ticker, standard_stages
-    spec = load_set(args.scene)
+    spec = set_of(args.scene)
     names = [h.name for h in spec.hosts]
     host = args.host or names[0]
     if host not in names:

@@ -2,8 +2,8 @@
 the sides, breathing, a slow weight shift and small head motion (blinks are the blink stage's).
 
 A pure function of (tick, seeds): any tick can be evaluated alone, and two runs with the same seeds give
-identical poses. Each tick evaluates every host's rows as one array and composes them in layers (a
-bone's second rotation is applied after its first).
+identical poses. Each tick evaluates every host's row angles as one array and composes the rotations in
+a compiled kernel, row by row (a bone's second rotation is applied after its first).
 """
 from __future__ import annotations
 
@@ -13,17 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..skeleton import quat
 from ..skeleton.face import CHANNEL_INDEX
 from ..skeleton.humanoid import BONE_NAMES
+from ..skeleton.kernels import _compose_rows
 from ..skeleton.pose import BONE_INDEX
 from ..tomlfile import TomlDoc
 
 IDLE_FILE = Path(__file__).resolve().parents[2] / "rigs" / "clips" / "idle.toml"
 AXES = {"x": np.array([1.0, 0, 0]), "y": np.array([0, 1.0, 0]), "z": np.array([0, 0, 1.0])}
-TABLES = ("oscillators", "hips", "face", "blink", "rotate")
+TABLES = ("oscillators", "hips", "face", "rotate")
 ROW_KEYS = ("bone", "bones", "axis", "side", "offset", "wave")
-BLINK_KEYS = ("slot", "close", "open")
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,6 @@ class IdleClip:
     amplitudes: np.ndarray                        # (R, O) radians per oscillator
     hips: np.ndarray                              # (O, 3) metres per oscillator
     face: dict[str, float]
-    blink: tuple[float, float, float]             # slot, close, open (seconds)
 
 
 def _mirror(bone: str) -> str:
@@ -96,11 +94,8 @@ def load_idle_clip(path: Path = IDLE_FILE) -> IdleClip:
     face_table = doc.get(doc.data, "face", dict, "face", default={})
     doc.check_keys(face_table, CHANNEL_INDEX, "face", what="face channel")
     face = {k: doc.get(face_table, k, float, "face", k) for k in face_table}
-    blink = doc.get(doc.data, "blink", dict, "blink")
-    doc.check_keys(blink, BLINK_KEYS, "blink")
     return IdleClip(tuple(names), tuple(periods), np.array(bones), np.array(axes), np.array(offsets),
-                    np.array(amps), hips, face,
-                    tuple(doc.get(blink, k, float, "blink", k) for k in BLINK_KEYS))
+                    np.array(amps), hips, face)
 
 
 class IdleBank:
@@ -115,12 +110,7 @@ class IdleBank:
             phases.append(rng.uniform(0, 2 * np.pi, len(c.oscillators)))
             periods.append([rng.uniform(lo, hi) if hi > lo else lo for lo, hi in c.periods])
         self.phases, self.periods = np.array(phases), np.array(periods)          # (H, O)
-        layer = np.empty(len(c.bones), int)
-        count: dict[int, int] = {}
-        for i, b in enumerate(c.bones):
-            layer[i] = count.get(int(b), 0)
-            count[int(b)] = layer[i] + 1
-        self._layer_rows = [np.nonzero(layer == k)[0] for k in range(layer.max() + 1)]
+        self._axes = c.axes / np.linalg.norm(c.axes, axis=-1, keepdims=True)
         self.face = np.zeros(len(CHANNEL_INDEX))                 # the face at rest (a slight smile)
         for name, value in c.face.items():
             self.face[CHANNEL_INDEX[name]] = value
@@ -129,10 +119,6 @@ class IdleBank:
         """Local rotations (H, J, 4) and hips offsets (H, 3) at `tick`."""
         c = self.clip
         osc = np.sin(2 * np.pi * (tick / self.rate) / self.periods + self.phases)            # (H, O)
-        q = quat.from_axis_angle(c.axes, c.offsets + osc @ c.amplitudes.T)                  # (H, R, 4)
-        rot = np.zeros((len(osc), len(BONE_NAMES), 4))
-        rot[..., 3] = 1.0
-        for rows in self._layer_rows:
-            bones = c.bones[rows]
-            rot[:, bones] = quat.multiply(q[:, rows], rot[:, bones])
+        rot = np.empty((len(osc), len(BONE_NAMES), 4))
+        _compose_rows(c.offsets + osc @ c.amplitudes.T, self._axes, c.bones, rot)
         return rot, osc @ c.hips

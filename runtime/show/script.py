@@ -66,6 +66,11 @@ def is_show(path: str | Path) -> bool:
     return Path(path).is_file() and bool(re.search(r"^\s*\[show\]\s*(#.*)?$", Path(path).read_text(encoding="utf-8"), re.M))
 
 
+def set_of(path: str | Path) -> SetSpec:
+    """The set of a set file, or of a show script (every command that takes a set takes a show too)."""
+    return load_show(path).spec if is_show(path) else load_set(path)
+
+
 def load_show(path: str | Path) -> Show:
     doc = TomlDoc(path)
     doc.check_keys(doc.data, ("show", "segments"))

@@ -156,32 +156,3 @@ def mask(*groups: str) -> np.ndarray:
     """(J,) joint weights: 1 on the named body parts, 0 elsewhere."""
     names = _names(*groups)
     return np.array([1.0 if b in names else 0.0 for b in BONE_NAMES])
-
-
-# -- crossfades ----------------------------------------------------------------------------------------
-CURVES = {
-    "linear": lambda u: u,
-    "smoothstep": lambda u: u * u * (3 - 2 * u),
-    "ease-in": lambda u: u * u,
-    "ease-out": lambda u: 1 - (1 - u) ** 2,
-}
-
-
-@dataclass(frozen=True)
-class Crossfade:
-    """From one layer to another over `ticks` ticks from `start`, along a named curve."""
-    start: int
-    ticks: int
-    curve: str = "smoothstep"
-
-    def __post_init__(self) -> None:
-        if self.curve not in CURVES:
-            raise ValueError(f"unknown crossfade curve {self.curve!r}; expected one of {', '.join(CURVES)}")
-        if self.ticks < 1:
-            raise ValueError(f"a crossfade lasts at least one tick, got {self.ticks}")
-
-    def weights(self, tick: int) -> tuple[float, float]:
-        """(weight of the old layer, weight of the new one) at `tick`."""
-        u = min(max((tick - self.start) / self.ticks, 0.0), 1.0)
-        w = float(CURVES[self.curve](u))
-        return 1.0 - w, w

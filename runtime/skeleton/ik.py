@@ -1,4 +1,4 @@
-"""Two-bone IK and aim constraints on normalised canonical poses, batched over hosts.
+"""Two-bone IK on normalised canonical poses, batched over hosts (one host: the compiled kernel).
 
 Like ozz-animation's IK jobs they return corrected local rotations from the current ones, blended by a
 weight; positions and targets are in the host's model space (host frame, metres).
@@ -64,23 +64,4 @@ def two_bone_ik(skeleton: Skeleton, rotations: np.ndarray, chain: tuple[str, str
     weight = np.asarray(weight, float)
     for k in (a_i, b_i):
         new[..., k, :] = quat.slerp(rotations[..., k, :], quat.normalize(new[..., k, :]), weight)
-    return new
-
-
-def aim(skeleton: Skeleton, rotations: np.ndarray, joint: str, target: np.ndarray,
-        forward=(0.0, 0.0, 1.0), weight: float | np.ndarray = 1.0, max_angle: float = np.pi) -> np.ndarray:
-    """Turn `joint` so its rest `forward` axis points at `target` (..., 3), at most `max_angle`
-    radians away from its current direction, blended by `weight`."""
-    j = skeleton.index(joint)
-    rotations = np.asarray(rotations, float)
-    world, positions = skeleton.chain_world(rotations, j)
-    p = positions[j]
-    facing = quat.rotate(world[j], np.broadcast_to(np.asarray(forward, float), p.shape))
-    turn = quat.between(facing, np.asarray(target, float) - p)
-    axis, angle = quat.to_axis_angle(turn)
-    turn = quat.from_axis_angle(axis, np.minimum(angle, max_angle) * np.asarray(weight, float))
-    parent = skeleton.parents[j]
-    wp = world[parent] if parent >= 0 else np.broadcast_to(quat.IDENTITY, turn.shape)
-    new = rotations.copy()
-    new[..., j, :] = quat.normalize(quat.multiply(quat.conjugate(wp), quat.multiply(turn, world[j])))
     return new

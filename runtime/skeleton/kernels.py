@@ -290,3 +290,23 @@ def _run(parents, offsets, frames, counts, clip_hips, rate, loop, layer_clip, sp
             _two_bone(parents, offsets, out_rot[h], paths[c, :path_len[c]], targets[h, c], poles[h, c],
                       ik_weights[h, c], limits[c, 0], limits[c, 1])
         _local_to_model(parents, offsets, out_rot[h], out_hips[h], out_model[h])
+
+
+@njit(cache=True)
+def _compose_rows(angles, axes, bones, out):
+    """out (H, J, 4) = identity, then for each row r in order: out[h, bones[r]] = q(axes[r], angles[h, r])
+    * out[h, bones[r]] (a bone's later rows turn after its earlier ones). axes are unit vectors."""
+    for h in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[h, j, 0] = 0.0
+            out[h, j, 1] = 0.0
+            out[h, j, 2] = 0.0
+            out[h, j, 3] = 1.0
+        for r in range(bones.shape[0]):
+            half = angles[h, r] / 2.0
+            s = np.sin(half)
+            q = (axes[r, 0] * s, axes[r, 1] * s, axes[r, 2] * s, np.cos(half))
+            j = bones[r]
+            p = _qmul(q, (out[h, j, 0], out[h, j, 1], out[h, j, 2], out[h, j, 3]))
+            for k in range(4):
+                out[h, j, k] = p[k]

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..sets.setfile import load_set
 from ..show.live import LiveShow
-from ..show.script import load_show
+from ..show.script import is_show, load_show
 from ..speech.espeak import Espeak
 
 log = logging.getLogger("cohost.soak")
@@ -120,11 +121,12 @@ def traffic(rng: np.random.Generator) -> str:
 
 
 def soak(show_path: Path, hours: float, per_minute: float = 6.0, seed: int = 1, progress: bool = True) -> SoakReport:
-    show = load_show(show_path)
-    if not show.loop:
+    show = load_show(show_path) if is_show(show_path) else None        # a set: hosts idle and answer chat
+    if show is not None and not show.loop:
         raise ValueError(f"{show_path}: a soak needs a show that loops (loop = true)")
-    live = LiveShow(show.spec, show)
-    rate = show.spec.tick_rate
+    spec = show.spec if show is not None else load_set(show_path)
+    live = LiveShow(spec, show)
+    rate = spec.tick_rate
     clock = SpeechClock(Espeak.get().sample_rate, rate)
     live.director.listeners.append(clock.on_event)
     rng = np.random.default_rng(seed)

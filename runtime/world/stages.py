@@ -36,7 +36,7 @@ class Stage:
 
 
 class Speech(Stage):
-    name, does = "speech", "the line each host speaks now; its visemes; who speaks and who spoke last"
+    name, does = "speech", "the line each host speaks now; its visemes; who speaks, listens, spoke last"
 
     def __init__(self, mouths: dict | None = None) -> None:
         self.mouths = mouths or {}          # host -> a live mouth (puppet): visemes from audio as it comes
@@ -63,6 +63,8 @@ class Speech(Stage):
         world.voiced[:] = world.speaking
         world.voiced[list(self.mouths)] = True
         world.last_spoke[world.speaking] = tick / world.rate
+        world.roles[:] = roles_of(world, tick)
+        world.partners[:] = partners_of(world)
 
 
 class Nods(Stage):
@@ -72,8 +74,7 @@ class Nods(Stage):
         self._nods: dict[int, tuple[list, list]] = {}    # a line's start tick and host -> speaker's, listener's nods
 
     def run(self, world: World, tick: int) -> None:
-        partners = partners_of(world)
-        roles = roles_of(world, tick)
+        partners, roles = world.partners, world.roles
         config = world.config["nods"]
         nodding, angles, live = [], [], set()
         for h in range(world.hosts):
@@ -135,14 +136,14 @@ class Attention(Stage):
     name, does = "attention", "what each host looks at: camera, partner, away or a point, for how long"
 
     def run(self, world: World, tick: int) -> None:
-        world.attention.step(tick / world.rate, roles_of(world, tick), world.starting, np.full(world.hosts, world.hosts > 1))
+        world.attention.step(tick / world.rate, world.roles, world.starting, np.full(world.hosts, world.hosts > 1))
 
 
 class Gaze(Stage):
     name, does = "gaze", "saccades and head, neck and chest turns toward the target; the eyes aimed last (VOR)"
 
     def run(self, world: World, tick: int) -> None:
-        partners = partners_of(world)
+        partners = world.partners
         partner_eyes = transform(world.to_host, world.eyes_set[partners])          # into each looker's frame
         partner_up = np.einsum("hij,hj->hi", world.to_host[:, :3, :3], world.up_set[partners])
         targets = world.attention.targets(world.camera, partner_eyes, partner_up, world.gaze.eye_mid)

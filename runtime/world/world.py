@@ -80,6 +80,8 @@ class World:
         self.voiced = np.zeros(H, bool)                        # the mouth follows a voice: a line or a live one
         self.last_spoke = np.full(H, -1e9)                     # seconds
         self.starting = np.zeros(H)                            # length (s) of a line starting this tick
+        self.roles = np.zeros(H, int)                          # Role: speaking, listening or idle
+        self.partners = np.zeros(H, int)                       # whom each host turns to: who spoke last
         # Gestures, holds and hands.
         self.plans: list[list[tuple[int, Planned]]] = [[] for _ in cast]     # (start tick, planned)
         self.holds: list[Hold | None] = [None] * H
