@@ -67,6 +67,16 @@ def test_two_renders_are_identical(project):
     assert digest() == digest()
 
 
+def test_a_low_frame_rate_never_slows_the_simulation(project):
+    """At 2 fps each frame is 30 ticks on: all of them run (a catch-up cap for wall-clock pacing would run
+    8 and play the show at a quarter of its speed against its sound)."""
+    renderer = OffscreenRenderer(load_set(project / "scenes" / "shop_studio.toml"), (64, 36), fps=2)
+    for _ in renderer.frames(4):
+        pass
+    assert renderer.stage.ticker.world.tick == 3 * 30
+    renderer.close()
+
+
 def test_hosts_move_while_idling(project):
     renderer = OffscreenRenderer(load_set(project / "scenes" / "shop_studio.toml"), (320, 180), fps=10)
     frames = list(renderer.frames(12))

@@ -95,6 +95,7 @@ class OffscreenRenderer:
         region.set_camera(self.camera)
         self.set_camera(camera)
         self._frames = 0
+        self._shown = 0                # frames whose time the simulation has reached
 
     @property
     def renderer_name(self) -> str:
@@ -134,9 +135,12 @@ class OffscreenRenderer:
         return int(a[:, 0].min()), int(a[:, 1].min()), int(np.ceil(a[:, 0].max())), int(np.ceil(a[:, 1].max()))
 
     def advance(self) -> None:
-        """Simulate the ticks that fall inside the next frame interval (exact: no wall clock)."""
+        """Simulate the ticks up to the next frame's time, all of them: frame k shows the last tick at or
+        before k / fps seconds, exactly (integer arithmetic; no wall clock and no catch-up cap, so a low
+        frame rate never slows the show down against its sound)."""
+        self._shown += 1
         first = self.stage.ticker.world.tick + 1
-        self.stage.ticker.advance(1.0 / self.fps)
+        self.stage.ticker.run_until(self._shown * self.spec.tick_rate // self.fps)
         self._cut(first, self.stage.ticker.world.tick)
         self.stage.show()
 
