@@ -1,0 +1,1 @@
+"""On air: the viewer chat and operator API servers, and VMC in and out."""

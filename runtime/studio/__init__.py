@@ -1,0 +1,1 @@
+"""Tools for people: the behaviour report, the gesture lab, plots, the soak, puppet sources."""

@@ -163,10 +163,10 @@ class World:
         for h in range(self.hosts):
             self.meet(h, tick, seconds)
 
-    def recast(self, h: int, cast: Host) -> None:
+    def recast(self, h: int, host: Host) -> None:
         """Host h goes on with another body (a rig swapped mid-show): same place, lines and controllers."""
-        self.cast[h] = cast
-        self.offsets[h] = cast.skeleton.offsets
-        eyes = rest_eyes(cast.skeleton)
+        self.cast[h] = host
+        self.offsets[h] = host.skeleton.offsets
+        eyes = rest_eyes(host.skeleton)
         self.eyes_set[h] = transform(self.placements[h:h + 1], eyes[None])[0]
         self.gaze.eye_mid[h] = eyes.mean(axis=0)
