@@ -17,12 +17,19 @@ class FileError(ValueError):
         super().__init__(f"{path}:{line}:{col}: {message}")
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice nearest to `word` in spelling (any case), if one is close: for "did you mean"."""
+    by_lower = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1)
+    return by_lower[close[0]] if close else None
+
+
 def unknown_name(name: str, allowed: Iterable[str], what: str = "key") -> str:
     """`unknown key 'fvo'; did you mean 'fov'?`, or the allowed names when none is close (a typo must not
     pass silently, and the fix should be in the message)."""
     allowed = list(allowed)
-    close = difflib.get_close_matches(name, allowed, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else f"expected one of {', '.join(allowed) or 'none'}"
+    near = closest(name, allowed)
+    hint = f"did you mean {near!r}?" if near else f"expected one of {', '.join(allowed) or 'none'}"
     return f"unknown {what} {name!r}; {hint}"
 
 

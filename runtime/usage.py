@@ -4,13 +4,13 @@ names, host names. Each fails with a message that says what is accepted, so `cli
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import tomllib
 from pathlib import Path
 from typing import Callable
 
 from .sets.setfile import PROJECT, SetSpec
+from .tomlfile import closest
 
 RIGS = PROJECT / "rigs"
 
@@ -21,9 +21,8 @@ class UsageError(ValueError):
 
 def did_you_mean(word: str, choices: list[str]) -> str:
     """'; did you mean 'x'?' when a choice is close to `word` (in any case), else ''."""
-    by_lower = {c.lower(): c for c in choices}
-    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1)
-    return f"; did you mean {by_lower[close[0]]!r}?" if close else ""
+    near = closest(word, choices)
+    return f"; did you mean {near!r}?" if near else ""
 
 
 def check_camera(spec: SetSpec, camera: str | None) -> None:

@@ -139,13 +139,12 @@ class OffscreenRenderer:
         before k / fps seconds, exactly (integer arithmetic; no wall clock and no catch-up cap, so a low
         frame rate never slows the show down against its sound)."""
         self._shown += 1
-        first = self.stage.ticker.world.tick + 1
         self.stage.ticker.run_until(self._shown * self.spec.tick_rate // self.fps)
-        self._cut(first, self.stage.ticker.world.tick)
+        self._cut()
         self.stage.show()
 
-    def _cut(self, first: int, last: int) -> None:
-        name = self.stage.camera_due(first, last)
+    def _cut(self) -> None:
+        name = self.stage.camera_due(self.stage.ticker.world.tick)
         if name is not None and name != self.camera_spec.name:
             self.set_camera(name)
 
@@ -163,7 +162,7 @@ class OffscreenRenderer:
         """`count` frames; frame i shows simulation time i / fps (frame 0 is tick 0)."""
         for i in range(count):
             if i == 0:                 # tick 0, simulated when the stage was given its ticker
-                self._cut(0, 0)
+                self._cut()
                 self.stage.show()
             else:
                 self.advance()

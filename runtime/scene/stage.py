@@ -87,7 +87,7 @@ class Stage:
 
     def perform(self, ticker: Ticker) -> None:
         """Pose the hosts from this ticker's world from now on; its first tick is simulated at once."""
-        self.ticker = ticker
+        self.ticker, self._cuts_seen = ticker, 0
         ticker.run_until(0)
         self.show()
 
@@ -182,9 +182,11 @@ class Stage:
         self.hosts[h] = self._host(placement)
         self.hosts[h].character.apply(self.ticker.world.pose(h))
 
-    def camera_due(self, first: int, last: int) -> str | None:
-        """The camera a show cuts to in ticks first..last (the latest cut), if any."""
-        due = [self.camera_cues[t] for t in range(first, last + 1) if t in self.camera_cues]
+    def camera_due(self, last: int) -> str | None:
+        """The camera a show cuts to in the ticks up to `last` not asked about before (the latest cut), if
+        any: from tick 0 on, so a show that opens with a cut opens on its shot."""
+        due = [self.camera_cues[t] for t in range(self._cuts_seen, last + 1) if t in self.camera_cues]
+        self._cuts_seen = last + 1
         return due[-1] if due else None
 
     def poses(self) -> list[Pose]:

@@ -60,7 +60,6 @@ class Window:
         self._folder = Path(self._files.name)
         self._sounds = _line_sounds(base, lines or {}, self._folder)
         self._playing: dict[str, object] = {}
-        self._cuts_seen = 0
         director = prepare(self.stage) if prepare is not None else None
         if director is not None:
             director.listeners.append(self._on_event)
@@ -98,8 +97,7 @@ class Window:
         for tick, sound in self._sounds:
             if first <= tick <= clock.tick:
                 sound.play()
-        cut = stage.camera_due(self._cuts_seen, clock.tick)
-        self._cuts_seen = clock.tick + 1                 # from tick 0: a show opens with a cut on its first tick
+        cut = stage.camera_due(clock.tick)
         if cut is not None and cut != self.camera:
             self.use_camera(cut)
         stage.show(previous if step.ticks == 1 and len(previous) == len(stage.hosts) else None, step.alpha)

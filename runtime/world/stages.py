@@ -1,5 +1,5 @@
-"""The stages of a tick after the body: speech, nods and breathing, attention, gaze, blinks, fingers,
-holds and the face. Each is a small object validated once at set-up and run as `run(world, tick)`,
+"""The stages of a tick but the director and the body (runtime/world/body.py): speech, nods and
+breathing, attention, gaze, blinks, fingers, holds and the face. Each is a small object validated once at set-up and run as `run(world, tick)`,
 reading and writing the World's arrays; the order they run in is the list in runtime/world/tick.py.
 """
 from __future__ import annotations
@@ -71,7 +71,7 @@ class Nods(Stage):
     name, does = "nods", "nods on stressed syllables (the listener's smaller, later); a deep breath before a long line"
 
     def __init__(self) -> None:
-        self._nods: dict[int, tuple[list, list]] = {}    # a line's start tick and host -> speaker's, listener's nods
+        self._nods: dict[tuple[int, int], tuple[list, list]] = {}   # (line start, speaker) -> its nods, a listener's
 
     def run(self, world: World, tick: int) -> None:
         partners, roles = world.partners, world.roles

@@ -34,11 +34,14 @@ def validate(world: World, stages: Sequence[Stage]) -> None:
         stage.validate(world)
 
 
-def step(world: World, stages: Sequence[Stage], tick: int) -> None:
-    """Simulate one tick for every host."""
+def step(world: World, stages: Sequence[Stage], tick: int, costs: dict[str, list[float]] | None = None) -> None:
+    """Simulate one tick for every host; with `costs`, each stage's seconds are appended under its name."""
     world.tick = tick
     for stage in stages:
+        start = time.perf_counter() if costs is not None else 0.0
         stage.run(world, tick)
+        if costs is not None:
+            costs[stage.name].append(time.perf_counter() - start)
 
 
 def describe(stages: Sequence[Stage], costs: dict[str, float] | None = None) -> str:
@@ -50,9 +53,9 @@ def describe(stages: Sequence[Stage], costs: dict[str, float] | None = None) -> 
 
 
 class Ticker:
-    """A world and its stages, stepped tick after tick: to a tick as fast as the machine goes (record, the
-    soak, batch jobs), or paced by a FixedClock fed wall time (a window, serve) or fixed frame times
-    (offscreen renders)."""
+    """A world and its stages, stepped tick after tick: to a tick (`run_until`: record, the soak, batch
+    jobs, and offscreen renders to each frame's exact time), or paced by a FixedClock fed wall time
+    (`advance`: a window, serve)."""
 
     def __init__(self, world: World, stages: Sequence[Stage]) -> None:
         validate(world, stages)
@@ -73,11 +76,7 @@ class Ticker:
         """Run `ticks` more ticks timing each stage; the median milliseconds per stage and in all."""
         costs: dict[str, list[float]] = {s.name: [] for s in self.stages} | {"tick": []}
         for tick in range(self.world.tick + 1, self.world.tick + 1 + ticks):
-            self.world.tick = tick
             began = time.perf_counter()
-            for s in self.stages:
-                start = time.perf_counter()
-                s.run(self.world, tick)
-                costs[s.name].append(time.perf_counter() - start)
+            step(self.world, self.stages, tick, costs)
             costs["tick"].append(time.perf_counter() - began)
         return {name: float(np.median(c)) * 1000 for name, c in costs.items()}
