@@ -190,13 +190,6 @@ def test_masked_layer_changes_nothing_outside_its_mask(walk):
     assert np.all(quat.angle_between(out.rotations[inside], base[inside]) > 0.01)
 
 
-def test_additive_of_the_reference_is_identity(walk):
-    base, _ = walk.sample(0.3)
-    ref, _ = walk.sample(1.3)
-    out = blend([Layer(base, 1.0), Layer(ref, 1.0, mode="additive", reference=(ref, None, None))])
-    assert np.all(quat.angle_between(out.rotations, base) < 1e-6)
-
-
 def test_additive_layer_adds_its_delta(mei):
     nod = np.tile(quat.IDENTITY, (J, 1))
     head = BONE_NAMES.index("head")
@@ -232,13 +225,6 @@ def test_blending_many_hosts_at_once(walk):
     for h in range(4):
         single = blend([Layer(rot[h], 1.0), Layer(other[h], w[h], priority=1, mask=mask("rightArm"))])
         assert np.allclose(out.rotations[h], single.rotations)
-
-
-def test_morph_weights_blend_like_rotations():
-    rest = np.tile(quat.IDENTITY, (J, 1))
-    a = Layer(rest, 0.25, morphs=np.array([1.0, 0.0]))
-    b = Layer(rest, 0.75, morphs=np.array([0.0, 1.0]))
-    assert np.allclose(blend([a, b]).morphs, [0.25, 0.75])
 
 
 # -- IK -------------------------------------------------------------------------------------------------

@@ -8,10 +8,14 @@ rather than adding to them.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+
+from ..skeleton.kernels import qrot
 
 GAMMA_SHAPE = 4.0             # intervals between blinks: regular-ish, never a burst
 MIN_INTERVAL_S = 0.6
 EVOKED_AFTER_S = 0.5          # a gaze shift this soon after a blink does not bring another
+LID_FULL_DOWN = np.radians(30.0)     # eyes looking this far down take the lids down by `lid_follow`
 
 
 class Blink:
@@ -40,20 +44,36 @@ class Blink:
                 and self.rng[h].random() < self.c["gaze_evoked_chance"]:
             self.trigger(h, t, speaking)
 
-    def step(self, t: float, speaking: np.ndarray, eye_pitch: np.ndarray) -> np.ndarray:
-        """Lid closure (H,) 0..1 at time t; `eye_pitch` (H,) radians, up positive."""
-        for h in np.nonzero(speaking != self.speaking)[0]:
+    def step(self, t: float, speaking: np.ndarray, eyes: np.ndarray) -> np.ndarray:
+        """Lid closure (H,) 0..1 at time t; `eyes` (H, 4) each host's left eye rotation in its head."""
+        for h in np.flatnonzero(speaking != self.speaking):
             # The rate changes with the role: the time left to the next blink scales with it.
             old, new = self.rates[h, int(self.speaking[h])], self.rates[h, int(speaking[h])]
             self.next[h] = t + max(0.0, self.next[h] - t) * old / new
         self.speaking = speaking.copy()
-        for h in np.nonzero(t >= self.next)[0]:
+        for h in np.flatnonzero(t >= self.next):
             self.trigger(int(h), t, bool(speaking[h]))
         c = self.c
-        dt = t - self.start
-        closing = np.clip(dt / c["close"], 0, 1) ** 2                  # accelerating shut
-        opening = 1 - np.clip((dt - c["close"] - c["closed"]) / c["open"], 0, 1)
-        closure = np.where(dt < c["close"], closing, np.where(dt < c["close"] + c["closed"], 1.0, opening ** 2))
-        closure = np.where(dt >= 0, closure, 0.0)
-        down = np.clip(-eye_pitch / np.radians(30.0), 0, 1) * c["lid_follow"]
-        return np.maximum(closure, down)
+        closure = np.empty(len(self.start))
+        _lids(t, self.start, eyes, c["close"], c["closed"], c["open"], c["lid_follow"], closure)
+        return closure
+
+
+@njit(cache=True)
+def _lids(t, start, eyes, close, closed, open_, follow, out):
+    """Each host's lid closure: its blink (an accelerating shut, held, a slower open), or more where
+    the upper lid follows the eye down."""
+    for h in range(len(start)):
+        dt = t - start[h]
+        if dt < 0:
+            blink = 0.0
+        elif dt < close:
+            blink = (dt / close) ** 2
+        elif dt < close + closed:
+            blink = 1.0
+        else:
+            blink = (1.0 - min((dt - close - closed) / open_, 1.0)) ** 2
+        x, y, z = qrot((eyes[h, 0], eyes[h, 1], eyes[h, 2], eyes[h, 3]), (0.0, 0.0, 1.0))   # where the eye looks
+        pitch = np.arctan2(y, np.sqrt(x * x + z * z))
+        down = min(max(-pitch / LID_FULL_DOWN, 0.0), 1.0) * follow
+        out[h] = max(blink, down)

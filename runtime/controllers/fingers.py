@@ -8,12 +8,11 @@ fingers couple DIP to two thirds of PIP; a grasp closes MCP, then PIP, then DIP,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
-
 import numpy as np
+from numba import njit
 
-from ..gesture.handshapes import HandShape
 from ..skeleton import quat
+from ..skeleton.kernels import chain_world, qmul
 from ..skeleton.humanoid import FINGER_SEGMENTS, FINGERS
 from ..skeleton.pose import BONE_INDEX
 from ..skeleton.skeleton import Skeleton
@@ -54,56 +53,80 @@ HAND_JOINTS = np.array([BONE_INDEX[f"{side}{finger}{seg}"] for side in _SIDES fo
 _AXES = np.array([[thumb_axis(side) if f == 0 else [0.0, 0.0, -(1.0 if side == "left" else -1.0)]
                    for f in range(5)] for side in _SIDES])               # (2, 5, 3)
 _SPREAD_AXES = np.array([[0.0, -1.0, 0.0], [0.0, 1.0, 0.0]])
+_FULL, _THUMB, _SPREAD = np.array(FULL_CURL), np.array(THUMB_FULL), np.array(SPREAD)
+
+
+@njit(cache=True, inline="always")
+def _axis_angle(axis, degrees):
+    s, c = np.sin(np.radians(degrees) / 2), np.cos(np.radians(degrees) / 2)
+    return (axis[0] * s, axis[1] * s, axis[2] * s, c)
+
+
+@njit(cache=True)
+def _hands(curls, spread, out):
+    """out (H, 30, 4): the rotations of hands_rotations, written host by host."""
+    for h in range(len(curls)):
+        for s in range(2):
+            for f in range(5):
+                c = curls[h, s, f]
+                pip = _FULL[1] * c
+                angles = (_THUMB[0] * c, _THUMB[1] * c, _THUMB[2] * c) if f == 0 else (_FULL[0] * c, pip, pip * 2 / 3)
+                for seg in range(3):
+                    q = _axis_angle(_AXES[s, f], angles[seg])
+                    if seg == 0:
+                        q = qmul(q, _axis_angle(_SPREAD_AXES[s], _SPREAD[f] * spread[h, s]))
+                    for k in range(4):
+                        out[h, 15 * s + 3 * f + seg, k] = q[k]
 
 
 def hands_rotations(curls: np.ndarray, spread: np.ndarray) -> np.ndarray:
     """Local rotations (H, 30, 4) of both hands' finger joints (HAND_JOINTS order) for curls (H, 2, 5) and
     spreads (H, 2), all hosts in one pass: MCP and PIP flex with the curl, DIP two thirds of PIP; the
     thumb's three joints bend THUMB_FULL at curl 1."""
-    pip = FULL_CURL[1] * curls
-    angles = np.stack([FULL_CURL[0] * curls, pip, pip * 2.0 / 3.0], axis=-1)          # (H, 2, 5, 3)
-    angles[:, :, 0] = curls[:, :, 0, None] * np.array(THUMB_FULL)
-    q = quat.from_axis_angle(np.broadcast_to(_AXES[None, :, :, None], angles.shape + (3,)), np.radians(angles))
-    splay = np.radians(np.array(SPREAD)[None, None, :] * spread[..., None])          # (H, 2, 5)
-    q[..., 0, :] = quat.multiply(q[..., 0, :], quat.from_axis_angle(
-        np.broadcast_to(_SPREAD_AXES[None, :, None], splay.shape + (3,)), splay))
-    return q.reshape(len(curls), 30, 4)
+    out = np.empty((len(curls), 30, 4))
+    _hands(np.ascontiguousarray(curls, float), np.ascontiguousarray(spread, float), out)
+    return out
 
 
-@lru_cache(maxsize=64)
-def shape_pose(shape: HandShape, side: str) -> tuple[np.ndarray, np.ndarray]:
-    """One hand's shape as (joint indices (15,), local rotations (15, 4)), cached: shapes are constants."""
-    rotations = hands_rotations(np.array([[shape.curl] * 2]), np.array([[shape.spread] * 2]))[0]
-    half = slice(0, 15) if side == "left" else slice(15, 30)
-    return HAND_JOINTS[half], rotations[half]
+@njit(cache=True)
+def _follow(t, requested, spread_asked, history, n, lag, curl, spread, phase, period, gain, out):
+    """One tick of Fingers.step: `history` (L, H, 2, 5) holds the last requests, the newest at n % L."""
+    size = len(history)
+    history[n % size] = requested
+    for h in range(len(curl)):
+        for s in range(2):
+            for f in range(5):
+                asked = history[(n - min(lag[f], n)) % size, h, s, f]   # finger f answers lag[f] ticks late
+                c = asked if n == 0 else curl[h, s, f] + (asked - curl[h, s, f]) * gain
+                curl[h, s, f] = c
+                drift = MICRO_CURL * np.sin(2 * np.pi * t / period[h, s, f] + phase[h, s, f])
+                out[h, s, f] = min(max(c + drift * (1.0 - c), 0.0), 1.0)
+            spread[h, s] += (spread_asked[h, s] - spread[h, s]) * gain
 
 
 class Fingers:
     """Curls (H, 2, 5) that follow each hand's requested shape with per-finger lag, plus a slow drift."""
 
     def __init__(self, seeds: list[int], rate: int) -> None:
-        self.rate = rate
         n = len(seeds)
-        self.curl = np.full((n, 2, 5), np.nan)
+        self.curl = np.zeros((n, 2, 5))
         self.spread = np.zeros((n, 2))
-        self.history: list[np.ndarray] = []              # recent requests, for the stagger
+        self.lag = np.round(np.array(STAGGER_S) * rate).astype(np.int64)
+        self.history = np.zeros((self.lag.max() + 1, n, 2, 5))     # recent requests, for the stagger
+        self.ticks = 0
+        self.gain = min(1.0, 1.0 / (SETTLE_S * rate))
         rng = [np.random.default_rng([s, 0xF1]) for s in seeds]
         self.phase = np.array([r.uniform(0, 2 * np.pi, (2, 5)) for r in rng])
         self.period = np.array([r.uniform(3.0, 7.0, (2, 5)) for r in rng])
-        self.lag = np.round(np.array(STAGGER_S) * rate).astype(int)
 
     def step(self, t: float, requested: np.ndarray, spread: np.ndarray) -> np.ndarray:
-        """Curls (H, 2, 5) for time t; `requested` (H, 2, 5) the shapes the bodies ask for now."""
-        self.history.append(requested.copy())
-        del self.history[:-(self.lag.max() + 1)]
-        # Finger k answers the request of lag[k] ticks ago, so a change ripples across the hand.
-        target = np.stack([self.history[max(0, len(self.history) - 1 - self.lag[k])][..., k] for k in range(5)], -1)
-        if np.isnan(self.curl).any():
-            self.curl = target.copy()
-        self.curl += (target - self.curl) * min(1.0, 1.0 / (SETTLE_S * self.rate))
-        self.spread += (spread - self.spread) * min(1.0, 1.0 / (SETTLE_S * self.rate))
-        drift = MICRO_CURL * np.sin(2 * np.pi * t / self.period + self.phase)
-        return np.clip(self.curl + drift * (1.0 - self.curl), 0.0, 1.0)
+        """Curls (H, 2, 5) for time t; `requested` (H, 2, 5) the shapes the bodies ask for now. Finger k
+        answers the request of lag[k] ticks ago, so a change ripples across the hand."""
+        out = np.empty_like(self.curl)
+        _follow(t, requested, spread, self.history, self.ticks, self.lag, self.curl, self.spread, self.phase,
+                self.period, self.gain, out)
+        self.ticks += 1
+        return out
 
 
 # -- grasping ------------------------------------------------------------------------------------------
@@ -135,12 +158,12 @@ class Prop:
 def finger_points(skeleton: Skeleton, rotations: np.ndarray, side: str, finger: int,
                   samples: int = SAMPLES) -> np.ndarray:
     """Points along one finger (host frame): joints, the fingertip, and `samples` between each pair."""
-    name = FINGERS[finger]
-    chain = [skeleton.index(f"{side}{name}{seg}") for seg in FINGER_SEGMENTS]
-    world, pos = skeleton.chain_world(rotations, chain[-1])
-    joints = [pos[j] for j in chain]
-    tip = joints[2] + quat.rotate(world[chain[2]], skeleton.offsets[chain[2]]) * TIP_SHARE
-    nodes = np.array(joints + [tip])
+    distal = skeleton.index(f"{side}{FINGERS[finger]}{FINGER_SEGMENTS[-1]}")
+    path = skeleton.paths[distal]                      # ... proximal, intermediate, distal
+    world, pos = np.empty((len(path), 4)), np.empty((len(path), 3))
+    chain_world(skeleton.parents, skeleton.offsets, np.ascontiguousarray(rotations, float), path, world, pos)
+    tip = pos[-1] + quat.rotate(world[-1], skeleton.offsets[distal]) * TIP_SHARE
+    nodes = np.concatenate([pos[-3:], tip[None]])
     u = np.linspace(0, 1, samples + 1, endpoint=False)[:, None]
     inner = [a + (b - a) * u for a, b in zip(nodes[:-1], nodes[1:])]
     return np.concatenate(inner + [tip[None]])

@@ -7,22 +7,28 @@ Per tick: when a host's target changes, a saccade starts from where the eyes loo
 the target. The head, neck and chest turn toward the target with a critically damped spring, taking the
 part of the angle beyond `head_from` (and `body_from`); the eyes are aimed last, from the head where it
 actually is this tick, so head motion is cancelled by the eyes (VOR) and near targets converge.
+
+The step runs every tick for every host, so it is one compiled kernel (`_step`) over plain arrays; the
+class keeps the state and hands the saccades that started to the blinks.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
-from ..skeleton import quat
+from ..skeleton.kernels import qconj, qmul, qrot
 from ..skeleton.pose import BONE_INDEX
 
-CHAIN = ("hips", "spine", "chest", "upperChest", "neck", "head", "leftEye", "rightEye")
-_CHAIN_INDEX = np.array([BONE_INDEX[b] for b in CHAIN])
-_PARENT_IN_CHAIN = (-1, 0, 1, 2, 3, 4, 5, 5)
-HEAD_SPLIT = {"neck": 0.4, "head": 0.6}        # how the head's share of a gaze shift is spread
-_TURNED = np.array([BONE_INDEX[b] for b in ("upperChest", "neck", "head")])
-_EYES = np.array([BONE_INDEX["leftEye"], BONE_INDEX["rightEye"]])
+CHAIN = np.array([BONE_INDEX[b] for b in ("hips", "spine", "chest", "upperChest", "neck", "head", "leftEye",
+                                          "rightEye")])
+PARENT_IN_CHAIN = np.array([-1, 0, 1, 2, 3, 4, 5, 5])
+HEAD, LEFT_EYE, RIGHT_EYE = 5, 6, 7                      # in CHAIN
+TURNED = np.array([BONE_INDEX[b] for b in ("upperChest", "neck", "head")])
+EYES = np.array([BONE_INDEX["leftEye"], BONE_INDEX["rightEye"]])
+NECK_SHARE, HEAD_SHARE = 0.4, 0.6   # how the head's share of a gaze shift is spread over neck and head
 Z = np.array([0.0, 0.0, 1.0])
 HEAD_SLOWEST = 2.5              # a head move lasts at most this many times its gaze shift's saccade
 PURSUIT_DEG_S = 30.0           # the fastest a moving target is followed smoothly ...
@@ -36,16 +42,17 @@ def main_sequence_s(amplitude_deg, slope_ms: float, intercept_ms: float):
     return (slope_ms * np.asarray(amplitude_deg) + intercept_ms) / 1000.0
 
 
-def saccade_progress(u: np.ndarray) -> np.ndarray:
+@njit(cache=True)
+def saccade_progress(u):
     """Share of the way covered at u in [0, 1]; the speed is a bell (1 - cos), zero at both ends."""
-    u = np.clip(u, 0.0, 1.0)
+    u = min(max(u, 0.0), 1.0)
     return u - np.sin(2 * np.pi * u) / (2 * np.pi)
 
 
-_SLOWDOWNS = np.linspace(1.0, HEAD_SLOWEST, 16)
-_U_COARSE = np.linspace(0.0, 1.0, 41)
-_PROGRESS_COARSE = saccade_progress(_U_COARSE)
-_HEAD_PROGRESS = saccade_progress(_U_COARSE[None, :] / _SLOWDOWNS[:, None])     # (K, U)
+SLOWDOWNS = np.linspace(1.0, HEAD_SLOWEST, 16)
+_U = np.linspace(0.0, 1.0, 41)
+GAZE_PROGRESS = np.array([saccade_progress(u) for u in _U])                          # (U,)
+HEAD_PROGRESS = np.array([[saccade_progress(u / k) for u in _U] for k in SLOWDOWNS])  # (K, U)
 
 
 def yaw_pitch(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -53,27 +60,175 @@ def yaw_pitch(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.arctan2(d[..., 0], d[..., 2]), np.arctan2(d[..., 1], np.hypot(d[..., 0], d[..., 2]))
 
 
-def turn(yaw: np.ndarray, pitch: np.ndarray) -> np.ndarray:
-    """Rotation that turns +Z to (yaw, pitch): yaw about +Y after pitch about -X (written out: this runs
-    for every host every tick)."""
-    sy, cy = np.sin(np.asarray(yaw) / 2), np.cos(np.asarray(yaw) / 2)
-    sp, cp = np.sin(np.asarray(pitch) / 2), np.cos(np.asarray(pitch) / 2)
-    return np.stack([-cy * sp, sy * cp, sy * sp, cy * cp], axis=-1)
+@njit(cache=True, inline="always")
+def _yaw_pitch(x, y, z):
+    return np.arctan2(x, z), np.arctan2(y, np.sqrt(x * x + z * z))
 
 
-def head_chain(rotations: np.ndarray, offsets: np.ndarray, hips: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """World rotation matrices (H, 8, 3, 3) and positions (H, 8, 3) of CHAIN, for hosts with their own bone
-    offsets (H, J, 3): different rigs batch together, and only this chain is computed."""
-    local = quat.to_matrix(rotations[:, _CHAIN_INDEX])
-    off = offsets[:, _CHAIN_INDEX]
-    rot = np.empty_like(local)
-    pos = np.empty(off.shape)
-    rot[:, 0], pos[:, 0] = local[:, 0], off[:, 0] + hips
-    for k in range(1, len(CHAIN)):
-        parent = _PARENT_IN_CHAIN[k]
-        rot[:, k] = rot[:, parent] @ local[:, k]
-        pos[:, k] = pos[:, parent] + np.einsum("hij,hj->hi", rot[:, parent], off[:, k])
-    return rot, pos
+@njit(cache=True, inline="always")
+def _turn(yaw, pitch):
+    """Rotation that turns +Z to (yaw, pitch): yaw about +Y after pitch about -X."""
+    sy, cy, sp, cp = np.sin(yaw / 2), np.cos(yaw / 2), np.sin(pitch / 2), np.cos(pitch / 2)
+    return (-cy * sp, sy * cp, sy * sp, cy * cp)
+
+
+class Limits(NamedTuple):
+    """The gaze's parameters (behaviour.toml [gaze]) in the units the kernel takes: radians, seconds."""
+    eye_yaw: float
+    eye_up: float
+    eye_down: float
+    slope_s: float                  # saccade seconds per degree ...
+    intercept_s: float              # ... and at zero degrees
+    head_from: float
+    head_share: float
+    body_from: float
+    body_share: float
+    head_yaw: float
+    head_pitch: float
+    head_settle: float
+
+    @classmethod
+    def of(cls, c: dict) -> "Limits":
+        r = np.radians
+        return cls(r(c["eye_yaw"]), r(c["eye_up"]), r(c["eye_down"]), c["saccade_ms_per_degree"] / 1000,
+                   c["saccade_intercept_ms"] / 1000, r(c["head_from"]), c["head_share"], r(c["body_from"]),
+                   c["body_share"], r(c["head_yaw"]), r(c["head_pitch"]), c["head_settle"])
+
+
+@njit(cache=True, inline="always")
+def _share(angle, start, share, limit):
+    """A head's or chest's part of a gaze angle: what lies beyond `start`, times `share`, within `limit`."""
+    part = np.sign(angle) * max(abs(angle) - start, 0.0) * share
+    return min(max(part, -limit), limit)
+
+
+@njit(cache=True)
+def _slowdown(gaze_now, target, head_now, head_goal, lim):
+    """How many saccade durations the head may take (1 .. HEAD_SLOWEST) with the eyes in range all the
+    way: eye-in-head = gaze - head, with the gaze on the saccade's bell over u in [0, 1] and the head on
+    the same bell over u / k. All four are (yaw, pitch); the head's is head plus chest."""
+    reach, up, down = lim.eye_yaw * EYE_MARGIN, lim.eye_up * EYE_MARGIN, lim.eye_down * EYE_MARGIN
+    for k in range(len(SLOWDOWNS) - 1, -1, -1):
+        fits = True
+        for i in range(len(GAZE_PROGRESS)):
+            eye_yaw = (gaze_now[0] + (target[0] - gaze_now[0]) * GAZE_PROGRESS[i]
+                       - head_now[0] - (head_goal[0] - head_now[0]) * HEAD_PROGRESS[k, i])
+            eye_pitch = (gaze_now[1] + (target[1] - gaze_now[1]) * GAZE_PROGRESS[i]
+                         - head_now[1] - (head_goal[1] - head_now[1]) * HEAD_PROGRESS[k, i])
+            if abs(eye_yaw) > reach or eye_pitch > up or eye_pitch < -down:
+                fits = False
+                break
+        if fits:
+            return SLOWDOWNS[k]
+    return 1.0
+
+
+@njit(cache=True, inline="always")
+def _dot(a, b):
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+@njit(cache=True, inline="always")
+def _put(row, values):
+    for c in range(len(row)):
+        row[c] = values[c]
+
+
+@njit(cache=True, inline="always")
+def _quat(a):
+    return (a[0], a[1], a[2], a[3])
+
+
+@njit(cache=True)
+def _step(t, dt, target, target_id, rotations, offsets, hips, lim, g, started, amplitudes):
+    """One tick for every host; `g` the state arrays (see Gaze.__init__), updated in place."""
+    (direction, from_dir, to_dir, point, eye_mid, last_id, start, duration, angles, move_from, move_to,
+     move_start, move_duration, eyes, head_up) = g
+    wrot = np.empty((len(CHAIN), 4))
+    wpos = np.empty((len(CHAIN), 3))
+    goal = np.empty((2, 2))
+    for h in range(len(direction)):
+        # A new target is taken once the last saccade is over and a short refractory time has passed;
+        # until then the eyes stay on the point they were going to (saccades are not re-aimed in flight).
+        same = target_id[h] == last_id[h]
+        free = t >= start[h] + duration[h] + REFRACTORY_S
+        accept = free and not same
+        if same or accept:
+            point[h] = target[h]
+        to = point[h] - eye_mid[h]
+        distance = np.sqrt(_dot(to, to))
+        wanted = to / distance
+        before = direction[h].copy()
+        lag = np.degrees(np.arccos(min(max(_dot(before, wanted), -1.0), 1.0)))
+        # A target moving faster than the eyes can follow falls behind; a catch-up saccade brings it back.
+        began = accept or (free and same and lag > CATCH_UP_DEG)
+        if began:
+            from_dir[h], to_dir[h], start[h] = before, wanted, t
+            duration[h] = lim.slope_s * lag + lim.intercept_s
+            started[h], amplitudes[h] = True, lag
+        if accept:
+            last_id[h] = target_id[h]
+        # The eyes: along the saccade (ballistic: a fixed landing); else on the target, following it at
+        # most at pursuit speed.
+        u = (t - start[h]) / max(duration[h], 1e-9)
+        if u < 1.0:
+            share, a, b = saccade_progress(u), from_dir[h].copy(), to_dir[h].copy()
+        else:
+            share, a, b = min(1.0, np.radians(PURSUIT_DEG_S) * dt / max(np.radians(lag), 1e-9)), before, wanted
+        angle = np.arccos(min(max(_dot(a, b), -1.0), 1.0))
+        d = b
+        if angle > 1e-6:
+            d = (np.sin((1 - share) * angle) * a + np.sin(share * angle) * b) / max(np.sin(angle), 1e-9)
+        direction[h] = d / np.sqrt(_dot(d, d))
+        # Head and chest take their share of the target's direction. With a gaze shift they move on the
+        # saccade's bell, as much slower as the eyes' range allows (the eyes then hold the target while the
+        # head arrives); between shifts they follow a moving target smoothly.
+        yaw, pitch = _yaw_pitch(wanted[0], wanted[1], wanted[2])
+        goal[0, 0] = _share(yaw, lim.head_from, lim.head_share, lim.head_yaw)
+        goal[0, 1] = _share(pitch, lim.head_from, lim.head_share, lim.head_pitch)
+        goal[1, 0] = _share(yaw, lim.body_from, lim.body_share, np.inf)
+        goal[1, 1] = _share(pitch, lim.body_from, lim.body_share, np.inf)
+        if began:
+            move_from[h], move_to[h], move_start[h] = angles[h], goal, t
+            move_duration[h] = duration[h] * _slowdown(
+                _yaw_pitch(before[0], before[1], before[2]), (yaw, pitch),
+                (angles[h, 0, 0] + angles[h, 1, 0], angles[h, 0, 1] + angles[h, 1, 1]),
+                (goal[0, 0] + goal[1, 0], goal[0, 1] + goal[1, 1]), lim)
+        u = (t - move_start[h]) / max(move_duration[h], 1e-9)
+        if u < 1.0:
+            angles[h] = move_from[h] + (move_to[h] - move_from[h]) * saccade_progress(u)
+        else:
+            angles[h] = angles[h] + (goal - angles[h]) * min(1.0, dt / lim.head_settle)
+        # The chest's share on the upper chest; the head's spread over neck and head.
+        for k in range(3):
+            part, share = (1, 1.0) if k == 0 else (0, NECK_SHARE if k == 1 else HEAD_SHARE)
+            _put(rotations[h, TURNED[k]], qmul(_turn(angles[h, part, 0] * share, angles[h, part, 1] * share),
+                                               _quat(rotations[h, TURNED[k]])))
+        # The head chain where it is now; then the eyes, aimed from there: head motion is cancelled (VOR).
+        for n in range(len(CHAIN)):
+            j = CHAIN[n]
+            local = _quat(rotations[h, j])
+            if n == 0:
+                _put(wrot[0], local)
+                wpos[0] = offsets[h, j] + hips[h]
+            else:
+                parent = _quat(wrot[PARENT_IN_CHAIN[n]])
+                _put(wrot[n], qmul(parent, local))
+                o = qrot(parent, (offsets[h, j, 0], offsets[h, j, 1], offsets[h, j, 2]))
+                for c in range(3):
+                    wpos[n, c] = wpos[PARENT_IN_CHAIN[n], c] + o[c]
+        eye_mid[h] = (wpos[LEFT_EYE] + wpos[RIGHT_EYE]) / 2
+        head = _quat(wrot[HEAD])
+        _put(head_up[h], qrot(head, (0.0, 1.0, 0.0)))
+        looked_at = eye_mid[h] + direction[h] * distance
+        for e in range(2):
+            eyes[h, e] = wpos[LEFT_EYE + e]
+            v = looked_at - wpos[LEFT_EYE + e]
+            x, y, z = qrot(qconj(head), (v[0], v[1], v[2]))
+            eye_yaw, eye_pitch = _yaw_pitch(x, y, z)
+            eye_yaw = min(max(eye_yaw, -lim.eye_yaw), lim.eye_yaw)
+            eye_pitch = min(max(eye_pitch, -lim.eye_down), lim.eye_up)
+            _put(rotations[h, EYES[e]], _turn(eye_yaw, eye_pitch))
 
 
 @dataclass
@@ -86,8 +241,7 @@ class Gaze:
     """The gaze state of H hosts and its per-tick step."""
 
     def __init__(self, hosts: int, config: dict, eye_mid: np.ndarray) -> None:
-        self.c = config
-        self.limits = np.radians([config["eye_yaw"], config["eye_up"], config["eye_down"]])
+        self.limits = Limits.of(config)
         self.direction = np.tile(Z, (hosts, 1))              # where the eyes look now (cyclopean)
         self.eye_mid = eye_mid.astype(float).copy()          # (H, 3) between the eyes, last tick
         self.target_id = np.full(hosts, -1)
@@ -98,101 +252,18 @@ class Gaze:
         self.angles = np.zeros((hosts, 2, 2))                # head and chest (yaw, pitch), radians
         self.move_from, self.move_to = self.angles.copy(), self.angles.copy()
         self.move_start, self.move_duration = np.zeros(hosts), np.zeros(hosts)
+        self.eyes = np.zeros((hosts, 2, 3))                  # after a step: the eyes and ...
+        self.head_up = np.zeros((hosts, 3))                  # ... the head's up, host frame
 
     def step(self, t: float, dt: float, target: np.ndarray, target_id: np.ndarray, rotations: np.ndarray,
              offsets: np.ndarray, hips: np.ndarray) -> list[SaccadeStart]:
         """Advance to time t: aim at `target` (H, 3); a changed `target_id` starts a saccade. Writes the
         upper chest, neck, head and eye rotations into `rotations` (H, J, 4) in place; returns the saccades
         that started."""
-        c = self.c
-        # A new target is taken once the last saccade is over and a short refractory time has passed;
-        # until then the eyes stay on the point they were going to (saccades are not re-aimed in flight).
-        same = target_id == self.target_id
-        accept = ~same & (t >= self.start + self.duration + REFRACTORY_S)
-        self.point = np.where((same | accept)[:, None], target, self.point)
-        to_target = self.point - self.eye_mid
-        distance = np.linalg.norm(to_target, axis=-1)
-        wanted = to_target / distance[:, None]
-        self.direction_before = self.direction.copy()
-        # A target moving faster than the eyes can follow falls behind; a catch-up saccade brings it back.
-        free = t >= self.start + self.duration + REFRACTORY_S
-        lag = np.degrees(np.arccos(np.clip(np.sum(self.direction * wanted, -1), -1, 1)))
-        catch_up = free & same & (lag > CATCH_UP_DEG)
-        started = [self._saccade(int(h), t, wanted[h]) for h in np.nonzero(accept | catch_up)[0]]
-        self.target_id = np.where(accept, target_id, self.target_id)
-        # The eyes: along the saccade; else on the target, following it at most at pursuit speed.
-        u = (t - self.start) / np.maximum(self.duration, 1e-9)
-        moving = u < 1.0
-        step = np.minimum(1.0, np.radians(PURSUIT_DEG_S) * dt / np.maximum(np.radians(lag), 1e-9))
-        share = np.where(moving, saccade_progress(u), step)[:, None]
-        a = np.where(moving[:, None], self.from_dir, self.direction)
-        b = np.where(moving[:, None], self.to_dir, wanted)        # saccades are ballistic: a fixed landing
-        angle = np.arccos(np.clip(np.sum(a * b, -1), -1, 1))[:, None]
-        slerped = (np.sin((1 - share) * angle) * a + np.sin(share * angle) * b) / np.maximum(np.sin(angle), 1e-9)
-        d = np.where(angle > 1e-6, slerped, b)
-        self.direction = d / np.linalg.norm(d, axis=-1, keepdims=True)
-        # Head and chest take their share of the target's direction. With a gaze shift they move on the
-        # saccade's bell, as much slower as the eyes' range allows (the eyes then hold the target while the
-        # head arrives); between shifts they follow a moving target smoothly.
-        goal = self._goal(wanted)
-        for s_ in started:
-            h = s_.host
-            self.move_from[h], self.move_to[h], self.move_start[h] = self.angles[h], goal[h], t
-            self.move_duration[h] = self.duration[h] * self._slowdown(wanted[h], self.angles[h], goal[h], h)
-        u = (t - self.move_start) / np.maximum(self.move_duration, 1e-9)
-        planned = u < 1.0
-        progress = saccade_progress(u)[:, None, None]
-        moved = self.move_from + (self.move_to - self.move_from) * progress
-        follow = self.angles + (goal - self.angles) * min(1.0, dt / c["head_settle"])
-        self.angles = np.where(planned[:, None, None], moved, follow)
-        shares = np.stack([self.angles[:, 1], self.angles[:, 0] * HEAD_SPLIT["neck"],
-                           self.angles[:, 0] * HEAD_SPLIT["head"]], axis=1)             # (H, 3, 2)
-        rotations[:, _TURNED] = quat.multiply(turn(shares[..., 0], shares[..., 1]), rotations[:, _TURNED])
-        # The eyes last, from where the head really is: head motion is cancelled (VOR).
-        world, pos = self.chain = head_chain(rotations, offsets, hips)     # kept for the caller
-        self.eye_mid = (pos[:, 6] + pos[:, 7]) / 2
-        point = self.eye_mid + self.direction * distance[:, None]
-        local_dir = np.einsum("hji,hkj->hki", world[:, 5], point[:, None] - pos[:, 6:8])   # head^T (point - eye)
-        eye_yaw, eye_pitch = yaw_pitch(local_dir)
-        eye_yaw = np.clip(eye_yaw, -self.limits[0], self.limits[0])
-        eye_pitch = np.clip(eye_pitch, -self.limits[2], self.limits[1])
-        rotations[:, _EYES] = turn(eye_yaw, eye_pitch)
-        return started
-
-    def _saccade(self, h: int, t: float, wanted: np.ndarray) -> SaccadeStart:
-        """Start host h's saccade from where its eyes look now toward `wanted`, on the main sequence."""
-        amplitude = float(np.degrees(np.arccos(np.clip(self.direction[h] @ wanted, -1, 1))))
-        self.from_dir[h], self.to_dir[h], self.start[h] = self.direction[h], wanted, t
-        self.duration[h] = main_sequence_s(amplitude, self.c["saccade_ms_per_degree"], self.c["saccade_intercept_ms"])
-        return SaccadeStart(h, amplitude)
-
-    def _goal(self, wanted: np.ndarray) -> np.ndarray:
-        """(H, 2, 2): the head's and the chest's (yaw, pitch) share of looking along `wanted`."""
-        c = self.c
-        yaw_pitch_ = np.stack(yaw_pitch(wanted), -1)
-        goal = np.empty((len(wanted), 2, 2))
-        for k, (start_deg, share) in enumerate(((c["head_from"], c["head_share"]), (c["body_from"], c["body_share"]))):
-            goal[:, k] = np.sign(yaw_pitch_) * np.maximum(np.abs(yaw_pitch_) - np.radians(start_deg), 0.0) * share
-        limits = np.radians([c["head_yaw"], c["head_pitch"]])
-        goal[:, 0] = np.clip(goal[:, 0], -limits, limits)
-        return goal
-
-    def _slowdown(self, wanted: np.ndarray, now: np.ndarray, goal: np.ndarray, h: int) -> float:
-        """How many saccade durations the head may take (1 .. HEAD_SLOWEST) with the eyes in range all the
-        way: eye-in-head = gaze - head, with the gaze on the saccade's bell over u in [0, 1] and the head on
-        the same bell over u / k."""
-        target = np.array(yaw_pitch(wanted))
-        head_now, head_goal = now.sum(axis=0), goal.sum(axis=0)          # head + chest, (yaw, pitch)
-        gaze_now = np.array(yaw_pitch(self.direction_before[h]))
-        gaze = gaze_now[:, None, None] + (target - gaze_now)[:, None, None] * _PROGRESS_COARSE[None, None, :]
-        head = head_now[:, None, None] + (head_goal - head_now)[:, None, None] * _HEAD_PROGRESS[None]
-        eye = gaze - head                                                # (2 axes, K slowdowns, U samples)
-        reach = np.array([self.limits[0], self.limits[0]]) * EYE_MARGIN
-        up, down = self.limits[1] * EYE_MARGIN, self.limits[2] * EYE_MARGIN
-        fits = (np.abs(eye[0]) <= reach[0]).all(axis=-1) & (eye[1] <= up).all(axis=-1) & (eye[1] >= -down).all(axis=-1)
-        ok = _SLOWDOWNS[fits]
-        return float(ok.max()) if len(ok) else 1.0
-
-    def eye_pitch(self, rotations: np.ndarray) -> np.ndarray:
-        """Pitch of the left eye in the head (radians, up positive), for the lids to follow."""
-        return yaw_pitch(quat.rotate(rotations[:, _EYES[0]], Z))[1]
+        started, amplitudes = np.zeros(len(target), bool), np.zeros(len(target))
+        state = (self.direction, self.from_dir, self.to_dir, self.point, self.eye_mid, self.target_id, self.start,
+                 self.duration, self.angles, self.move_from, self.move_to, self.move_start, self.move_duration,
+                 self.eyes, self.head_up)
+        _step(t, dt, np.ascontiguousarray(target, float), np.asarray(target_id), rotations, offsets, hips,
+              self.limits, state, started, amplitudes)
+        return [SaccadeStart(int(h), float(amplitudes[h])) for h in np.flatnonzero(started)]

@@ -11,14 +11,18 @@ The host's expressivity scales space, overshoot and the stroke's acceleration.
 """
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import numpy as np
+from numba import njit
 
 from ..gesture.expressivity import Expressivity
 from ..gesture.grammar import Gesture
 from ..gesture.handshapes import HANDSHAPES, HandShape
 from ..gesture.planner import Planned, Timed
-from ..skeleton import quat
-from ..skeleton.ik import two_bone_ik
+from ..skeleton.ik import ELBOW_LIMITS
+from ..skeleton.kernels import chain_world, qrot, quat_of_matrix, turn_end, two_bone
 from ..skeleton.skeleton import Skeleton
 
 HEIGHT_OF = {"head": "head", "chin": "head", "shoulder": "leftUpperArm", "chest": "chest", "waist": "spine"}
@@ -70,7 +74,8 @@ def direction(name: str, side: str, toward: np.ndarray | None = None) -> np.ndar
 def stroke_offset(step: Timed, t: float, side: str, expressivity: Expressivity,
                   toward: np.ndarray | None = None) -> np.ndarray:
     """Where the stroke's movement has taken the wrist at `t`, from the gesture's location (metres).
-    A movement is written for the right hand; the left mirrors it unless both hands move in parallel."""
+    A movement is written for the right hand; the left mirrors it unless both hands move in parallel.
+    (Scalar maths: it runs for every gesture under way every tick.)"""
     g = step.gesture
     mv = g.movement
     if mv.kind == "none":
@@ -83,38 +88,82 @@ def stroke_offset(step: Timed, t: float, side: str, expressivity: Expressivity,
     n = step.repeats
     amp = mv.amplitude * expressivity.space
     mover = "right" if g.hands == "both" and g.pairing == "parallel" else side
-    out = direction("out", mover)
+    out = 1.0 if mover == "left" else -1.0                   # the x of direction("out", mover)
     # Each repeat is one pass; an odd count ends at the far end, where power swings past it and back.
-    f = (1 - np.cos(np.pi * n * u)) / 2
+    f = (1 - math.cos(math.pi * n * u)) / 2
     if n % 2 == 1:
-        f += expressivity.overshoot * np.sin(np.pi * min(max((u - 0.55) / 0.45, 0.0), 1.0))
+        f += expressivity.overshoot * math.sin(math.pi * min(max((u - 0.55) / 0.45, 0.0), 1.0))
     if mv.kind in ("line", "arc"):
         d = direction(mv.direction, mover, toward)
-        offset = amp * d * f
+        offset = amp * f * d
         if mv.kind == "arc":
-            bulge = FORWARD if abs(d[1]) < 0.7 and abs(d[2]) < 0.7 else out
-            offset = offset + 0.35 * amp * bulge * np.sin(np.pi * min(f, 1.0))
+            bulge = 0.35 * amp * math.sin(math.pi * min(f, 1.0))
+            if abs(d[1]) < 0.7 and abs(d[2]) < 0.7:
+                offset[2] += bulge                               # bulge forward
+            else:
+                offset[0] += bulge * out                         # bulge out
         return offset
     if mv.kind == "circle":
-        theta = 2 * np.pi * n * u
-        return amp * (np.sin(theta) * out + (np.cos(theta) - 1) * UP)
+        theta = 2 * math.pi * n * u
+        return np.array([amp * math.sin(theta) * out, amp * (math.cos(theta) - 1), 0.0])
     if mv.kind == "wave":
-        return amp * np.sin(2 * np.pi * n * u) * out
+        return np.array([amp * math.sin(2 * math.pi * n * u) * out, 0.0, 0.0])
     if mv.kind == "beat":
-        return -amp * (1 + expressivity.overshoot) * np.sin(np.pi * n * u) ** 2 * UP
-    return amp * out * (f - 1) * (1 if mv.kind == "open" else -1)          # open / close
+        return np.array([0.0, -amp * (1 + expressivity.overshoot) * math.sin(math.pi * n * u) ** 2, 0.0])
+    return np.array([amp * out * (f - 1) * (1 if mv.kind == "open" else -1), 0.0, 0.0])     # open / close
 
 
-def _frame(fingers: np.ndarray, palm: np.ndarray) -> np.ndarray:
+@njit(cache=True, inline="always")
+def _dot(a, b):
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+@njit(cache=True)
+def _frame(fingers, palm):
     """Orthonormal columns (fingers, palm normal, their cross); the palm gives way when the two clash.
     A hand without finger bones (its fingers at the wrist) points along +X."""
-    length = np.linalg.norm(fingers)
+    length = np.sqrt(_dot(fingers, fingers))
     f = fingers / length if length > 1e-9 else np.array([1.0, 0.0, 0.0])
-    p = palm - f * (palm @ f)
-    if np.linalg.norm(p) < 0.3:                       # e.g. fingers up, palm up: keep the palm facing out
-        p = FORWARD - f * (FORWARD @ f) if abs(f[2]) < 0.9 else UP - f * (UP @ f)
-    p = p / np.linalg.norm(p)
-    return np.stack([f, p, np.cross(f, p)], axis=-1)
+    p = palm - f * _dot(palm, f)
+    if np.sqrt(_dot(p, p)) < 0.3:                     # e.g. fingers up, palm up: keep the palm facing out
+        p = FORWARD - f * f[2] if abs(f[2]) < 0.9 else UP - f * f[1]
+    p = p / np.sqrt(_dot(p, p))
+    out = np.empty((3, 3))
+    out[:, 0], out[:, 1], out[:, 2] = f, p, np.cross(f, p)
+    return out
+
+
+@njit(cache=True)
+def _facing(fingers, palm, rest_frame):
+    """The rotation taking the hand's rest frame to the frame of `fingers` and `palm`."""
+    frame, m = _frame(fingers, palm), np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            for k in range(3):
+                m[i, j] += frame[i, k] * rest_frame[j, k]
+    return quat_of_matrix(m)
+
+
+@njit(cache=True)
+def _arm(parents, offsets, rot, path, wrist, pole, lo, hi, fingers, palm, aim_fingers, aim_palm, target,
+         rest_frame, knuckle, refine, out):
+    """A gesture's arm pose into out (J, 4), over rot: the wrist to `wrist` by two-bone IK along `path`
+    (root .. upper arm, forearm, hand), then the hand turned so its fingers and palm face their directions
+    (`aim_*`: toward `target` from the hand, or from the index knuckle when `refine`)."""
+    out[:] = rot
+    two_bone(parents, offsets, out, path, wrist, pole, 1.0, lo, hi)
+    m = len(path)
+    wrot, wpos = np.empty((m, 4)), np.empty((m, 3))
+    chain_world(parents, offsets, out, path, wrot, wpos)
+    origin = wpos[m - 1].copy()
+    wanted = (0.0, 0.0, 0.0, 1.0)
+    for _ in range(2 if refine else 1):
+        toward = target - origin
+        toward = toward / max(np.sqrt(_dot(toward, toward)), 1e-6)
+        wanted = _facing(toward if aim_fingers else fingers, toward if aim_palm else palm, rest_frame)
+        k = qrot(wanted, (knuckle[0], knuckle[1], knuckle[2]))
+        origin = wpos[m - 1] + np.array(k)
+    turn_end(parents, offsets, out, path, np.array(wanted), 1.0, np.nan, FOREARM_TWIST)
 
 
 class Gesturer:
@@ -133,6 +182,8 @@ class Gesturer:
         self._rest_frame = {(side, pointing): _frame(self.rest[f"{side}{a}"] - self.rest[f"{side}{b}"], -UP)
                             for side in ("left", "right") for pointing, a, b in
                             ((False, "MiddleProximal", "Hand"), (True, "IndexDistal", "IndexProximal"))}
+        self._knuckle = {side: self.rest[f"{side}IndexProximal"] - self.rest[f"{side}Hand"] for side in SIDES}
+        self._setups: dict[tuple, ArmSetup] = {}
 
     def wrist_point(self, g: Gesture, side: str, target: np.ndarray | None) -> np.ndarray:
         """Where the wrist goes for this gesture before its movement, in the host frame."""
@@ -158,75 +209,82 @@ class Gesturer:
         key = planned_target or g.target.name or g.target.kind
         return self.targets.get(key, self.targets.get(g.target.kind))
 
-    def _orient_hand(self, rot: np.ndarray, side: str, g: Gesture, target: np.ndarray | None) -> np.ndarray:
-        """Turn the hand so fingers and palm face the gesture's directions."""
-        chain = self.skeleton.chain_world(rot, self.skeleton.index(f"{side}Hand"))
-        pos = chain[1]
-        pointing = g.fingers == "target" and target is not None and HANDSHAPES[g.shape].extended[1]
-        origin = pos[self.skeleton.index(f"{side}Hand")]
-        for _ in range(2 if pointing else 1):      # a pointing index aims from its knuckle: refine once
-            toward = None if target is None else (target - origin) / max(np.linalg.norm(target - origin), 1e-6)
-            wanted = self.hand_facing(side, direction(g.fingers, side, toward), direction(g.palm, side, toward), pointing)
-            knuckle = self.rest[f"{side}IndexProximal"] - self.rest[f"{side}Hand"]
-            origin = pos[self.skeleton.index(f"{side}Hand")] + quat.rotate(wanted, knuckle)
-        return self.turn_hand(rot, side, wanted, 1.0, chain)[0]
-
     def hand_facing(self, side: str, fingers: np.ndarray, palm: np.ndarray, pointing: bool = False) -> np.ndarray:
         """The hand's world rotation with fingers (or the index, `pointing`) and palm in these directions."""
-        return quat.from_matrix(_frame(fingers, palm) @ self._rest_frame[side, pointing].T)
+        return np.array(_facing(np.asarray(fingers, float), np.asarray(palm, float), self._rest_frame[side, pointing]))
 
-    def turn_hand(self, rot: np.ndarray, side: str, wanted: np.ndarray, w: float, chain=None,
+    def turn_hand(self, rot: np.ndarray, side: str, wanted: np.ndarray, w: float,
                   near: float | None = None) -> tuple[np.ndarray, float]:
         """Turn the hand toward the world rotation `wanted`: the forearm takes the twist about its own
         axis (so the wrist stays where IK put it), at most FOREARM_TWIST, the wrist the remaining swing.
-        `chain`: the arm's chain_world for `rot`, if known; `near`: the twist taken last tick, so that a
-        twist passing half a turn keeps going the same way instead of flipping the forearm over. Returns
-        the pose and the twist taken (radians, about the forearm toward the hand)."""
-        sk = self.skeleton
-        upper, lower, hand = (sk.index(f"{side}{b}") for b in ("UpperArm", "LowerArm", "Hand"))
-        world, pos = chain or sk.chain_world(rot, hand)
-        delta = quat.multiply(wanted, quat.conjugate(world[hand]))
-        axis = (pos[hand] - pos[lower]) / max(np.linalg.norm(pos[hand] - pos[lower]), 1e-9)
-        twist = np.append(axis * (delta[:3] @ axis), delta[3])
-        if np.linalg.norm(twist) < 1e-9:
-            twist = quat.IDENTITY.copy()
-        twist_axis, twist_angle = quat.to_axis_angle(quat.normalize(twist))
-        signed = float(twist_angle) * (1.0 if twist_axis @ axis >= 0 else -1.0)
-        if near is not None and abs(signed - near) > np.pi:
-            signed -= np.copysign(2 * np.pi, signed - near)
-        signed = float(np.clip(signed, -FOREARM_TWIST, FOREARM_TWIST))
-        lower_world = quat.multiply(quat.from_axis_angle(axis, signed), world[lower])
+        `near`: the twist taken last tick, so that a twist passing half a turn keeps going the same way
+        instead of flipping the forearm over. Returns the pose and the twist taken (radians, about the
+        forearm toward the hand)."""
         out = rot.copy()
-        out[lower] = quat.slerp(rot[lower], quat.normalize(quat.multiply(quat.conjugate(world[upper]), lower_world)), w)
-        out[hand] = quat.slerp(rot[hand], quat.normalize(quat.multiply(quat.conjugate(lower_world), wanted)), w)
-        return out, signed
+        sk = self.skeleton
+        twist = turn_end(sk.parents, sk.offsets, out, sk.paths[sk.index(f"{side}Hand")], np.asarray(wanted, float),
+                         float(w), np.nan if near is None else near, FOREARM_TWIST)
+        return out, twist
 
-    def layers(self, rot: np.ndarray, plans: list[tuple[int, Planned]], tick: int, rate: int,
-               held: str | None = None) -> list[tuple[np.ndarray, str, float, HandShape]]:
-        """The steps under way at `tick`, in the order of their strokes: for each hand it moves, the pose
-        (J, 4) with that arm at the step's place at full weight (over `rot`), the hand, the step's weight
-        and its hand shape. A hand `held` (holding a product) is not free: the other one gestures."""
+    def layers(self, rot: np.ndarray, plans: list[tuple[int, Planned]], tick: int, rate: int, held: str | None,
+               out: np.ndarray) -> list[tuple[str, float, HandShape]]:
+        """The steps under way at `tick`, in the order of their strokes, for each hand it moves: the pose
+        with that arm at the step's place at full weight (over `rot`) written into out[k] (K, J, 4), and
+        the hand, the step's weight and its hand shape; at most K. A hand `held` (holding a product) is
+        not free: the other one gestures."""
         active = sorted(((start + step.stroke_start * rate, start, p, step) for start, p in plans
                          for step in p.steps), key=lambda a: a[0])
-        out = []
+        layers = []
         for _, start, p, step in active:
             t = (tick - start) / rate
             w = weight_at(step, t)
             if w <= 0.0:
                 continue
             g = step.gesture
-            target = self.target_of(g, p.target)
             sides = ("left", "right") if g.hands == "both" else (g.hands,)
             if held is not None:
                 sides = tuple({SIDES[1 - SIDES.index(held)]} if held in sides else sides)
-            for side in sides:
-                s = 1.0 if side == "left" else -1.0
-                home = self.wrist_point(g, side, target)
-                toward = None if target is None else (target - home) / max(np.linalg.norm(target - home), 1e-6)
-                wrist = home + stroke_offset(step, t, side, self.expressivity, toward)
+            for side in sides[:len(out) - len(layers)]:
+                arm = self._arm_setup(g, side, p.target)
+                wrist = arm.home + stroke_offset(step, t, side, self.expressivity, arm.toward)
                 if len(sides) == 2:                   # two hands never cross the body's middle
-                    wrist[0] = s * max(s * wrist[0], MIDLINE_GAP)
-                arm = two_bone_ik(self.skeleton, rot, (f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"), wrist,
-                                  pole=np.array([s * 0.6, -1.0, -0.4]))
-                out.append((self._orient_hand(arm, side, g, target), side, w, HANDSHAPES[g.shape]))
-        return out
+                    wrist[0] = arm.sign * max(arm.sign * wrist[0], MIDLINE_GAP)
+                _arm(self.skeleton.parents, self.skeleton.offsets, rot, arm.path, wrist, arm.pole, *ELBOW_LIMITS,
+                     arm.fingers, arm.palm, arm.aim_fingers, arm.aim_palm, arm.aim_at, arm.rest_frame, arm.knuckle,
+                     arm.pointing, out[len(layers)])
+                layers.append((side, w, HANDSHAPES[g.shape]))
+        return layers
+
+    def _arm_setup(self, g: Gesture, side: str, planned_target: str | None) -> "ArmSetup":
+        """What a gesture's arm needs that does not change while it runs, worked out once per gesture,
+        side and target (the lexicon and the set's targets are finite: this stays small)."""
+        key = (g, side, planned_target)
+        if key not in self._setups:
+            target = self.target_of(g, planned_target)
+            home = self.wrist_point(g, side, target)
+            s = 1.0 if side == "left" else -1.0
+            toward = None if target is None else (target - home) / max(np.linalg.norm(target - home), 1e-6)
+            pointing = g.fingers == "target" and target is not None and HANDSHAPES[g.shape].extended[1]
+            aim = target is not None
+            self._setups[key] = ArmSetup(
+                home, toward, s, self.skeleton.paths[self.skeleton.index(f"{side}Hand")], np.array([s * 0.6, -1.0, -0.4]),
+                direction(g.fingers, side), direction(g.palm, side), aim and g.fingers == "target",
+                aim and g.palm == "target", FORWARD if target is None else target, self._rest_frame[side, pointing],
+                self._knuckle[side], bool(pointing))
+        return self._setups[key]
+
+
+class ArmSetup(NamedTuple):
+    home: np.ndarray                 # the wrist's place before the stroke's movement
+    toward: np.ndarray | None        # from there to the gesture's target
+    sign: float                      # +1 left, -1 right
+    path: np.ndarray                 # root .. upper arm, forearm, hand
+    pole: np.ndarray                 # the elbow bends out and down
+    fingers: np.ndarray              # the written directions of fingers and palm ...
+    palm: np.ndarray
+    aim_fingers: bool                # ... or toward the target, from the hand
+    aim_palm: bool
+    aim_at: np.ndarray
+    rest_frame: np.ndarray
+    knuckle: np.ndarray
+    pointing: bool                   # a pointing index aims from its knuckle

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..sets.setfile import Piece
 from ..skeleton import quat
-from ..skeleton.ik import two_bone_ik
+from ..skeleton.ik import ELBOW_LIMITS
+from ..skeleton.kernels import slerp_joints, two_bone
 from ..skeleton.skeleton import Skeleton
 from .fingers import Prop, grasp
 from .gestures import Gesturer
@@ -129,13 +130,13 @@ def hold_arm(gesturer: Gesturer, rot: np.ndarray, hold: Hold, tick: int, rate: i
     side, s = hold.side, (1.0 if hold.side == "left" else -1.0)
     grip = grip_point(hold.prop, side) - hips           # the skeleton's model space is offset by the hips
     # Held up: in front of the upper chest, turning with it.
-    top = sk.index("upperChest")
-    world, pos = sk.chain_world(rot, top)
-    shown = pos[top] + quat.rotate(world[top], gesturer.rest["chest"] + SHOW_AT * np.array([s, 1.0, 1.0])
-                                   - gesturer.rest["upperChest"])
+    chest_rot, chest_pos = sk.joint_world(rot, sk.index("upperChest"))
+    shown = chest_pos + quat.rotate(chest_rot, gesturer.rest["chest"] + SHOW_AT * np.array([s, 1.0, 1.0])
+                                    - gesturer.rest["upperChest"])
     wrist = grip * at_product + shown * (1.0 - at_product)
-    rot = two_bone_ik(sk, rot, (f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"), wrist,
-                      pole=np.array([s * 0.6, -1.0, -0.4]), weight=arm)
+    rot = rot.copy()
+    two_bone(sk.parents, sk.offsets, rot, sk.paths[sk.index(f"{side}Hand")], wrist, np.array([s * 0.6, -1.0, -0.4]),
+             arm, *ELBOW_LIMITS)
     facing = gesturer.hand_facing(side, np.array([-s, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]))
     rot, hold.twist = gesturer.turn_hand(rot, side, facing, arm, near=hold.twist)
     if closed > 0.0:
@@ -144,11 +145,10 @@ def hold_arm(gesturer: Gesturer, rot: np.ndarray, hold: Hold, tick: int, rate: i
                                if n.startswith(side) and any(f in n for f in ("Thumb", "Index", "Middle", "Ring", "Little"))])
             hold.grip = joints, grasp(sk, rot, side, hold.prop)[joints]
         joints, grasped = hold.grip
-        rot[joints] = quat.slerp(rot[joints], grasped, closed)
+        slerp_joints(rot, joints, grasped, closed)
     if not attached:
         return rot, None
-    hand = sk.index(f"{side}Hand")
-    world, pos = sk.chain_world(rot, hand)
+    hand_rot, hand_pos = sk.joint_world(rot, sk.index(f"{side}Hand"))
     frame = np.eye(4)
-    frame[:3, :3], frame[:3, 3] = quat.to_matrix(world[hand]), pos[hand] + hips
+    frame[:3, :3], frame[:3, 3] = quat.to_matrix(hand_rot), hand_pos + hips
     return rot, frame

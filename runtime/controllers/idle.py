@@ -15,7 +15,7 @@ import numpy as np
 
 from ..skeleton.face import CHANNEL_INDEX
 from ..skeleton.humanoid import BONE_NAMES
-from ..skeleton.kernels import _compose_rows
+from ..skeleton.kernels import compose_rows
 from ..skeleton.pose import BONE_INDEX
 from ..tomlfile import TomlDoc
 
@@ -120,5 +120,5 @@ class IdleBank:
         c = self.clip
         osc = np.sin(2 * np.pi * (tick / self.rate) / self.periods + self.phases)            # (H, O)
         rot = np.empty((len(osc), len(BONE_NAMES), 4))
-        _compose_rows(c.offsets + osc @ c.amplitudes.T, self._axes, c.bones, rot)
+        compose_rows(c.offsets + osc @ c.amplitudes.T, self._axes, c.bones, rot)
         return rot, osc @ c.hips

@@ -7,20 +7,22 @@ host axes (H, J, 4). Rules:
 - Priorities stack: each higher group replaces the result below it in proportion to its summed
   weight (at most 1) on each joint, so a masked upper-body layer leaves the legs alone.
 - Where the lowest group's weight is under `threshold`, the rest pose makes up the difference.
-- Additive layers come last: their delta from a reference pose, scaled by weight x mask, is multiplied
-  onto the local rotation (and added to the hips offset and morph weights).
+- Additive layers come last: their delta from the rest pose, scaled by weight x mask, is multiplied
+  onto the local rotation (and added to the hips offset).
+One implementation, compiled (runtime/skeleton/kernels.py): the show's body stage runs it every tick.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from . import quat
 from .humanoid import BONE_NAMES, FINGER_SEGMENTS, FINGERS
+from .kernels import blend_hosts
 
 J = len(BONE_NAMES)
-MODES = ("override", "additive")
+MODES = ("override", "additive")            # in the order of the kernels' OVERRIDE, ADDITIVE
+BLEND_THRESHOLD = 0.1                        # below this weight the lowest layers give way to the rest pose
 
 
 @dataclass
@@ -30,9 +32,7 @@ class Layer:
     mask: np.ndarray | None = None           # (J,) or (..., J) per host: joint weights 0..1; None = every joint
     mode: str = "override"
     priority: int = 0
-    hips: np.ndarray | None = None           # (..., 3)
-    morphs: np.ndarray | None = None         # (..., M)
-    reference: tuple[np.ndarray, np.ndarray | None, np.ndarray | None] | None = None  # additive: rot, hips, morphs
+    hips: np.ndarray | None = None           # (..., 3); None leaves the hips to the other layers
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -45,83 +45,32 @@ class Layer:
 class Blended:
     rotations: np.ndarray
     hips: np.ndarray
-    morphs: np.ndarray | None = field(default=None)
 
 
-def _joint_weights(layer: Layer) -> np.ndarray:
-    w = np.asarray(layer.weight, float)[..., None]                       # (..., 1)
-    return w * (np.ones(J) if layer.mask is None else np.asarray(layer.mask, float))
-
-
-def _average(layers: list[Layer], lead: tuple, morph_size: int | None):
-    """Weighted average of one priority group: rotations, hips, morphs, and the weight behind each
-    (per joint for rotations, per host for hips and morphs)."""
-    total = np.zeros(lead + (J,))
-    acc = np.zeros(lead + (J, 4))
-    hips, hips_w = np.zeros(lead + (3,)), np.zeros(lead)
-    morphs, morph_w = (np.zeros(lead + (morph_size,)), np.zeros(lead)) if morph_size else (None, None)
-    ref = np.broadcast_to(layers[0].rotations, lead + (J, 4))
-    for layer in layers:
-        w = np.broadcast_to(_joint_weights(layer), lead + (J,))
-        q = np.broadcast_to(layer.rotations, lead + (J, 4))
-        q = np.where(np.sum(q * ref, -1, keepdims=True) < 0, -q, q)
-        acc += w[..., None] * q
-        total += w
-        wh = np.broadcast_to(np.asarray(layer.weight, float), lead)
+def blend(layers: list[Layer], threshold: float = BLEND_THRESHOLD) -> Blended:
+    """Blend layers into one pose, host by host in the compiled kernel (skeleton/kernels.py). Additive
+    layers are deltas from the rest pose (identity)."""
+    lead = np.broadcast_shapes(*[np.shape(l.rotations)[:-2] for l in layers], *[np.shape(l.weight) for l in layers])
+    n, count = int(np.prod(lead)), len(layers)
+    # Host axes first, layers next; assignment broadcasts each layer over the hosts.
+    rots, hips = np.empty(lead + (count, J, 4)), np.zeros(lead + (count, 3))
+    weights, hips_weights, masks = np.empty(lead + (count,)), np.zeros(lead + (count,)), np.ones(lead + (count, J))
+    for l, layer in enumerate(layers):
+        rots[..., l, :, :] = layer.rotations
+        weights[..., l] = layer.weight
+        if layer.mask is not None:
+            masks[..., l, :] = layer.mask
         if layer.hips is not None:
-            hips += wh[..., None] * layer.hips
-            hips_w += wh
-        if morphs is not None and layer.morphs is not None:
-            morphs += wh[..., None] * layer.morphs
-            morph_w += wh
-    rot = np.where(total[..., None] > 1e-12, acc / np.where(total > 1e-12, total, 1.0)[..., None], quat.IDENTITY)
-    hips = hips / np.where(hips_w > 1e-12, hips_w, 1.0)[..., None]
-    if morphs is not None:
-        morphs = morphs / np.where(morph_w > 1e-12, morph_w, 1.0)[..., None]
-    return quat.normalize(rot), total, hips, hips_w, morphs, morph_w
-
-
-def blend(layers: list[Layer], rest: np.ndarray | None = None, threshold: float = 0.1) -> Blended:
-    """Blend layers into one pose. `rest` (J, 4) defaults to identity (the normalised rest pose)."""
-    overrides = [l for l in layers if l.mode == "override"]
-    additives = [l for l in layers if l.mode == "additive"]
-    shapes = [np.shape(l.rotations)[:-2] for l in layers] + [np.shape(l.weight) for l in layers]
-    lead = np.broadcast_shapes(*shapes) if shapes else ()
-    morph_size = next((np.shape(l.morphs)[-1] for l in layers if l.morphs is not None), None)
-    rest = np.broadcast_to(quat.IDENTITY if rest is None else rest, lead + (J, 4))
-    rot = rest.copy()
-    hips = np.zeros(lead + (3,))
-    morphs = np.zeros(lead + (morph_size,)) if morph_size else None
-    for n, priority in enumerate(sorted({l.priority for l in overrides})):
-        group = [l for l in overrides if l.priority == priority]
-        g_rot, total, g_hips, hips_w, g_morphs, morph_w = _average(group, lead, morph_size)
-        if n == 0:
-            # Lowest group: normalised; the rest pose only fills in below the threshold.
-            short = np.clip(threshold - total, 0.0, None)
-            strength = total / np.maximum(total + short, 1e-12)
-        else:
-            strength = np.clip(total, 0.0, 1.0)
-        rot = quat.nlerp(rot, g_rot, strength)
-        hips = _layer_over(hips, g_hips, hips_w, n == 0)
-        if morphs is not None:
-            morphs = _layer_over(morphs, g_morphs, morph_w, n == 0)
-    for layer in additives:
-        ref_rot, ref_hips, ref_morphs = layer.reference or (quat.IDENTITY, None, None)
-        delta = quat.multiply(quat.conjugate(np.broadcast_to(ref_rot, np.shape(layer.rotations))), layer.rotations)
-        w = np.broadcast_to(_joint_weights(layer), lead + (J,))
-        rot = quat.multiply(rot, quat.nlerp(np.broadcast_to(quat.IDENTITY, delta.shape), delta, w))
-        wh = np.broadcast_to(np.asarray(layer.weight, float), lead)[..., None]
-        if layer.hips is not None:
-            hips = hips + wh * (layer.hips - (0.0 if ref_hips is None else ref_hips))
-        if morphs is not None and layer.morphs is not None:
-            morphs = morphs + wh * (layer.morphs - (0.0 if ref_morphs is None else ref_morphs))
-    return Blended(quat.normalize(rot), hips, morphs)
-
-
-def _layer_over(below: np.ndarray, group: np.ndarray, weight: np.ndarray, lowest: bool) -> np.ndarray:
-    """Hips and morphs: the lowest group is normalised, higher groups replace in proportion to weight."""
-    strength = (weight > 1e-12) * 1.0 if lowest else np.clip(weight, 0.0, 1.0)
-    return below * (1 - strength[..., None]) + group * strength[..., None]
+            hips[..., l, :] = layer.hips
+            hips_weights[..., l] = layer.weight
+    modes = np.array([MODES.index(l.mode) for l in layers])
+    priorities = np.array([l.priority for l in layers])
+    groups = np.array(sorted({l.priority for l in layers if l.mode == "override"}), dtype=np.int64)
+    out_rot, out_hips = np.empty((n, J, 4)), np.empty((n, 3))
+    blend_hosts(rots.reshape(n, count, J, 4), hips.reshape(n, count, 3), weights.reshape(n, count),
+                hips_weights.reshape(n, count), masks.reshape(n, count, J), modes, priorities, groups, threshold,
+                out_rot, out_hips)
+    return Blended(out_rot.reshape(lead + (J, 4)), out_hips.reshape(lead + (3,)))
 
 
 # -- masks ---------------------------------------------------------------------------------------------

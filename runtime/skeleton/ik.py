@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import quat
-from .kernels import _two_bone
+from .kernels import two_bone
 from .skeleton import Skeleton
 
 ELBOW_LIMITS = (0.0, np.radians(150.0))      # flexion: straight .. fully bent
@@ -22,11 +22,11 @@ def two_bone_ik(skeleton: Skeleton, rotations: np.ndarray, chain: tuple[str, str
     target. Returns new local rotations (..., J, 4)."""
     a_i, b_i, c_i = (skeleton.index(n) for n in chain)
     rotations = np.asarray(rotations, float)
-    path = skeleton.path_to(c_i)
+    path = skeleton.paths[c_i]
     if rotations.ndim == 2 and np.ndim(target) == 1 and np.ndim(pole) == 1 and np.ndim(weight) == 0 \
-            and path[-3:] == [a_i, b_i, c_i]:
+            and path[-3:].tolist() == [a_i, b_i, c_i]:
         out = rotations.copy()               # one host: the compiled kernel, same rules
-        _two_bone(skeleton.parents, skeleton.offsets, out, np.array(path), np.asarray(target, float),
+        two_bone(skeleton.parents, skeleton.offsets, out, path, np.asarray(target, float),
                   np.asarray(pole, float), float(weight), *flexion_limits)
         return out
     world, positions = skeleton.chain_world(rotations, c_i)

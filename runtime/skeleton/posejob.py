@@ -14,7 +14,7 @@ import numpy as np
 
 from .clip import Clip
 from .ik import ELBOW_LIMITS
-from .kernels import ADDITIVE, OVERRIDE, _run
+from .kernels import ADDITIVE, OVERRIDE, run_job
 from .skeleton import Skeleton
 
 
@@ -91,7 +91,7 @@ class PoseJob:
         targets = np.zeros((self.hosts, chains, 3)) if targets is None else targets
         poles = np.zeros((self.hosts, chains, 3)) if poles is None else poles
         ik_weights = np.ones((self.hosts, chains)) if ik_weights is None else ik_weights
-        _run(self.skeleton.parents, self.skeleton.offsets, self.frames, self.counts, self.clip_hips, self.rate,
+        run_job(self.skeleton.parents, self.skeleton.offsets, self.frames, self.counts, self.clip_hips, self.rate,
              self.loop, self.layer_clip, self.speeds, self.offsets, self.masks, self.modes, self.priorities,
              self.groups, self.threshold, self.paths, self.path_len, self.limits,
              np.ascontiguousarray(times, float), np.ascontiguousarray(weights, float),

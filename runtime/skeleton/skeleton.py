@@ -13,6 +13,7 @@ import numpy as np
 
 from . import quat
 from .humanoid import BONE_NAMES, PARENT
+from .kernels import chain_world
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Skeleton:
     parents: np.ndarray           # (J,) parent index, -1 for a root; parents precede children
     offsets: np.ndarray           # (J, 3) rest translation from the parent (the root's: from the origin)
     levels: list[np.ndarray] = field(init=False)
+    paths: list[np.ndarray] = field(init=False)       # per joint: it and its ancestors, root first
 
     def __post_init__(self) -> None:
         depth = np.zeros(len(self.parents), int)
@@ -29,6 +31,9 @@ class Skeleton:
                 raise ValueError(f"joint {self.names[j]} comes before its parent {self.names[p]}")
             depth[j] = 0 if p < 0 else depth[p] + 1
         self.levels = [np.nonzero(depth == d)[0] for d in range(depth.max() + 1)]
+        self.paths = []
+        for j, p in enumerate(self.parents):
+            self.paths.append(np.append(self.paths[p], j) if p >= 0 else np.array([j]))
 
     @property
     def size(self) -> int:
@@ -88,10 +93,7 @@ class Skeleton:
 
     def path_to(self, joint: int) -> list[int]:
         """The joint and its ancestors, root first."""
-        path = [joint]
-        while self.parents[path[0]] >= 0:
-            path.insert(0, int(self.parents[path[0]]))
-        return path
+        return self.paths[joint].tolist()
 
     def chain_world(self, rotations: np.ndarray, joint: int) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
         """World rotations and positions of `joint` and its ancestors only (cheaper than local_to_model
@@ -106,6 +108,14 @@ class Skeleton:
                 rot[j] = quat.multiply(rot[p], rotations[..., j, :])
                 pos[j] = pos[p] + quat.rotate(rot[p], self.offsets[j])
         return rot, pos
+
+    def joint_world(self, rotations: np.ndarray, joint: int) -> tuple[np.ndarray, np.ndarray]:
+        """One joint's model-space rotation (4,) and position (3,) for one pose (J, 4), from its chain
+        alone (compiled: gestures and holds ask for a few joints every tick)."""
+        path = self.paths[joint]
+        wrot, wpos = np.empty((len(path), 4)), np.empty((len(path), 3))
+        chain_world(self.parents, self.offsets, np.ascontiguousarray(rotations, float), path, wrot, wpos)
+        return wrot[-1], wpos[-1]
 
     def world_positions(self, rotations: np.ndarray, translations: np.ndarray | None = None) -> np.ndarray:
         return self.local_to_model(rotations, translations)[..., :3, 3]

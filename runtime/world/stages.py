@@ -10,8 +10,8 @@ from ..controllers.attention import Role
 from ..controllers.fingers import HAND_JOINTS, hands_rotations
 from ..controllers.hold import hold_arm
 from ..controllers.nods import backchannel, nod_angle, nod_times
-from ..skeleton import quat
 from ..skeleton.face import CHANNEL_INDEX, VISEMES
+from ..skeleton.kernels import turn_joint
 from ..skeleton.pose import BONE_INDEX
 from .world import World, transform
 
@@ -21,6 +21,8 @@ DEEP_BREATH_S = 0.9            # the deep breath before a long line takes this l
 X = np.array([1.0, 0.0, 0.0])
 Z = np.array([0.0, 0.0, 1.0])
 BLINKS = [CHANNEL_INDEX["blinkLeft"], CHANNEL_INDEX["blinkRight"]]
+LEFT_EYE, HEAD, CHEST = BONE_INDEX["leftEye"], BONE_INDEX["head"], BONE_INDEX["chest"]
+LEFT_SHOULDER, RIGHT_SHOULDER = BONE_INDEX["leftShoulder"], BONE_INDEX["rightShoulder"]
 
 
 class Stage:
@@ -76,7 +78,7 @@ class Nods(Stage):
     def run(self, world: World, tick: int) -> None:
         partners, roles = world.partners, world.roles
         config = world.config["nods"]
-        nodding, angles, live = [], [], set()
+        live = set()
         for h in range(world.hosts):
             line = world.now[h] if world.now[h] is not None else (
                 world.now[partners[h]] if roles[h] == Role.LISTENING else None)
@@ -88,11 +90,9 @@ class Nods(Stage):
             if key not in self._nods:
                 nods = nod_times(line)
                 self._nods[key] = nods, backchannel(nods, config)
-            nodding.append(h)
-            angles.append(nod_angle((tick - line.start_tick) / world.rate, self._nods[key][0 if speaker == h else 1], config))
-        if nodding:                                      # one rotation for every nodding head
-            j = BONE_INDEX["head"]
-            world.rotations[nodding, j] = quat.multiply(quat.from_axis_angle(X, np.array(angles)), world.rotations[nodding, j])
+            angle = nod_angle((tick - line.start_tick) / world.rate, self._nods[key][0 if speaker == h else 1], config)
+            if angle:
+                turn_joint(world.rotations, h, HEAD, X, angle)
         if len(self._nods) > len(live):                  # forget the nods of lines that have ended
             self._nods = {k: v for k, v in self._nods.items() if k in live}
         self._breathe(world, tick)
@@ -105,16 +105,14 @@ class Nods(Stage):
             if world.now[h] is not None or h in world.puppets:
                 continue
             upcoming = next((line for line in world.lines[h] if line.start_tick > tick), None)
-            if upcoming is None or upcoming.track.ticks / world.rate < b["deep_before"]:
+            if upcoming is None or upcoming.start_tick - tick > DEEP_BREATH_S * world.rate \
+                    or upcoming.track.ticks / world.rate < b["deep_before"]:
                 continue
             u = 1.0 - (upcoming.start_tick - tick) / (DEEP_BREATH_S * world.rate)
-            if 0.0 <= u <= 1.0:
-                inhale = np.sin(np.pi * u) * (b["deep"] - 1.0)
-                for bone, deg, axis in (("chest", -b["chest"], X), ("leftShoulder", b["shoulders"], Z),
-                                        ("rightShoulder", -b["shoulders"], Z)):
-                    j = BONE_INDEX[bone]
-                    world.rotations[h, j] = quat.multiply(quat.from_axis_angle(axis, np.radians(deg * inhale)),
-                                                          world.rotations[h, j])
+            inhale = np.sin(np.pi * u) * (b["deep"] - 1.0)
+            for j, deg, axis in ((CHEST, -b["chest"], X), (LEFT_SHOULDER, b["shoulders"], Z),
+                                 (RIGHT_SHOULDER, -b["shoulders"], Z)):
+                turn_joint(world.rotations, h, j, axis, np.radians(deg * inhale))
 
 
 def partners_of(world: World) -> np.ndarray:
@@ -154,9 +152,8 @@ class Gaze(Stage):
         if puppets:
             world.rotations[np.ix_(puppets, GAZE_BONES)] = tracked               # a performer's own head and eyes
         # Where every host's eyes are now, in set coordinates, for the others to look at next tick.
-        chain_world, pos = world.gaze.chain
-        world.eyes_set = transform(world.placements, pos[:, 6:8])
-        world.up_set = np.einsum("hij,hj->hi", world.placements[:, :3, :3], chain_world[:, 5, :, 1])
+        world.eyes_set = transform(world.placements, world.gaze.eyes)
+        world.up_set = np.einsum("hij,hj->hi", world.placements[:, :3, :3], world.gaze.head_up)
 
 
 class Blink(Stage):
@@ -166,7 +163,7 @@ class Blink(Stage):
         t = tick / world.rate
         for s in world.saccades:
             world.blink.gaze_shift(s.host, t, s.amplitude_deg, bool(world.speaking[s.host]))
-        world.closure = world.blink.step(t, world.speaking, world.gaze.eye_pitch(world.rotations))
+        world.closure = world.blink.step(t, world.speaking, world.rotations[:, LEFT_EYE])
 
 
 class Fingers(Stage):
@@ -174,8 +171,12 @@ class Fingers(Stage):
 
     def run(self, world: World, tick: int) -> None:
         curls = world.fingers.step(tick / world.rate, world.hand_curls, world.hand_spread)
-        own = [h for h in range(world.hosts) if h not in world.puppets]     # a performer's own fingers stay
-        world.rotations[np.ix_(own, HAND_JOINTS)] = hands_rotations(curls, world.fingers.spread)[own]
+        hands = hands_rotations(curls, world.fingers.spread)
+        if world.puppets:                                                   # a performer's own fingers stay
+            own = [h for h in range(world.hosts) if h not in world.puppets]
+            world.rotations[np.ix_(own, HAND_JOINTS)] = hands[own]
+        else:
+            world.rotations[:, HAND_JOINTS] = hands
 
 
 class Holds(Stage):
