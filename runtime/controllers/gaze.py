@@ -51,8 +51,8 @@ def saccade_progress(u):
 
 SLOWDOWNS = np.linspace(1.0, HEAD_SLOWEST, 16)
 _U = np.linspace(0.0, 1.0, 41)
-GAZE_PROGRESS = np.array([saccade_progress(u) for u in _U])                          # (U,)
-HEAD_PROGRESS = np.array([[saccade_progress(u / k) for u in _U] for k in SLOWDOWNS])  # (K, U)
+GAZE_PROGRESS = _U - np.sin(2 * np.pi * _U) / (2 * np.pi)                       # saccade_progress, (U,)
+HEAD_PROGRESS = (_U / SLOWDOWNS[:, None]) - np.sin(2 * np.pi * _U / SLOWDOWNS[:, None]) / (2 * np.pi)   # (K, U)
 
 
 def yaw_pitch(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
