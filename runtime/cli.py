@@ -77,6 +77,7 @@ SAY_EXAMPLES = """examples:
   cohost say "Hello everyone" --host Mei --out line.wav         Mei's voice (rigs/mei.toml [voice])
   cohost say "Only thirty-nine dollars!" --host rigs/jun.glb --out line.wav --track track.json --phonemes
   cohost say "这个水壶很好" --host Jun --voice cmn --out tea.wav    another language, Jun's pitch and rate
+  cohost say "Welcome to the shop!" --host Jun --piper en_US-joe-medium --out joe.wav   a neural voice
 """
 
 LIPSYNC_EXAMPLES = """examples:
@@ -397,7 +398,9 @@ def parser() -> argparse.ArgumentParser:
     say.add_argument("--host", type=host_rig, default="Mei", help=f"whose voice: {HOST_HELP}")
     say.add_argument("--voice", help="eSpeak NG voice (en-us, cmn, ko, ...); default: the host's")
     say.add_argument("--rate", type=_positive(int), help="words per minute (default: the host's)")
-    say.add_argument("--pitch", type=int, help="0..100 (default: the host's)")
+    say.add_argument("--pitch", type=int, help="0..100 (default: the host's; eSpeak NG only)")
+    say.add_argument("--piper", metavar="MODEL",
+                     help="speak with a Piper neural voice: an installed one (en_US-joe-medium) or a .onnx file")
     say.add_argument("--out", type=WAV_OUT, help="line.wav: the audio")
     say.add_argument("--track", type=TRACK_OUT, help="track.json (per-tick viseme weights)")
     say.add_argument("--tick-rate", type=_positive(int), default=60,
@@ -614,8 +617,8 @@ def _main(argv: list[str] | None) -> int:
     from .show.staging import SayError
     from .skeleton.bvh import BvhError
     from .skeleton.rigfile import RigError
-    from .speech.espeak import SpeechError
     from .speech.track import TrackError
+    from .speech.utterance import SpeechError
     try:
         return args.func(args)
     except (UsageError, FileError, RigError, BvhError, SpeechError, TrackError, SayError) as e:

@@ -4,22 +4,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from .skeleton.rigfile import load_rig_info
-from .speech.espeak import LineCache, Voice
 from .speech.track import VisemeTrack
+from .speech.utterance import Voice
+from .speech.voices import LineCache
 from .usage import check_camera
 
 
 def cmd_say(args) -> int:
     info = load_rig_info(args.host)
-    voice = Voice.from_table({k: v for k, v in (("language", args.voice), ("rate", args.rate), ("pitch", args.pitch))
-                              if v is not None}, Voice.from_table(info.voice))
+    asked = (("language", args.voice), ("rate", args.rate), ("pitch", args.pitch),
+             ("engine", args.piper and "piper"), ("model", args.piper))
+    voice = Voice.from_table({k: v for k, v in asked if v is not None}, Voice.from_table(info.voice))
     utterance = LineCache().get(args.text, voice)
     track = VisemeTrack.from_utterance(utterance, args.tick_rate)
     if args.out:
         utterance.write_wav(args.out)
     if args.track:
         track.save(args.track)
-    print(f"{voice.name}: {utterance.duration:.2f} s, {len(utterance.phonemes)} phonemes, {track.ticks} ticks"
+    print(f"{voice.model if voice.engine == 'piper' else voice.name}: {utterance.duration:.2f} s, {len(utterance.phonemes)} phonemes, {track.ticks} ticks"
           + (f"; wrote {args.out}" if args.out else "") + (f"; wrote {args.track}" if args.track else ""))
     for p in utterance.phonemes if args.verbose_phonemes else []:
         print(f"  {p.start:7.3f} {p.end:7.3f}  {p.ipa or '(pause)'}{'  stressed' if p.stressed else ''}")
@@ -73,8 +75,8 @@ def cmd_puppet(args) -> int:
 
     from .show.script import set_of
     from .speech.audio import RATE, read_audio
-    from .speech.espeak import write_wav
     from .speech.live import LiveMouth
+    from .speech.utterance import write_wav
     from .studio.puppet import FileSource, LiveVoice, StreamSource
     from .world.assemble import world_of
     from .world.tick import Ticker, standard_stages

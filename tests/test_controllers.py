@@ -12,7 +12,7 @@ from runtime.skeleton.face import CHANNEL_INDEX
 from runtime.skeleton.pose import BONE_INDEX
 from runtime.skeleton.rigfile import host_skeleton
 from runtime.skeleton.take import placement_matrix, record
-from runtime.speech.espeak import LineCache
+from runtime.speech.voices import LineCache
 from runtime.studio.report import behaviour_report, find_saccades, gaze_directions
 from runtime.world.assemble import world_of
 from runtime.world.tick import Ticker, standard_stages
@@ -178,7 +178,7 @@ def test_a_host_looks_at_a_product_or_a_screen_position(where):
 
 def _one_line_take(config, text="Welcome back! This kettle boils a full litre in under three minutes.", seconds=6):
     """Mei says one line starting at 1.5 s; returns (take, the line)."""
-    from runtime.speech.espeak import Voice
+    from runtime.speech.utterance import Voice
     from runtime.speech.line import Line
     from runtime.speech.track import VisemeTrack
     utterance = LINES.get(text, Voice("en-us"))

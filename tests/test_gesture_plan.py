@@ -4,7 +4,8 @@ import pytest
 from runtime.gesture.grammar import load_lexicon
 from runtime.gesture.markup import MarkupError, parse_markup
 from runtime.gesture.planner import plan, rule_gestures, stressed_onset
-from runtime.speech.espeak import Espeak, Voice
+from runtime.speech.espeak import Espeak
+from runtime.speech.utterance import Voice
 
 from helpers import PROJECT
 

@@ -9,7 +9,8 @@ from runtime.gesture.markup import parse_markup
 from runtime.gesture.planner import plan, schedule
 from runtime.skeleton.rigfile import host_skeleton
 from runtime.skeleton.take import record
-from runtime.speech.espeak import Espeak, Voice
+from runtime.speech.espeak import Espeak
+from runtime.speech.utterance import Voice
 from runtime.studio.gesture_plot import path_length
 from runtime.world.body import Body
 from runtime.world.stages import Fingers

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from runtime.speech.audio import RATE, read_audio, resample
-from runtime.speech.espeak import Espeak, Voice
+from runtime.speech.espeak import Espeak
+from runtime.speech.utterance import Voice
 from runtime.speech.lipsync import TimedWord, align, default_model, lipsync
 from runtime.speech.track import VisemeTrack
 from runtime.speech.visemes import jaw_opening, viseme_weights
@@ -62,7 +63,7 @@ def test_alignment_ignores_far_away_matches():
 
 def test_lipsync_command_with_plot(tmp_path, korean):
     model, voice, audio, truth = korean
-    from runtime.speech.espeak import write_wav
+    from runtime.speech.utterance import write_wav
     write_wav(tmp_path / "take.wav", audio, RATE)
     (tmp_path / "script.txt").write_text(PASSAGE, encoding="utf-8")
     out = subprocess.run([sys.executable, "-m", "runtime", "lipsync", str(tmp_path / "take.wav"), "--text",
@@ -86,7 +87,7 @@ def test_lipsync_command_errors(tmp_path):
 
 
 def test_read_audio_resamples(tmp_path):
-    from runtime.speech.espeak import write_wav
+    from runtime.speech.utterance import write_wav
     tone = (np.sin(2 * np.pi * 440 * np.arange(22050) / 22050) * 10000).astype(np.int16)
     write_wav(tmp_path / "tone.wav", tone, 22050)
     x = read_audio(tmp_path / "tone.wav")

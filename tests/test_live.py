@@ -7,7 +7,8 @@ import pytest
 
 from runtime.skeleton.rigfile import host_skeleton
 from runtime.speech.audio import RATE, resample
-from runtime.speech.espeak import Espeak, Voice, write_wav
+from runtime.speech.espeak import Espeak
+from runtime.speech.utterance import Voice, write_wav
 from runtime.speech.live import LiveMouth
 from runtime.speech.visemes import OPENNESS, jaw_opening, viseme_weights
 from runtime.studio.puppet import FileSource, LiveVoice, StreamSource

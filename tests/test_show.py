@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from runtime.show.script import is_show, lay_out, load_show
-from runtime.speech.espeak import LineCache
+from runtime.speech.voices import LineCache
 from runtime.tomlfile import FileError
 
 from helpers import PROJECT, assert_error_at, assert_file_error, changed_pixels

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from runtime.skeleton.face import VISEMES
-from runtime.speech.espeak import Espeak, LineCache, SpeechError, Voice
+from runtime.speech.espeak import Espeak
+from runtime.speech.utterance import SpeechError, Voice
+from runtime.speech.voices import LineCache
 from runtime.speech.track import TrackError, VisemeTrack
 from runtime.speech.visemes import V, ipa_visemes, jaw_opening, parts, viseme_weights
 

@@ -10,7 +10,7 @@ from runtime.sets.setfile import load_set
 from runtime.show.staging import performance, speaking_world
 from runtime.skeleton.blend import mask
 from runtime.skeleton.rigfile import host_skeleton
-from runtime.speech.espeak import LineCache
+from runtime.speech.voices import LineCache
 from runtime.world.body import Body
 from runtime.world.stages import Speech
 from runtime.world.tick import Ticker, describe, standard_stages

@@ -22,11 +22,12 @@ from runtime.sets.setfile import load_set  # noqa: E402
 from runtime.show.staging import speaking_world  # noqa: E402
 from runtime.skeleton.rigfile import host_skeleton  # noqa: E402
 from runtime.speech.audio import RATE, resample  # noqa: E402
-from runtime.speech.espeak import Espeak, Voice  # noqa: E402
+from runtime.speech.espeak import Espeak  # noqa: E402
 from runtime.speech.line import Line  # noqa: E402
 from runtime.speech.lipsync import default_model, lipsync, recognise  # noqa: E402
 from runtime.speech.live import LiveMouth  # noqa: E402
 from runtime.speech.track import VisemeTrack  # noqa: E402
+from runtime.speech.utterance import Voice  # noqa: E402
 from runtime.world.stages import Speech  # noqa: E402
 
 LINES = {

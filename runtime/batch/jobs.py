@@ -16,7 +16,7 @@ from pathlib import Path
 from ..sets.setfile import SetSpec, load_set
 from ..show.script import is_show, load_show
 from ..show.staging import SayError, schedule
-from ..speech.espeak import LineCache
+from ..speech.voices import LineCache
 from ..tomlfile import FileError, unknown_name
 
 PITCH_COLUMNS = ("name", "text", "host", "scene", "product", "camera", "seconds")

@@ -8,12 +8,13 @@ fingers couple DIP to two thirds of PIP; a grasp closes MCP, then PIP, then DIP,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import numpy as np
 from numba import njit
 
 from ..skeleton import quat
-from ..skeleton.kernels import chain_world, qmul
 from ..skeleton.humanoid import FINGER_SEGMENTS, FINGERS
+from ..skeleton.kernels import chain_world, qmul
 from ..skeleton.pose import BONE_INDEX
 from ..skeleton.skeleton import Skeleton
 

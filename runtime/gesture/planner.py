@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..speech.espeak import Utterance
+from ..speech.utterance import Utterance
 from ..speech.visemes import ipa_sounds, is_vowel
 from .expressivity import Expressivity
 from .grammar import Gesture

@@ -41,7 +41,7 @@ from ..gesture.markup import MarkupError, parse_markup
 from ..gesture.planner import schedule
 from ..show.lines import check_gestures, host_voice, lexicon
 from ..skeleton.face import EXPRESSIONS
-from ..speech.espeak import synthesize
+from ..speech.voices import synthesize
 
 log = logging.getLogger("cohost.operator")
 EVENTS_QUEUED = 1000          # events held for a slow operator client before the oldest are dropped

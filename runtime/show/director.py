@@ -28,8 +28,9 @@ from ..controllers.hold import CARRY_S, GRASP_S, REACH_S, Hold, piece_prop, side
 from ..gesture.markup import MarkedLine, parse_markup
 from ..gesture.planner import word_times
 from ..sets.setfile import SetSpec
-from ..speech.espeak import LineCache, Utterance, Voice
 from ..speech.line import Line
+from ..speech.utterance import Utterance, Voice
+from ..speech.voices import LineCache
 from ..world.stages import Stage
 from ..world.world import World
 from .lines import make_line

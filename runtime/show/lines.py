@@ -10,10 +10,11 @@ from ..gesture.markup import MarkedLine, MarkupError
 from ..gesture.planner import plan
 from ..sets.setfile import PROJECT, SetSpec
 from ..skeleton.rigfile import load_rig_info
-from ..speech.espeak import LineCache, Utterance, Voice
 from ..speech.line import Line
 from ..speech.track import VisemeTrack
 from ..speech.unison import align
+from ..speech.utterance import Utterance, Voice
+from ..speech.voices import LineCache
 
 
 @lru_cache(maxsize=32)

@@ -17,7 +17,8 @@ from ..gesture.markup import parse_markup
 from ..sets.setfile import PROJECT, HostPlacement, SetSpec
 from ..skeleton.rigfile import host_skeleton
 from ..skeleton.skeleton import Skeleton
-from ..speech.espeak import LineCache, Utterance, Voice, synthesize
+from ..speech.utterance import Utterance, Voice
+from ..speech.voices import LineCache, synthesize
 from ..world.assemble import host_of
 from ..world.stages import Stage
 from .lines import host_voice

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from ..gesture.markup import MarkupError, parse_markup
 from ..sets.setfile import PROJECT, SetSpec, load_set
-from ..speech.espeak import LineCache
 from ..speech.line import Line
+from ..speech.voices import LineCache
 from ..tomlfile import TomlDoc
 from .lines import check_gestures, host_voice, make_line, unison
 

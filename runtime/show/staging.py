@@ -15,8 +15,8 @@ from typing import Callable
 from ..gesture.markup import MarkupError, parse_markup
 from ..sets.setfile import SetSpec, load_set
 from ..skeleton.rigfile import host_skeleton
-from ..speech.espeak import LineCache
 from ..speech.line import Line
+from ..speech.voices import LineCache
 from ..world.assemble import world_of
 from ..world.stages import Stage
 from ..world.tick import Ticker, standard_stages

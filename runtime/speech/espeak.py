@@ -9,23 +9,15 @@ from __future__ import annotations
 
 import ctypes
 import os
-import threading
-import wave
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from ..tomlfile import TomlDoc
+from .utterance import SAMPLE_RATE, Engine, Phoneme, SpeechError, Utterance, Voice, Word
 
 EVENT_END_OF_LIST, EVENT_WORD, EVENT_PHONEME = 0, 1, 7
 INIT_PHONEME_EVENTS, INIT_PHONEME_IPA = 0x0001, 0x0002
 WORDGAP = 7                  # espeakWORDGAP in speak_lib.h (pyttsx3's binding does not name it)
 STRESS_MARKS = "ˈˌ"
-
-
-class SpeechError(RuntimeError):
-    """Synthesis could not run (no library, unknown voice); the message says which."""
 
 
 class _EventId(ctypes.Union):
@@ -39,89 +31,11 @@ class _Event(ctypes.Structure):
                 ("user_data", ctypes.c_void_p), ("id", _EventId))
 
 
-@dataclass(frozen=True)
-class Voice:
-    language: str = "en-us"     # an eSpeak NG voice name: en-us, cmn, ko, ...
-    variant: str = ""           # eSpeak variant, e.g. f3, m3
-    rate: int = 165             # words per minute
-    pitch: int = 50             # 0..100
-
-    @property
-    def name(self) -> str:
-        return f"{self.language}+{self.variant}" if self.variant else self.language
-
-    @classmethod
-    def from_table(cls, table: dict, base: "Voice | None" = None) -> "Voice":
-        """A voice from a host or scene [voice] table; missing keys come from `base`."""
-        base = base or cls()
-        return cls(language=str(table.get("language", base.language)), variant=str(table.get("variant", base.variant)),
-                   rate=int(table.get("rate", base.rate)), pitch=int(table.get("pitch", base.pitch)))
-
-
-VOICE_KEYS = {"language": str, "variant": str, "rate": int, "pitch": int}
-
-
-def voice_table(doc: TomlDoc, owner: dict, *path: str | int) -> dict:
-    """The `voice` table of a host (rig file or set), each key known and of its kind; {} when absent."""
-    voice = doc.get(owner, "voice", dict, *path, "voice", default={})
-    doc.check_keys(voice, VOICE_KEYS, *path, "voice")
-    for key, kind in VOICE_KEYS.items():
-        doc.get(voice, key, kind, *path, "voice", key, default=None)
-    return voice
-
-
 RESTING = Voice()                # the voice eSpeak NG holds between lines
 
 
-@dataclass(frozen=True)
-class Phoneme:
-    ipa: str          # without stress marks; "" is a pause
-    start: float      # seconds from the start of the line's audio
-    end: float
-    stressed: bool
-
-    @property
-    def centre(self) -> float:
-        return (self.start + self.end) / 2
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    start: float
-
-
-@dataclass
-class Utterance:
-    text: str
-    voice: Voice
-    sample_rate: int
-    audio: np.ndarray                    # int16 mono
-    phonemes: list[Phoneme] = field(default_factory=list)
-    words: list[Word] = field(default_factory=list)
-
-    @property
-    def duration(self) -> float:
-        return len(self.audio) / self.sample_rate
-
-    def write_wav(self, path: str | Path) -> None:
-        write_wav(path, self.audio, self.sample_rate)
-
-
-def write_wav(path: str | Path, audio: np.ndarray, rate: int) -> None:
-    """Mono 16-bit PCM WAV."""
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(np.asarray(audio).astype("<i2").tobytes())
-
-
-class Espeak:
+class Espeak(Engine):
     """The process's eSpeak NG engine."""
-
-    _instance: "Espeak | None" = None
-    _lock = threading.Lock()
 
     def __init__(self) -> None:
         try:
@@ -129,28 +43,22 @@ class Espeak:
         except ImportError as e:
             raise SpeechError("the espeakng-loader package is missing (pip install espeakng-loader)") from e
         data = espeakng_loader.get_data_path()
-        # Load the wheel's library under its soname first, so pyttsx3's binding binds to it.
-        ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+        # Load the wheel's library under its soname first, so pyttsx3's binding binds to it; locally, so
+        # its symbols do not stand in for those of the eSpeak NG that Piper carries inside its own module.
+        ctypes.CDLL(espeakng_loader.get_library_path())
         os.environ.setdefault("ESPEAK_DATA_PATH", data)
         from pyttsx3.drivers import _espeak
         self._e = _espeak
         self.sample_rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 0, data.encode(),
                                               INIT_PHONEME_EVENTS | INIT_PHONEME_IPA)
-        if self.sample_rate <= 0:
-            raise SpeechError(f"eSpeak NG failed to initialise with data at {data}")
+        if self.sample_rate != SAMPLE_RATE:
+            raise SpeechError(f"eSpeak NG failed to initialise with data at {data} (rate {self.sample_rate})")
         # Language codes eSpeak NG knows (it would silently fall back to a default for others).
         self.languages = {v.languages[1:].decode("ascii", "ignore").lower() for v in _espeak.ListVoices(None)}
         self._chunks: list[bytes] = []
         self._events: list[tuple[int, int, str, int, int]] = []
         self._callback = _espeak.t_espeak_callback(self._on_synth)     # kept alive with the engine
         _espeak.SetSynthCallback(self._callback)
-
-    @classmethod
-    def get(cls) -> "Espeak":
-        with cls._lock:
-            if cls._instance is None:
-                cls._instance = cls()
-            return cls._instance
 
     def _on_synth(self, wav, count, events) -> int:
         if count > 0:
@@ -198,25 +106,3 @@ class Espeak:
         words = [Word(text[pos - 1:pos - 1 + length], s / rate)      # positions count characters, from 1
                  for kind, s, _, pos, length in events if kind == EVENT_WORD]
         return Utterance(text, voice, rate, audio, phonemes, words)
-
-
-def synthesize(text: str, voice: Voice) -> Utterance:
-    """A line said once (a live answer): synthesised, not kept."""
-    return Espeak.get().synthesize(text, voice)
-
-
-class LineCache:
-    """Prepared lines keyed by text and voice, so a show never waits on synthesis twice. (eSpeak NG's
-    output also varies by a few milliseconds from one synthesis to the next: a cached line stays the same.)"""
-
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self._lines: dict[tuple[str, Voice], Utterance] = {}
-
-    def get(self, text: str, voice: Voice) -> Utterance:
-        key = (text, voice)
-        if key not in self._lines:
-            if len(self._lines) >= self.size:
-                self._lines.pop(next(iter(self._lines)))
-            self._lines[key] = Espeak.get().synthesize(text, voice)
-        return self._lines[key]

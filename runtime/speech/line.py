@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from ..skeleton.face import VISEMES
-from .espeak import Utterance, write_wav
 from .track import VisemeTrack
+from .utterance import Utterance, write_wav
 
 PHRASE_PAUSE_S = 0.08        # a pause this long inside a line ends a phrase (eSpeak NG pauses at , . ! ?)
 CLOSE_TICKS = 3              # a line cut short closes the mouth over this many ticks

@@ -15,8 +15,9 @@ import numpy as np
 
 from ..skeleton.face import VISEMES
 from .audio import RATE, frame_features
-from .espeak import Espeak, Phoneme, Voice
+from .espeak import Espeak
 from .track import VisemeTrack
+from .utterance import Phoneme, Voice
 from .visemes import V, viseme_weights
 
 SILENCE_LEVEL = 0.012        # RMS (full scale 1) below which a tick counts as silent

@@ -16,8 +16,8 @@ import numpy as np
 
 from ..skeleton.face import VISEMES
 from .audio import RATE
-from .espeak import Voice
 from .lipsync import SILENCE_LEVEL, energy_track, load_model, word_phonemes
+from .utterance import Voice
 from .visemes import VOWELS, V, ipa_visemes
 
 ATTACK, RELEASE = 0.9, 0.35          # per-chunk smoothing of loudness: open fast, close a little slower

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..skeleton.face import FACE_CHANNELS, VISEMES
-from .espeak import Utterance
+from .utterance import Utterance
 from .visemes import jaw_opening, viseme_weights
 
 

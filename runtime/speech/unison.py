@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .espeak import Utterance
+from .utterance import Utterance
 
 
 def _stretch(audio: np.ndarray, length: int) -> np.ndarray:

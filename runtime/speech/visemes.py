@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..skeleton.face import JAW_OPEN, VISEMES
-from .espeak import Phoneme
+from .utterance import Phoneme
 
 V = {name: i for i, name in enumerate(VISEMES)}
 

@@ -21,9 +21,10 @@ from ..gesture.planner import Planned, plan, schedule
 from ..sets.setfile import Camera, Piece, Product, SetSpec
 from ..skeleton.skeleton import Skeleton
 from ..skeleton.take import placement_matrix, record
-from ..speech.espeak import LineCache, Voice
 from ..speech.line import Line
 from ..speech.track import VisemeTrack
+from ..speech.utterance import Voice
+from ..speech.voices import LineCache
 from ..watch import FileWatcher
 from ..world.stages import Stage
 from ..world.targets import host_targets

@@ -1,0 +1,126 @@
+"""What a voice is and what it gives: text in, audio and a phoneme timeline out, whatever engine speaks.
+
+Every engine (runtime/speech/espeak.py, runtime/speech/piper.py) returns an Utterance: mono int16 audio
+at SAMPLE_RATE, the phonemes (IPA, as eSpeak NG writes them) with their times and stress, and the start of
+each word of the text. Lip sync, nods, gestures and the mix read only this.
+"""
+from __future__ import annotations
+
+import threading
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Self
+
+import numpy as np
+
+from ..tomlfile import TomlDoc, unknown_name
+
+SAMPLE_RATE = 22050          # every engine's audio, resampled where its own rate differs
+
+
+class SpeechError(RuntimeError):
+    """Synthesis could not run (no library, unknown voice); the message says which."""
+
+
+class Engine:
+    """A speech engine the process keeps one of (loading one is slow); each runs its synthesis behind
+    its own lock."""
+    _instance: "Engine | None" = None
+    _lock: threading.Lock
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._lock = threading.Lock()
+
+    @classmethod
+    def get(cls) -> Self:
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+
+@dataclass(frozen=True)
+class Voice:
+    language: str = "en-us"     # the language spoken, as eSpeak NG names it: en-us, cmn, ko, ...
+    variant: str = ""           # eSpeak variant, e.g. f3, m3
+    rate: int = 165             # words per minute
+    pitch: int = 50             # 0..100 (eSpeak NG)
+    engine: str = "espeak"      # what speaks: one of ENGINES
+    model: str = ""             # Piper: an installed voice's name (en_US-joe-medium) or a .onnx file
+
+    @property
+    def name(self) -> str:
+        return f"{self.language}+{self.variant}" if self.variant else self.language
+
+    @classmethod
+    def from_table(cls, table: dict, base: "Voice | None" = None) -> "Voice":
+        """A voice from a host or scene [voice] table; missing keys come from `base`."""
+        base = base or cls()
+        return cls(language=str(table.get("language", base.language)), variant=str(table.get("variant", base.variant)),
+                   rate=int(table.get("rate", base.rate)), pitch=int(table.get("pitch", base.pitch)),
+                   engine=str(table.get("engine", base.engine)), model=str(table.get("model", base.model)))
+
+
+ENGINES = ("espeak", "piper")
+VOICE_KEYS = {"language": str, "variant": str, "rate": int, "pitch": int, "engine": str, "model": str}
+
+
+def voice_table(doc: TomlDoc, owner: dict, *path: str | int) -> dict:
+    """The `voice` table of a host (rig file or set), each key known and of its kind; {} when absent."""
+    voice = doc.get(owner, "voice", dict, *path, "voice", default={})
+    doc.check_keys(voice, VOICE_KEYS, *path, "voice")
+    for key, kind in VOICE_KEYS.items():
+        doc.get(voice, key, kind, *path, "voice", key, default=None)
+    engine = voice.get("engine", "espeak")
+    if engine not in ENGINES:
+        raise doc.error(unknown_name(engine, ENGINES, "engine"), *path, "voice", "engine")
+    if engine == "piper" and not voice.get("model"):
+        raise doc.error("a Piper voice needs its model: an installed voice (e.g. en_US-joe-medium) or a .onnx file",
+                        *path, "voice")
+    return voice
+
+
+@dataclass(frozen=True)
+class Phoneme:
+    ipa: str          # without stress marks; "" is a pause
+    start: float      # seconds from the start of the line's audio
+    end: float
+    stressed: bool
+
+    @property
+    def centre(self) -> float:
+        return (self.start + self.end) / 2
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: float
+
+
+@dataclass
+class Utterance:
+    text: str
+    voice: Voice
+    sample_rate: int
+    audio: np.ndarray                    # int16 mono
+    phonemes: list[Phoneme] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float:
+        return len(self.audio) / self.sample_rate
+
+    def write_wav(self, path: str | Path) -> None:
+        write_wav(path, self.audio, self.sample_rate)
+
+
+def write_wav(path: str | Path, audio: np.ndarray, rate: int) -> None:
+    """Mono 16-bit PCM WAV."""
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.asarray(audio).astype("<i2").tobytes())
