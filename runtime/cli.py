@@ -81,8 +81,9 @@ SAY_EXAMPLES = """examples:
 """
 
 LIPSYNC_EXAMPLES = """examples:
-  cohost lipsync take.wav --text script.txt --out track.json --plot track.png
-  cohost lipsync take.wav --text "Hello everyone" --vosk-model vosk-model-small-en-us --voice en-us --out track.json
+  cohost lipsync take.wav --text script.txt --out track.json --plot track.png     the script aligned to the audio
+  cohost lipsync take.wav --text "大家好，欢迎来到直播间" --out track.json            any language eSpeak NG speaks
+  cohost lipsync talk.wav --voice ko --out track.json       no script: the bundled Korean vosk model listens
   cohost lipsync take.mp3 --no-vosk --out track.json        from the audio level and spectrum alone
 """
 
@@ -408,13 +409,15 @@ def parser() -> argparse.ArgumentParser:
     say.add_argument("--phonemes", dest="verbose_phonemes", action="store_true", help="list the phoneme timeline")
     say.set_defaults(func=lambda a: _speech().cmd_say(a))
 
-    sync = _command(sub, "lipsync", help="a viseme track from a voice recording (vosk + eSpeak NG, or the audio alone)",
+    sync = _command(sub, "lipsync", help="a viseme track from a voice recording (its script aligned, vosk, or the audio alone)",
                           epilog=LIPSYNC_EXAMPLES)
     sync.add_argument("audio", help="WAV, MP3, MP4 ... (anything ffmpeg reads)")
-    sync.add_argument("--text", help="the script: text, or a file holding it")
-    sync.add_argument("--vosk-model", help="vosk model folder (default: the bundled Korean model)")
+    sync.add_argument("--text", help="the script: text, or a file holding it (aligned to the audio)")
+    sync.add_argument("--vosk-model", help="without a script: a vosk model folder of the speech's language "
+                                           "(default: the bundled Korean model, for Korean)")
     sync.add_argument("--no-vosk", action="store_true", help="drive the mouth from the audio level and spectrum only")
-    sync.add_argument("--voice", help="eSpeak NG language for phonemes (default: the model's)")
+    sync.add_argument("--voice", help="the speech's eSpeak NG language (default: from the script's letters, "
+                                      "else en-us)")
     sync.add_argument("--out", required=True, type=TRACK_OUT, help="track.json: per-tick viseme weights")
     sync.add_argument("--plot", help="track.png: the track over the waveform")
     sync.add_argument("--tick-rate", type=_positive(int), default=60,
@@ -428,9 +431,10 @@ def parser() -> argparse.ArgumentParser:
     puppet.add_argument("--scene", default=str(DEFAULT_SCENE),
                         help="set file the host stands in (default: the shop studio)")
     puppet.add_argument("--host", help="which host speaks (default: the first)")
-    puppet.add_argument("--vosk-model", help="vosk model folder to refine vowels (default: the bundled Korean one)")
+    puppet.add_argument("--vosk-model", help="vosk model folder to refine vowels (default: the bundled Korean "
+                                             "one, for Korean)")
     puppet.add_argument("--no-vosk", action="store_true", help="level and spectrum only")
-    puppet.add_argument("--voice", help="eSpeak NG language for recognised words")
+    puppet.add_argument("--voice", help="the speech's eSpeak NG language (default en-us)")
     puppet.add_argument("--out", type=VIDEO_OUT, help="render offscreen to PATH.mp4 or a folder instead of a window")
     puppet.add_argument("--camera", help="named camera (default: the set's first)")
     _picture_options(puppet)

@@ -28,15 +28,22 @@ def cmd_say(args) -> int:
     return 0
 
 
-def _vosk_choice(args, command: str) -> tuple[Path | None, Voice]:
-    """The vosk model (--vosk-model, else the bundled one, or none with --no-vosk) and the eSpeak NG voice
-    for its words (--voice, else the bundled model's language, else English)."""
-    from .speech.lipsync import default_model
-    bundled, language = default_model()
-    model = None if args.no_vosk else (Path(args.vosk_model) if args.vosk_model else bundled)
-    if model is not None and not model.exists():
-        raise SystemExit(f"cohost {command}: vosk model folder not found: {model}")
-    return model, Voice(args.voice or (language if model == bundled else "en-us"))
+def _vosk_choice(args, command: str, script: str | None = None) -> tuple[Path | None, Voice]:
+    """The speech's language (--voice, else the script's script: Hangul, Chinese or Latin) as an eSpeak NG
+    voice, and the vosk model for free recognition: --vosk-model, else the bundled one only where it is of
+    that language (a model of another language hears nonsense), none with --no-vosk."""
+    from .speech.lipsync import default_model, script_language
+    bundled, bundled_language = default_model()
+    language = args.voice or (script_language(script) if script else "en-us")
+    if args.no_vosk:
+        model = None
+    elif args.vosk_model:
+        model = Path(args.vosk_model)
+        if not model.exists():
+            raise SystemExit(f"cohost {command}: vosk model folder not found: {model}")
+    else:
+        model = bundled if bundled_language == language else None
+    return model, Voice(language)
 
 
 def cmd_lipsync(args) -> int:
@@ -50,7 +57,7 @@ def cmd_lipsync(args) -> int:
     if args.text:
         path = Path(args.text)
         script = path.read_text(encoding="utf-8") if path.exists() else args.text
-    model, voice = _vosk_choice(args, "lipsync")
+    model, voice = _vosk_choice(args, "lipsync", script)
     try:
         result = lipsync(audio, args.tick_rate, script, model, voice)
     except ValueError as e:

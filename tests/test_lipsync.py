@@ -8,7 +8,7 @@ import pytest
 from runtime.speech.audio import RATE, read_audio, resample
 from runtime.speech.espeak import Espeak
 from runtime.speech.utterance import Voice
-from runtime.speech.lipsync import TimedWord, align, default_model, lipsync
+from runtime.speech.lipsync import default_model, lipsync
 from runtime.speech.track import VisemeTrack
 from runtime.speech.visemes import jaw_opening, viseme_weights
 
@@ -36,13 +36,14 @@ def agreement(track: VisemeTrack, truth: np.ndarray) -> float:
     return float((got[:n] == truth[:n]).mean())
 
 
-def test_vosk_with_script_opens_and_closes_the_mouth_right(korean, capsys):
+def test_a_script_aligned_to_the_audio_opens_and_closes_the_mouth_right(korean, capsys):
     model, voice, audio, truth = korean
     result = lipsync(audio, 60, PASSAGE, model, voice)
     score = agreement(result.track, truth)
     with capsys.disabled():
-        print(f"\n  Korean, vosk + script: mouth open/closed agrees with eSpeak NG's phonemes on {score:.1%} of ticks")
-    assert "vosk" in result.method and score >= 0.75          # 79-82 % from run to run (eSpeak NG timing jitter)
+        print(f"\n  Korean, script aligned: mouth open/closed agrees with eSpeak NG's phonemes on {score:.1%} of ticks")
+    assert "aligned" in result.method and score >= 0.85
+    assert [w.text for w in result.words][:2] == ["안녕하세요", "여러분"]
 
 
 def test_vosk_without_script_and_audio_alone(korean, capsys):
@@ -54,13 +55,6 @@ def test_vosk_without_script_and_audio_alone(korean, capsys):
     assert free >= 0.75 and level >= 0.70
 
 
-def test_alignment_ignores_far_away_matches():
-    heard = [TimedWord("x", 0.1, 0.5), TimedWord("y", 0.5, 0.9), TimedWord("a", 3.6, 3.7), TimedWord("z", 3.7, 4.0)]
-    words = align(["a", "b", "c", "d"], heard, 4.0, [1, 1, 1, 1])
-    assert words[0].start < 0.5                        # 'a' heard at 3.6 s is not where the script puts it
-    assert all(w1.start >= w0.end - 1e-9 for w0, w1 in zip(words, words[1:]))
-
-
 def test_lipsync_command_with_plot(tmp_path, korean):
     model, voice, audio, truth = korean
     from runtime.speech.utterance import write_wav
@@ -70,7 +64,7 @@ def test_lipsync_command_with_plot(tmp_path, korean):
                           str(tmp_path / "script.txt"), "--out", str(tmp_path / "t.json"), "--plot",
                           str(tmp_path / "t.png")], cwd=PROJECT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
-    assert agreement(VisemeTrack.load(tmp_path / "t.json"), truth) >= 0.75
+    assert agreement(VisemeTrack.load(tmp_path / "t.json"), truth) >= 0.85
     assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "t.png").stat().st_size > 20000
 
 

@@ -2,7 +2,9 @@
   - preparing a line (eSpeak NG synthesis + phoneme timeline + viseme track), as a real-time factor;
   - the per-tick cost of evaluating mouth weights for 2 speaking hosts, as a share of a 60 Hz tick;
   - the live path's latency from an audio chunk to mouth weights (one chunk of waiting + compute);
-  - vosk alignment (Korean model) as a real-time factor, restricted to a script and free.
+  - a Piper neural voice (en_US-joe-medium) preparing the same line, as a real-time factor;
+  - recorded speech: forced alignment of a script (DTW against eSpeak NG) and vosk's free recognition
+    (Korean model), as real-time factors.
 
     python tools/bench_speech.py
 """
@@ -24,7 +26,7 @@ from runtime.skeleton.rigfile import host_skeleton  # noqa: E402
 from runtime.speech.audio import RATE, resample  # noqa: E402
 from runtime.speech.espeak import Espeak  # noqa: E402
 from runtime.speech.line import Line  # noqa: E402
-from runtime.speech.lipsync import default_model, lipsync, recognise  # noqa: E402
+from runtime.speech.lipsync import default_model, recognise  # noqa: E402
 from runtime.speech.live import LiveMouth  # noqa: E402
 from runtime.speech.track import VisemeTrack  # noqa: E402
 from runtime.speech.utterance import Voice  # noqa: E402
@@ -86,34 +88,57 @@ def live_latency() -> None:
           f"= latency {hop / RATE * 1e3 + p99:.1f} ms (budget 50 ms)")
 
 
-def vosk_rtf() -> None:
+def piper_rtf() -> None:
+    from runtime.speech.utterance import SpeechError
+    from runtime.speech.voices import synthesize
+    voice = Voice(engine="piper", model="en_US-joe-medium")
+    try:
+        synthesize("warm up", voice)                         # loads the model (1-2 s), once a process
+    except SpeechError as e:                                 # the voices extra is not installed
+        print(f"  Piper: {e}")
+        return
+    times, seconds = [], 0.0
+    for _ in range(3):
+        t = time.perf_counter()
+        u = synthesize(LINES["en-us"], voice)
+        VisemeTrack.from_utterance(u, 60)
+        times.append(time.perf_counter() - t)
+        seconds = u.duration
+    print(f"  prepare a line, Piper en_US-joe-medium: {statistics.median(times) / seconds:.3f} x real time "
+          f"({seconds:.1f} s of speech)")
+
+
+def recorded_rtf() -> None:
+    from runtime.speech.align import forced_alignment
+    u = Espeak.get().synthesize(LINES["en-us"], Voice("en-us", variant="f3", rate=140))
+    audio = resample(u.audio, u.sample_rate, RATE)
+    forced_alignment(audio[:RATE], "warm up", Voice())        # compiles the warping once
+    t = time.perf_counter()
+    forced_alignment(audio, LINES["en-us"], Voice())
+    print(f"  forced alignment of a script: {(time.perf_counter() - t) / u.duration:.3f} x real time "
+          f"({u.duration:.1f} s of speech)")
     model, _ = default_model()
     if model is None:
         print("  vosk: no model installed")
         return
     u = Espeak.get().synthesize(LINES["ko"], Voice("ko", rate=150))
     audio = resample(u.audio, u.sample_rate, RATE)
-    recognise(audio[:RATE], model, None)                  # load the model once
-    for label, words in (("restricted to known words", ["안녕하세요", "여러분", "정말", "지금", "바로"]),
-                         ("free recognition", None)):
-        t = time.perf_counter()
-        recognise(audio, model, words)
-        print(f"  vosk {label}: {(time.perf_counter() - t) / u.duration:.3f} x real time")
+    recognise(audio[:RATE], model)                        # load the model once
     t = time.perf_counter()
-    lipsync(audio, 60, LINES["ko"], model, Voice("ko", rate=150))
-    print(f"  whole lip sync with a script (vosk + alignment + eSpeak NG): "
-          f"{(time.perf_counter() - t) / u.duration:.3f} x real time")
+    recognise(audio, model)
+    print(f"  vosk free recognition (Korean): {(time.perf_counter() - t) / u.duration:.3f} x real time")
 
 
 def main() -> None:
     print("line preparation:")
     line_rtf()
+    piper_rtf()
     print("per tick:")
     tick_cost()
     print("live:")
     live_latency()
     print("recorded audio:")
-    vosk_rtf()
+    recorded_rtf()
 
 
 if __name__ == "__main__":

