@@ -40,19 +40,24 @@ LINES = {
 }
 
 
+def prepare_rtf(text: str, voice: Voice) -> tuple[float, float]:
+    """(real-time factor, seconds of speech) of preparing a line: synthesis and viseme track, median of 3."""
+    from runtime.speech.voices import synthesize
+    times, seconds = [], 0.0
+    for _ in range(3):
+        t = time.perf_counter()
+        u = synthesize(text, voice)
+        VisemeTrack.from_utterance(u, 60)
+        times.append(time.perf_counter() - t)
+        seconds = u.duration
+    return statistics.median(times) / seconds, seconds
+
+
 def line_rtf() -> None:
-    engine = Espeak.get()
-    engine.synthesize("warm up", Voice())
+    Espeak.get().synthesize("warm up", Voice())
     for language, text in LINES.items():
-        times, seconds = [], 0.0
-        for _ in range(3):
-            t = time.perf_counter()
-            u = engine.synthesize(text, Voice(language))
-            VisemeTrack.from_utterance(u, 60)
-            times.append(time.perf_counter() - t)
-            seconds = u.duration
-        print(f"  prepare a line, {language:6s}: {statistics.median(times) / seconds:.3f} x real time "
-              f"({seconds:.1f} s of speech)")
+        rtf, seconds = prepare_rtf(text, Voice(language))
+        print(f"  prepare a line, {language:6s}: {rtf:.3f} x real time ({seconds:.1f} s of speech)")
 
 
 def tick_cost() -> None:
@@ -97,15 +102,8 @@ def piper_rtf() -> None:
     except SpeechError as e:                                 # the voices extra is not installed
         print(f"  Piper: {e}")
         return
-    times, seconds = [], 0.0
-    for _ in range(3):
-        t = time.perf_counter()
-        u = synthesize(LINES["en-us"], voice)
-        VisemeTrack.from_utterance(u, 60)
-        times.append(time.perf_counter() - t)
-        seconds = u.duration
-    print(f"  prepare a line, Piper en_US-joe-medium: {statistics.median(times) / seconds:.3f} x real time "
-          f"({seconds:.1f} s of speech)")
+    rtf, seconds = prepare_rtf(LINES["en-us"], voice)
+    print(f"  prepare a line, Piper en_US-joe-medium: {rtf:.3f} x real time ({seconds:.1f} s of speech)")
 
 
 def recorded_rtf() -> None:
