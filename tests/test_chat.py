@@ -1,6 +1,7 @@
 """Viewer events: moderation (sizes, JSON, types, rates, control characters, blocklist) and catalogue
 answers in English and Mandarin, from the shop studio's real product facts."""
 import json
+import re
 import subprocess
 import sys
 
@@ -79,19 +80,36 @@ def test_control_characters_length_and_blocklist():
 
 @pytest.mark.parametrize("question, on_air, expected", [
     ("How much is the kettle?", None, "The Aroma electric kettle is only 39 USD."),
-    ("水壶多少钱？", None, "39 USD"),
+    ("水壶多少钱？", None, "香氛电水壶只要39美元。"),
     ("What colours does the phone come in?", "kettle", "midnight blue and white"),
-    ("手机有什么颜色？", None, "midnight blue、white"),
+    ("手机有什么颜色？", None, "午夜蓝、白色"),
     ("When does it ship?", "kettle", "free, 2-3 days"),
     ("Is the tea in stock?", None, "500"),
     ("茶叶还有货吗", None, "还有500件"),
     ("how big is the screen", "kettle", "6.5 inch OLED"),
-    ("电池多大", None, "5000 mAh"),
+    ("电池多大", None, "5000毫安时"),
+    ("龙井礼盒从哪里来？产地", None, "西湖龙井礼盒的产地：杭州。"),
     ("What about the mobile?", None, "499 USD"),
 ])
 def test_catalogue_answers(question, on_air, expected):
     answer = ASK.answer(question, on_air)
     assert answer is not None and expected in answer.text, answer
+
+
+@pytest.mark.parametrize("question", ["水壶多少钱？", "茶叶还有货吗", "水壶怎么发货", "茶叶多重"])
+def test_a_mandarin_answer_is_all_mandarin(question):
+    """Product names, facts and the price in Mandarin (the set's `zh` tables): no English word in it."""
+    answer = ASK.answer(question, None)
+    assert answer is not None and not re.search(r"[A-Za-z]", answer.text), answer
+
+
+def test_a_mandarin_fact_must_be_one_of_the_products_facts(tmp_path):
+    from runtime.tomlfile import FileError
+    text = (PROJECT / "scenes" / "shop_studio.toml").read_text().replace('origin = "杭州"', 'orign = "杭州"')
+    (tmp_path / "shop.toml").write_text(text)
+    with pytest.raises(FileError, match=r"shop\.toml:\d+:1: products\[2\]\.zh\.facts: unknown fact 'orign'; "
+                                        r"did you mean 'origin'\?"):
+        load_set(tmp_path / "shop.toml")
 
 
 def test_chatter_is_not_answered_from_the_catalogue():

@@ -13,7 +13,7 @@ from typing import Any
 from ..gesture.expressivity import KEYS as EXPRESSIVITY_KEYS
 from ..gesture.expressivity import Expressivity
 from ..speech.utterance import voice_table
-from ..tomlfile import FileError, TomlDoc, parse_color
+from ..tomlfile import FileError, TomlDoc, parse_color, unknown_name
 
 PROJECT = Path(__file__).resolve().parents[2]
 SHAPES = ("box", "cylinder", "sphere", "plane", "model")
@@ -27,7 +27,8 @@ LIGHT_KEYS = ("name", "type", "color", "intensity", "position", "look_at", "shad
 CAMERA_KEYS = ("name", "position", "look_at", "fov")
 PIECE_KEYS = ("name", "shape", "size", "position", "rotation", "color", "model")
 HOST_KEYS = ("name", "rig", "position", "facing", "seed", "mapping", "voice", "expressivity")
-PRODUCT_KEYS = ("id", *PIECE_KEYS, "price", "currency", "facts", "aliases")     # facts: free-form
+PRODUCT_KEYS = ("id", *PIECE_KEYS, "price", "currency", "facts", "aliases", "zh")     # facts: free-form
+MANDARIN_KEYS = ("name", "facts", "aliases")     # a product's `zh` table: what a Mandarin answer says
 
 
 @dataclass
@@ -86,6 +87,8 @@ class Product:
     currency: str
     facts: dict[str, Any] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()                 # other names viewers use for it ("水壶", "teapot")
+    name_zh: str = ""                             # in Mandarin answers (else `name`)
+    facts_zh: dict[str, Any] = field(default_factory=dict)    # in Mandarin answers, by the same keys as `facts`
 
     @property
     def card(self) -> str:
@@ -254,10 +257,18 @@ def load_set(path: str | Path) -> SetSpec:
         price = d.get(t, "price", float, *p, "price")
         if price < 0:
             raise d.error("price must not be negative", *p, "price")
+        zh = d.get(t, "zh", dict, *p, "zh", default={})
+        d.check_keys(zh, MANDARIN_KEYS, *p, "zh")
+        facts = d.get(t, "facts", dict, *p, "facts", default={})
+        facts_zh = d.get(zh, "facts", dict, *p, "zh", "facts", default={})
+        for key in facts_zh:
+            if key not in facts:
+                raise d.error(unknown_name(key, facts, "fact"), *p, "zh", "facts")
+        aliases = [*_strings(d, t, "aliases", p), *_strings(d, zh, "aliases", (*p, "zh"))]
         products.append(Product(id=pid, name=d.get(t, "name", str, *p, "name"), piece=r.piece(t, p, pid),
                                 price=price, currency=d.get(t, "currency", str, *p, "currency", default="USD"),
-                                facts=d.get(t, "facts", dict, *p, "facts", default={}),
-                                aliases=tuple(a.lower() for a in _strings(d, t, "aliases", p))))
+                                facts=facts, aliases=tuple(a.lower() for a in aliases),
+                                name_zh=d.get(zh, "name", str, *p, "zh", "name", default=""), facts_zh=facts_zh))
     seen: set[str] = set()
     for kind, items in (("camera", cameras), ("host", hosts), ("product", products)):
         seen.clear()

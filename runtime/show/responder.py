@@ -25,6 +25,8 @@ FACT_WORDS_ZH = {"电池": "battery", "屏幕": "screen", "功率": "power", "�
 KEYS_ZH = {"colours": "颜色", "colors": "颜色", "capacity": "容量", "power": "功率", "screen": "屏幕",
            "battery": "电池", "weight": "重量", "origin": "产地", "shipping": "发货", "size": "尺寸"}
 STOP = {"the", "and", "for", "with", "gift", "box", "electric"}
+CURRENCY_ZH = {"CNY": "元", "RMB": "元", "USD": "美元", "EUR": "欧元", "GBP": "英镑", "JPY": "日元", "KRW": "韩元",
+               "HKD": "港元", "TWD": "新台币"}      # "25 USD" as a Chinese viewer says it: 25美元
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ def is_mandarin(text: str) -> bool:
     return any("\u4e00" <= c <= "\u9fff" for c in text)
 
 
+def price_zh(price: float, currency: str) -> str:
+    return f"{price:g}{CURRENCY_ZH[currency]}" if currency in CURRENCY_ZH else f"{price:g} {currency}"
+
+
 def _list(values, mandarin: bool) -> str:
     values = [str(v) for v in (values if isinstance(values, list) else [values])]
     if mandarin:
@@ -48,7 +54,7 @@ def _list(values, mandarin: bool) -> str:
 class Responder:
     def __init__(self, products: list[Product]) -> None:
         self.products = {p.id: p for p in products}
-        self.words = {p.id: {p.id.lower(), *p.aliases,
+        self.words = {p.id: {p.id.lower(), *p.aliases, *([p.name_zh] if p.name_zh else []),
                              *(w for w in re.findall(r"[a-z0-9]+", p.name.lower()) if len(w) > 2 and w not in STOP)}
                       for p in products}
 
@@ -81,22 +87,23 @@ class Responder:
         named = fact if fact in p.facts else None
         if topic is None and named is None:
             topic = "price"                               # "what about the kettle?": its price
+        name = (p.name_zh or p.name) if mandarin else p.name
         if topic == "price" or (topic is None and named is None):
-            return Answer(f"{p.name}只要{p.price:g} {p.currency}。" if mandarin else
-                          f"The {p.name} is only {p.price:g} {p.currency}.", pid, "price")
+            return Answer(f"{name}只要{price_zh(p.price, p.currency)}。" if mandarin else
+                          f"The {name} is only {p.price:g} {p.currency}.", pid, "price")
         key = named or next((k for k in TOPICS[topic][2] if k in p.facts), None)     # a named fact wins
         if key is None:
-            return Answer(f"{p.name}的这个问题，我们稍后回答。" if mandarin else
-                          f"Good question about the {p.name}; we will check and come back to you.", pid, topic)
-        value = _list(p.facts[key], mandarin)
+            return Answer(f"{name}的这个问题，我们稍后回答。" if mandarin else
+                          f"Good question about the {name}; we will check and come back to you.", pid, topic)
+        value = _list(p.facts_zh.get(key, p.facts[key]) if mandarin else p.facts[key], mandarin)
         topic = topic or key
         if mandarin:
             if topic == "stock":
-                return Answer(f"{p.name}还有{value}件。", pid, topic)
-            return Answer(f"{p.name}的{KEYS_ZH.get(key, key)}：{value}。", pid, topic)
-        phrases = {"colours": f"The {p.name} comes in {value}.", "shipping": f"Shipping for the {p.name}: {value}.",
-                   "stock": f"We have {value} of the {p.name} in stock."}
-        return Answer(phrases.get(topic, f"The {p.name}'s {key}: {value}."), pid, topic)
+                return Answer(f"{name}还有{value}件。", pid, topic)
+            return Answer(f"{name}的{KEYS_ZH.get(key, key)}：{value}。", pid, topic)
+        phrases = {"colours": f"The {name} comes in {value}.", "shipping": f"Shipping for the {name}: {value}.",
+                   "stock": f"We have {value} of the {name} in stock."}
+        return Answer(phrases.get(topic, f"The {name}'s {key}: {value}."), pid, topic)
 
     def respond(self, event: Event, on_air: str | None = None) -> Answer | None:
         """What a host says to a viewer event: an answer to a question, or thanks and greetings."""
