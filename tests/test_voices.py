@@ -114,3 +114,12 @@ def test_espeak_and_piper_share_a_process():
     assert run.returncode == 0, run.stderr
     first, piper, again = map(int, run.stdout.split())
     assert first == again and piper >= first - 2
+
+
+def test_a_neural_voice_hands_other_languages_to_espeak():
+    """A Mandarin answer or segment for a host with an English Piper voice is said by eSpeak NG in Mandarin."""
+    assert JOE.speaking("cmn") == Voice(language="cmn", rate=JOE.rate)
+    assert JOE.speaking("en-gb") == Voice(language="en-gb", engine="piper", model="en_US-joe-medium")
+    assert Voice(variant="f3").speaking("cmn") == Voice(language="cmn", variant="f3")
+    chinese = Voice(engine="piper", model="/voices/zh_CN-huayan-medium.onnx")
+    assert chinese.speaking("cmn").engine == "piper"

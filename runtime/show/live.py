@@ -113,7 +113,7 @@ class LiveShow:
         h = self.director.free_host()
         voice = host_voice(self.spec, self.spec.hosts[h].name)
         if is_mandarin(answer.text):
-            voice = replace(voice, language="cmn")
+            voice = voice.speaking("cmn")
         return verdict, answer, h, voice
 
     def _first_product(self) -> str | None:

@@ -173,7 +173,7 @@ class Layout:
         """The host's line at tick 0 (unison: the lead voice's timing for every host)."""
         key = (host, text, language)
         if key not in self._prepared:
-            voices = {n: replace(v, language=language) if language else v for n, v in self._own.items()}
+            voices = {n: v.speaking(language) if language else v for n, v in self._own.items()}
             spec, marked = self.show.spec, parse_markup(text)
             if host == UNISON:                    # the others' takes follow the lead voice's timing
                 lead, *others = [h.name for h in spec.hosts]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import wave
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Self
 
@@ -21,6 +21,12 @@ SAMPLE_RATE = 22050          # every engine's audio, resampled where its own rat
 
 class SpeechError(RuntimeError):
     """Synthesis could not run (no library, unknown voice); the message says which."""
+
+
+def _family(code: str) -> str:
+    """A language's two-letter family from an eSpeak NG code or a voice name: cmn, zh_CN -> zh; en-us -> en."""
+    code = code.lower()
+    return "zh" if code.startswith(("cmn", "yue", "zh")) else code[:2]
 
 
 class Engine:
@@ -56,6 +62,13 @@ class Voice:
     @property
     def name(self) -> str:
         return f"{self.language}+{self.variant}" if self.variant else self.language
+
+    def speaking(self, language: str) -> "Voice":
+        """This voice for a line in `language`: eSpeak NG speaks them all; a Piper voice speaks its model's
+        own (its name starts with it: en_US-joe-medium), else eSpeak NG says the line at the same rate."""
+        if self.engine == "piper" and _family(Path(self.model).name) != _family(language):
+            return Voice(language=language, rate=self.rate)
+        return replace(self, language=language)
 
     @classmethod
     def from_table(cls, table: dict, base: "Voice | None" = None) -> "Voice":
