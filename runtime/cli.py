@@ -77,7 +77,7 @@ SAY_EXAMPLES = """examples:
   cohost say "Hello everyone" --host Mei --out line.wav         Mei's voice (rigs/mei.toml [voice])
   cohost say "Only thirty-nine dollars!" --host rigs/jun.glb --out line.wav --track track.json --phonemes
   cohost say "这个水壶很好" --host Jun --voice cmn --out tea.wav    another language, Jun's pitch and rate
-  cohost say "Welcome to the shop!" --host Jun --piper en_US-joe-medium --out joe.wav   a neural voice
+  cohost say "Welcome to the shop!" --host Jun --piper en_US-joe-medium --out joe.wav --plot joe.png   a neural voice
 """
 
 LIPSYNC_EXAMPLES = """examples:
@@ -286,6 +286,7 @@ STILL_OUT = out_path({".png": "one PATH_<camera>.png a camera"}, folder="one <ca
 TAKE_OUT = out_path({".npz": "arrays", ".bvh": "one host's mocap"})
 WAV_OUT = out_path({".wav": "the audio"})
 TRACK_OUT = out_path({".json": "per-tick viseme weights"})
+PLOT_OUT = out_path({".png": "a picture"})
 HOST_HELP = "a built-in host by name (Mei, Jun: any case) or a rig file (.glb, .gltf, .vrm); default %(default)s"
 
 
@@ -407,6 +408,7 @@ def parser() -> argparse.ArgumentParser:
     say.add_argument("--tick-rate", type=_positive(int), default=60,
                      help="track ticks per second (default %(default)s)")
     say.add_argument("--phonemes", dest="verbose_phonemes", action="store_true", help="list the phoneme timeline")
+    say.add_argument("--plot", type=PLOT_OUT, help="line.png: the viseme track over the waveform, words marked")
     say.set_defaults(func=lambda a: _speech().cmd_say(a))
 
     sync = _command(sub, "lipsync", help="a viseme track from a voice recording (its script aligned, vosk, or the audio alone)",

@@ -21,8 +21,15 @@ def cmd_say(args) -> int:
         utterance.write_wav(args.out)
     if args.track:
         track.save(args.track)
-    print(f"{voice.model if voice.engine == 'piper' else voice.name}: {utterance.duration:.2f} s, {len(utterance.phonemes)} phonemes, {track.ticks} ticks"
+    speaker = voice.model if voice.engine == "piper" else voice.name
+    print(f"{speaker}: {utterance.duration:.2f} s, {len(utterance.phonemes)} phonemes, {track.ticks} ticks"
           + (f"; wrote {args.out}" if args.out else "") + (f"; wrote {args.track}" if args.track else ""))
+    if args.plot:
+        from .studio.speech_plot import plot_track
+        ends = [w.start for w in utterance.words[1:]] + [utterance.duration]
+        plot_track(track, utterance.audio, utterance.sample_rate, args.plot, f"{speaker}: {args.text}",
+                   [(w.start, end, w.text) for w, end in zip(utterance.words, ends)])
+        print(f"wrote {args.plot}")
     for p in utterance.phonemes if args.verbose_phonemes else []:
         print(f"  {p.start:7.3f} {p.end:7.3f}  {p.ipa or '(pause)'}{'  stressed' if p.stressed else ''}")
     return 0

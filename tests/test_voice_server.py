@@ -41,7 +41,7 @@ def url():
 
 
 def test_a_host_speaks_through_a_tts_server(url):
-    said = synthesize(TEXT, Voice(engine="server", url=url, model="tts-1", speaker="joe"))
+    said = synthesize(TEXT, Voice(engine="server", url=url, model="tts-1", server_voice="joe"))
     truth = synthesize(TEXT, Voice(engine="piper", model="en_US-joe-medium"))     # the same voice, its own timing
     assert said.voice.engine == "server" and abs(said.duration - truth.duration) < 0.05
     got, want = (viseme_weights(u.phonemes, 60, truth.duration) for u in (said, truth))

@@ -123,3 +123,17 @@ def test_a_neural_voice_hands_other_languages_to_espeak():
     assert Voice(variant="f3").speaking("cmn") == Voice(language="cmn", variant="f3")
     chinese = Voice(engine="piper", model="/voices/zh_CN-huayan-medium.onnx")
     assert chinese.speaking("cmn").engine == "piper"
+
+
+def test_cohost_say_with_a_neural_voice_writes_audio_and_a_plot(tmp_path):
+    run = lambda *a: subprocess.run([sys.executable, "-m", "runtime", "say", *a], cwd=PROJECT,  # noqa: E731
+                                    capture_output=True, text=True, timeout=300)
+    out = run("Welcome to the shop!", "--host", "Jun", "--piper", "en_US-joe-medium", "--out", str(tmp_path / "j.wav"),
+              "--plot", str(tmp_path / "j.png"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("en_US-joe-medium: ") and (tmp_path / "j.png").stat().st_size > 20000
+    import wave
+    with wave.open(str(tmp_path / "j.wav")) as w:
+        assert w.getframerate() == SAMPLE_RATE and 0.8 < w.getnframes() / SAMPLE_RATE < 3.0
+    out = run("Hi", "--plot", str(tmp_path / "j.jpg"))
+    assert out.returncode == 2 and "j.jpg" in out.stderr

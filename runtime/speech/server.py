@@ -28,7 +28,7 @@ DEFAULT_RATE = 165           # words per minute at the server's speed 1.0
 
 def request(text: str, voice: Voice, timeout: float) -> bytes:
     """The server's WAV for `text`; SpeechError naming the server and what went wrong."""
-    body = json.dumps({"model": voice.model, "input": text, "voice": voice.speaker, "response_format": "wav",
+    body = json.dumps({"model": voice.model, "input": text, "voice": voice.server_voice, "response_format": "wav",
                        "speed": voice.rate / DEFAULT_RATE}).encode()
     url = voice.url.rstrip("/") + "/v1/audio/speech"
     req = urllib.request.Request(url, body, {"Content-Type": "application/json"})

@@ -57,7 +57,7 @@ class Voice:
     model: str = ""             # Piper: an installed voice's name (en_US-joe-medium) or a .onnx file;
                                 # a TTS server: its model name
     url: str = ""               # a TTS server (OpenAI-style POST /v1/audio/speech): its base URL
-    speaker: str = ""           # a TTS server: its voice's name
+    server_voice: str = ""      # a TTS server: the name it gives the voice
 
     @property
     def name(self) -> str:
@@ -79,7 +79,7 @@ class Voice:
 
 ENGINES = ("espeak", "piper", "server")
 VOICE_KEYS = {"language": str, "variant": str, "rate": int, "pitch": int, "engine": str, "model": str, "url": str,
-              "speaker": str}
+              "server_voice": str}
 
 
 def voice_table(doc: TomlDoc, owner: dict, *path: str | int) -> dict:
