@@ -623,11 +623,12 @@ def _main(argv: list[str] | None) -> int:
     from .show.staging import SayError
     from .skeleton.bvh import BvhError
     from .skeleton.rigfile import RigError
+    from .speech.ssml import SsmlError
     from .speech.track import TrackError
     from .speech.utterance import SpeechError
     try:
         return args.func(args)
-    except (UsageError, FileError, RigError, BvhError, SpeechError, TrackError, SayError) as e:
+    except (UsageError, FileError, RigError, BvhError, SpeechError, SsmlError, TrackError, SayError) as e:
         print(f"cohost {args.command}: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

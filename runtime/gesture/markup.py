@@ -2,13 +2,17 @@
 
 `[gesture]` places a gesture on the word after it; `[gesture:product_id]` also names its target;
 `*word*` stresses a word (it gets a beat unless something else is placed there). The markup is removed
-from the text that is spoken. Words are cut as eSpeak NG cuts them: runs of letters and digits, and every
+from the text that is spoken. A line in SSML (runtime/speech/ssml.py) brings its gestures as bookmarks
+and its stresses as <emphasis>. Words are cut as eSpeak NG cuts them: runs of letters and digits, and every
 CJK character on its own, so planned words line up with the phoneme timeline.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from ..speech.ssml import SsmlError, is_ssml
+from ..speech.ssml import parse as parse_ssml
 
 _MARK = re.compile(r"\[([A-Za-z][A-Za-z0-9_]*)(?::([A-Za-z][A-Za-z0-9_]*))?\]")
 _WORD = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af]|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -30,9 +34,26 @@ class MarkedLine:
     text: str                                             # what is spoken
     words: list[Word]
     placed: dict[int, tuple[str, str | None]] = field(default_factory=dict)   # word index -> (gesture, target)
+    ssml: str = ""                                        # the line as written, when it is SSML
+
+    @property
+    def said(self) -> str:
+        """What is synthesised: the SSML as written (its prosody and breaks), else the clean text."""
+        return self.ssml or self.text
 
 
 def parse_markup(line: str) -> MarkedLine:
+    """The line's words, stresses and gestures; an SSML line (`<speak>...`) through its own markup."""
+    if is_ssml(line):
+        try:
+            spoken = parse_ssml(line)
+        except SsmlError as e:
+            raise MarkupError(str(e)) from None
+        return replace(_parse(spoken.markup), ssml=line)
+    return _parse(line)
+
+
+def _parse(line: str) -> MarkedLine:
     clean: list[str] = []
     pending: list[tuple[str, str | None, int]] = []       # gestures waiting for their word
     emphasis_spans: list[tuple[int, int]] = []

@@ -188,7 +188,7 @@ class Operator:
         if data.get("interrupt"):
             self.director.interrupt()
         voice = host_voice(self.show.spec, self.names[h])
-        utterance = await asyncio.to_thread(synthesize, marked.text, voice)
+        utterance = await asyncio.to_thread(synthesize, marked.said, voice)
         _, line = self.director.say_live(marked, h, utterance=utterance)
         return {"host": self.names[h], "tick": line.start_tick, "ends": line.end_tick}
 

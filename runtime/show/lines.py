@@ -33,7 +33,7 @@ def make_line(spec: SetSpec, host: str, marked: MarkedLine, start: int, cache: L
               voice: Voice | None = None, utterance: Utterance | None = None) -> Line:
     """A host's line from `start` (tick): synthesised with its voice (or `voice`) unless `utterance` is
     given, gestures planned."""
-    utterance = utterance or cache.get(marked.text, voice or host_voice(spec, host))
+    utterance = utterance or cache.get(marked.said, voice or host_voice(spec, host))
     placement = next(h for h in spec.hosts if h.name == host)
     gestures = plan(marked, utterance, lexicon(), [p.id for p in spec.products], placement.expressivity)
     return Line(start, utterance, VisemeTrack.from_utterance(utterance, spec.tick_rate), tuple(gestures))
@@ -47,7 +47,7 @@ def unison(spec: SetSpec, marked: MarkedLine, cache: LineCache, voices: dict[str
     first = make_line(spec, lead, marked, 0, cache, voices[lead])
     lines = {lead: first}
     for other in others:
-        take = align(cache.get(marked.text, voices[other]), first.utterance)
+        take = align(cache.get(marked.said, voices[other]), first.utterance)
         lines[other] = make_line(spec, other, marked, 0, cache, utterance=take)
     return lines
 

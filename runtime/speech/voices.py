@@ -1,22 +1,48 @@
 """Saying a line with the host's voice, whatever engine it names, and keeping prepared lines."""
 from __future__ import annotations
 
-from .espeak import Espeak
+from dataclasses import replace
+
+import numpy as np
+
 from ..tomlfile import unknown_name
-from .utterance import ENGINES, SpeechError, Utterance, Voice
+from . import ssml
+from .espeak import Espeak
+from .utterance import ENGINES, SAMPLE_RATE, Phoneme, SpeechError, Utterance, Voice
 
 
 def synthesize(text: str, voice: Voice) -> Utterance:
-    """A line said once (a live answer): synthesised by the voice's engine, not kept."""
+    """A line said once (a live answer): synthesised by the voice's engine, not kept; an SSML line
+    piece by piece."""
+    if ssml.is_ssml(text):
+        return _pieces(ssml.parse(text), voice)
     if voice.engine == "espeak":
         return Espeak.get().synthesize(text, voice)
-    if voice.engine == "piper":
-        from .piper import Piper          # the neural voices are an extra: loaded when a host uses one
+    if voice.engine == "piper":                 # the neural voices are an extra: loaded when a host uses one
+        from .piper import Piper
         return Piper.get().synthesize(text, voice)
     if voice.engine == "server":
         from . import server
         return server.synthesize(text, voice)
     raise SpeechError(unknown_name(voice.engine, ENGINES, "voice engine"))
+
+
+def _pieces(spoken: ssml.Spoken, voice: Voice) -> Utterance:
+    """An SSML line: each piece in its own rate, pitch and volume, breaks as silence, one timeline."""
+    audio, phonemes, words, at = [], [], [], 0.0
+    for piece in spoken.pieces:
+        if piece.pause_s:
+            audio.append(np.zeros(round(piece.pause_s * SAMPLE_RATE), np.int16))
+            phonemes.append(Phoneme("", at, at + piece.pause_s, False))
+            at += piece.pause_s
+        if piece.text:
+            u = synthesize(piece.text, ssml.voice_for(piece, voice))
+            audio.append(np.clip(u.audio * piece.volume, -32768, 32767).astype(np.int16))
+            phonemes += [replace(p, start=p.start + at, end=p.end + at) for p in u.phonemes]
+            words += [replace(w, start=w.start + at) for w in u.words]
+            at += u.duration
+    text = " ".join(p.text for p in spoken.pieces if p.text)
+    return Utterance(text, voice, SAMPLE_RATE, np.concatenate(audio or [np.zeros(0, np.int16)]), phonemes, words)
 
 
 class LineCache:

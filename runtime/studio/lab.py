@@ -158,7 +158,7 @@ class Lab:
             ticks = cycle_ticks(planned, self.rate)
         else:
             marked = parse_markup(self.say if f"[{g.name}" in self.say else f"[{g.name}]{self.say}")
-            utterance = self.cache.get(marked.text, self.voice or Voice("en-us"))
+            utterance = self.cache.get(marked.said, self.voice or Voice("en-us"))
             lexicon = {**self.versions[h].watcher.lexicon, g.name: g}
             planned = next((p for p in plan(marked, utterance, lexicon, ["product"], expressivity)
                             if p.gesture.name == g.name and p.word in marked.placed), None)
