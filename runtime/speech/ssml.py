@@ -128,9 +128,9 @@ def _walk(element: ET.Element, style: Piece, out: Spoken) -> None:
 
 def _style(tag: str, a: dict, style: Piece) -> Piece:
     if tag == "prosody":
-        return replace(style, rate=style.rate * _level(a.get("rate"), RATES, "rate", percent=True),
-                       pitch=style.pitch + int(_offset(a.get("pitch"))),
-                       volume=style.volume * _level(a.get("volume"), VOLUMES, "volume", decibels=True))
+        return replace(style, rate=style.rate * _prosody("rate", a.get("rate"), RATES, RATE_UNITS, 1.0),
+                       pitch=style.pitch + round(_prosody("pitch", a.get("pitch"), PITCHES, PITCH_UNITS, 0.0)),
+                       volume=style.volume * _prosody("volume", a.get("volume"), VOLUMES, VOLUME_UNITS, 1.0))
     if tag == "emphasis":
         rate, volume = EMPHASIS.get(a.get("level", "moderate"), (None, None))
         if rate is None:
@@ -141,37 +141,33 @@ def _style(tag: str, a: dict, style: Piece) -> Piece:
     return style
 
 
-def _level(value: str | None, names: dict[str, float], what: str, percent: bool = False,
-           decibels: bool = False) -> float:
-    """A prosody rate or volume as a multiplier: a name, N% (of the default), +N% / -N%, or +NdB."""
+def _signed(sign: str, number: float) -> float:
+    return -number if sign == "-" else number
+
+
+def _percent(sign: str, number: float) -> float:
+    """N% of the default, or +N% / -N% from it, as a multiplier."""
+    return 1 + _signed(sign, number) / 100 if sign else number / 100
+
+
+RATE_UNITS = {"%": _percent}
+VOLUME_UNITS = {"%": _percent, "dB": lambda sign, n: 10 ** (_signed(sign, n) / 20)}
+PITCH_UNITS = {"%": lambda sign, n: _signed(sign, n) * 0.5, "st": lambda sign, n: _signed(sign, n) * 3.0,
+               "Hz": lambda sign, n: _signed(sign, n) * 0.25}        # as eSpeak NG pitch units (0..100)
+
+
+def _prosody(what: str, value: str | None, names: dict, units: dict, neutral: float) -> float:
+    """A prosody attribute: one of its names, or a number in one of its units."""
     if value is None:
-        return 1.0
+        return neutral
     value = value.strip()
     if value in names:
         return names[value]
-    m = re.fullmatch(r"([+-]?)(\d+(?:\.\d+)?)(%|dB)", value)
-    if m and (m.group(3) == "%" or decibels):
-        sign, number, unit = m.groups()
-        if unit == "dB":
-            return 10 ** ((-1 if sign == "-" else 1) * float(number) / 20)
-        return 1 + (-1 if sign == "-" else 1) * float(number) / 100 if sign else float(number) / 100
-    raise SsmlError(f"SSML: <prosody {what}=\"{value}\">: expected one of {', '.join(names)}, N%, +N% or -N%"
-                    + (" or +NdB" if decibels else ""))
-
-
-def _offset(value: str | None) -> float:
-    """A prosody pitch as eSpeak NG pitch units: a name, +N% / -N%, or +Nst (semitones)."""
-    if value is None:
-        return 0.0
-    value = value.strip()
-    if value in PITCHES:
-        return PITCHES[value]
-    m = re.fullmatch(r"([+-])(\d+(?:\.\d+)?)(%|st|Hz)", value)
-    if not m:
-        raise SsmlError(f"SSML: <prosody pitch=\"{value}\">: expected one of {', '.join(PITCHES)}, +N%, +Nst or +NHz")
-    sign, number, unit = m.groups()
-    size = float(number) * {"%": 0.5, "st": 3.0, "Hz": 0.25}[unit]
-    return size if sign == "+" else -size
+    m = re.fullmatch(r"([+-]?)(\d+(?:\.\d+)?)([A-Za-z%]+)", value)
+    if m and m.group(3) in units:
+        return units[m.group(3)](m.group(1), float(m.group(2)))
+    raise SsmlError(f"SSML: <prosody {what}=\"{value}\">: expected one of {', '.join(names)}, or a number in "
+                    f"{', '.join(units)} (e.g. +10{next(iter(units))})")
 
 
 def _break_s(a: dict) -> float:
