@@ -401,6 +401,8 @@ def parser() -> argparse.ArgumentParser:
     say.add_argument("--voice", help="eSpeak NG voice (en-us, cmn, ko, ...); default: the host's")
     say.add_argument("--rate", type=_positive(int), help="words per minute (default: the host's)")
     say.add_argument("--pitch", type=int, help="0..100 (default: the host's; eSpeak NG only)")
+    say.add_argument("--emotion", choices=("neutral", "happy", "surprised", "angry", "sad", "relaxed"),
+                     help="how the line is said (rate, pitch and loudness); default: the host's")
     say.add_argument("--piper", metavar="MODEL",
                      help="speak with a Piper neural voice: an installed one (en_US-joe-medium) or a .onnx file")
     say.add_argument("--out", type=WAV_OUT, help="line.wav: the audio")

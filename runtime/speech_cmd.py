@@ -13,7 +13,7 @@ from .usage import check_camera
 def cmd_say(args) -> int:
     info = load_rig_info(args.host)
     asked = (("language", args.voice), ("rate", args.rate), ("pitch", args.pitch),
-             ("engine", args.piper and "piper"), ("model", args.piper))
+             ("engine", args.piper and "piper"), ("model", args.piper), ("emotion", args.emotion))
     voice = Voice.from_table({k: v for k, v in asked if v is not None}, Voice.from_table(info.voice))
     utterance = LineCache().get(args.text, voice)
     track = VisemeTrack.from_utterance(utterance, args.tick_rate)

@@ -137,3 +137,25 @@ def test_cohost_say_with_a_neural_voice_writes_audio_and_a_plot(tmp_path):
         assert w.getframerate() == SAMPLE_RATE and 0.8 < w.getnframes() / SAMPLE_RATE < 3.0
     out = run("Hi", "--plot", str(tmp_path / "j.jpg"))
     assert out.returncode == 2 and "j.jpg" in out.stderr
+
+
+@pytest.mark.parametrize("engine", [Voice(), JOE])
+def test_an_emotion_is_heard_in_rate_and_loudness(engine):
+    from dataclasses import replace
+    line = "Thank you so much for your order, it ships today."
+    neutral, happy, sad = (synthesize(line, replace(engine, emotion=e)) for e in ("neutral", "happy", "sad"))
+
+    def loudness(u):
+        return float(np.sqrt(np.mean(u.audio.astype(float) ** 2)))
+    assert happy.duration < neutral.duration < sad.duration
+    assert loudness(sad) < loudness(neutral) < loudness(happy)
+    assert happy.voice.emotion == "happy" and len(happy.phonemes) > 20
+
+
+def test_an_unknown_emotion_is_named_where_it_is_written(tmp_path):
+    text = (PROJECT / "scenes" / "shop_studio.toml").read_text().replace(
+        'name = "Jun"\n', 'name = "Jun"\nvoice = { emotion = "hapy" }\n')
+    (tmp_path / "shop.toml").write_text(text)
+    with pytest.raises(FileError, match=r"shop\.toml:\d+:\d+: hosts\[1\]\.voice\.emotion: unknown emotion 'hapy'; "
+                                        r"did you mean 'happy'\?"):
+        load_set(tmp_path / "shop.toml")

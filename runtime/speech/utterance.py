@@ -58,6 +58,7 @@ class Voice:
                                 # a TTS server: its model name
     url: str = ""               # a TTS server (OpenAI-style POST /v1/audio/speech): its base URL
     server_voice: str = ""      # a TTS server: the name it gives the voice
+    emotion: str = "neutral"    # how the line is said: one of EMOTIONS
 
     @property
     def name(self) -> str:
@@ -79,7 +80,11 @@ class Voice:
 
 ENGINES = ("espeak", "piper", "server")
 VOICE_KEYS = {"language": str, "variant": str, "rate": int, "pitch": int, "engine": str, "model": str, "url": str,
-              "server_voice": str}
+              "server_voice": str, "emotion": str}
+# The VRM 1.0 preset emotions in the voice: rate (times), pitch (added, eSpeak NG's 0..100), volume (times).
+# Happy and surprised speak up and faster, sad and relaxed lower and slower, angry louder and clipped.
+EMOTIONS = {"neutral": (1.0, 0, 1.0), "happy": (1.08, 8, 1.1), "surprised": (1.05, 14, 1.15),
+            "angry": (1.1, 4, 1.3), "sad": (0.85, -8, 0.8), "relaxed": (0.92, -4, 0.9)}
 
 
 def voice_table(doc: TomlDoc, owner: dict, *path: str | int) -> dict:
@@ -91,6 +96,8 @@ def voice_table(doc: TomlDoc, owner: dict, *path: str | int) -> dict:
     engine = voice.get("engine", "espeak")
     if engine not in ENGINES:
         raise doc.error(unknown_name(engine, ENGINES, "engine"), *path, "voice", "engine")
+    if voice.get("emotion", "neutral") not in EMOTIONS:
+        raise doc.error(unknown_name(voice["emotion"], EMOTIONS, "emotion"), *path, "voice", "emotion")
     if engine == "piper" and not voice.get("model"):
         raise doc.error("a Piper voice needs its model: an installed voice (e.g. en_US-joe-medium) or a .onnx file",
                         *path, "voice")

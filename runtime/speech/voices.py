@@ -8,7 +8,7 @@ import numpy as np
 from ..tomlfile import unknown_name
 from . import ssml
 from .espeak import Espeak
-from .utterance import ENGINES, SAMPLE_RATE, Phoneme, SpeechError, Utterance, Voice
+from .utterance import EMOTIONS, ENGINES, SAMPLE_RATE, Phoneme, SpeechError, Utterance, Voice
 
 
 def synthesize(text: str, voice: Voice) -> Utterance:
@@ -16,6 +16,8 @@ def synthesize(text: str, voice: Voice) -> Utterance:
     piece by piece."""
     if ssml.is_ssml(text):
         return _pieces(ssml.parse(text), voice)
+    if voice.emotion != "neutral":
+        return _with_emotion(text, voice)
     if voice.engine == "espeak":
         return Espeak.get().synthesize(text, voice)
     if voice.engine == "piper":                 # the neural voices are an extra: loaded when a host uses one
@@ -25,6 +27,14 @@ def synthesize(text: str, voice: Voice) -> Utterance:
         from . import server
         return server.synthesize(text, voice)
     raise SpeechError(unknown_name(voice.engine, ENGINES, "voice engine"))
+
+
+def _with_emotion(text: str, voice: Voice) -> Utterance:
+    """The line said with the voice's emotion: its rate, pitch (eSpeak NG) and loudness moved (EMOTIONS)."""
+    rate, pitch, volume = EMOTIONS[voice.emotion]
+    plain = replace(voice, emotion="neutral", rate=round(voice.rate * rate), pitch=min(100, max(0, voice.pitch + pitch)))
+    said = synthesize(text, plain)
+    return replace(said, voice=voice, audio=np.clip(said.audio * volume, -32768, 32767).astype(np.int16))
 
 
 def _pieces(spoken: ssml.Spoken, voice: Voice) -> Utterance:
