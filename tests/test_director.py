@@ -124,8 +124,29 @@ def test_a_viewer_answer_waits_for_the_phrase_boundary(tmp_path):
     order = [(e["host"], e["tick"]) for e in said]
     answer = next(t for h, t in order if h == "Jun")
     later = [t for h, t in order if t > answer]
-    assert said[1]["text"].startswith("Hi ana!") and said[2]["text"] == "That is a good deal."
+    assert said[1]["text"] == "Hi ana!" and said[2]["text"].startswith("The West Lake green tea gift box")
+    assert said[3]["text"] == "That is a good deal."
     assert later and later[0] >= reply["tick"] + round(0.25 * RATE)                 # the script resumes after it
+
+
+def test_an_answer_is_said_sentence_by_sentence_without_a_gap(tmp_path):
+    """The first sentence goes on air as soon as it is synthesised; the rest follows it at once."""
+    live, events = live_show(tmp_path, list(LONG))
+    live.run_until(RATE)
+    reply = live.handle(json.dumps({"user": "ana", "text": "How much is the tea?"}), 0.5)
+    assert reply["answer"] == "Hi ana! The West Lake green tea gift box is only 25 USD."
+    first, rest = live.world.lines[live.world.names.index(reply["host"])][:2]
+    assert first.utterance.text == "Hi ana!" and rest.utterance.text.startswith("The West Lake")
+    assert first.start_tick == reply["tick"] and rest.start_tick == first.end_tick + round(0.25 * RATE)
+
+
+def test_the_answering_host_turns_to_the_viewers_before_its_answer_is_synthesised(tmp_path):
+    from runtime.controllers.attention import Look
+    live, _ = live_show(tmp_path, list(LONG))
+    live.run_until(RATE)
+    _, _, h, _ = live.read(json.dumps({"user": "ana", "text": "How much is the tea?"}), 0.5)
+    live.run_until(live.tick + 1)                      # nothing synthesised yet: the host already turns
+    assert live.world.attention.look[h] == Look.CAMERA
 
 
 def test_a_phrase_too_long_to_wait_for_yields_at_the_next_word(tmp_path):

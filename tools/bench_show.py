@@ -7,6 +7,8 @@
    asking 10 questions a second, against one question every 8 seconds (each answered before the next
    comes, so only the speaking host's phrase is waited for). Reaction: the answering host turns to the
    viewers; first word: its first viseme (after the phrase it waits for, and any answer still being said).
+   The calm case again with every host on a Piper neural voice (an answer's first sentence is synthesised
+   and put on air before the rest).
 
     python tools/bench_show.py [--seconds 30]
 """
@@ -47,10 +49,13 @@ def tick_cost(seconds: float) -> tuple[float, float]:
     return (float(np.median(costs[id(playing)])) * 1000, float(np.median(costs[id(idle)])) * 1000)
 
 
-async def latency(per_second: float, seconds: float) -> tuple[np.ndarray, int, int]:
-    """Latencies (reaction, first word) of the answered questions, answered and read-while-busy counts."""
+async def latency(per_second: float, seconds: float, piper: str | None = None) -> tuple[np.ndarray, int, int]:
+    """Latencies (reaction, first word) of the answered questions, answered and read-while-busy counts;
+    with `piper`, every host speaks with that Piper voice."""
     from websockets.asyncio.client import connect
     show = load_show(SHOW)
+    for host in show.spec.hosts if piper else []:
+        host.voice = {**host.voice, "engine": "piper", "model": piper}
     live = LiveShow(show.spec, show)
     port: asyncio.Future = asyncio.get_running_loop().create_future()
     server = asyncio.ensure_future(serve(live, 0, ready=lambda text: port.set_result(int(text.split(":")[-1].split()[0]))))
@@ -80,6 +85,9 @@ def report(name: str, lat: np.ndarray, answered: int, busy: int) -> tuple[float,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=30.0, help="length of each measurement (default 30)")
+    ap.add_argument("--piper", metavar="MODEL", default="en_US-joe-medium",
+                    help="also measure the calm chat with every host on this Piper voice (default %(default)s; "
+                         "'' for none)")
     args = ap.parse_args()
     show_ms, idle_ms = tick_cost(args.seconds)
     print(f"tick cost, two hosts, {args.seconds:g} s of the default show (median):")
@@ -89,6 +97,9 @@ def main() -> None:
     calm = report("1 question / 8 s ", *asyncio.run(latency(0.125, 3 * args.seconds)))
     busy = report("10 questions / s", *asyncio.run(latency(10.0, args.seconds)))
     print(f"  busy / calm p95: reaction {busy[0] / calm[0]:.2f}x, first word {busy[1] / calm[1]:.2f}x")
+    if args.piper:
+        neural = report(f"1 question / 8 s, Piper {args.piper}", *asyncio.run(latency(0.125, 3 * args.seconds, args.piper)))
+        print(f"  Piper / eSpeak NG p95: first word {neural[1] / calm[1]:.2f}x")
 
 
 if __name__ == "__main__":

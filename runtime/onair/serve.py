@@ -15,6 +15,7 @@ import time
 from typing import Any, Awaitable, Callable
 
 from ..show.live import MAX_MESSAGE, LiveShow, Reply
+from ..speech.voices import synthesize
 from .operator import Operator
 
 log = logging.getLogger("cohost.serve")
@@ -25,12 +26,19 @@ async def answer(show: LiveShow, raw: str | bytes) -> dict:
     """One viewer event: read, prepared off the tick loop, put on air."""
     arrived = time.monotonic()
     read = show.read(raw, arrived)
+    turned = time.monotonic() - arrived
     if isinstance(read, tuple):
         event, said, h, voice = read
         show.in_flight += 1
         try:
             spoken = await asyncio.to_thread(show.speak, event, said, voice)
-            read = show.put_on_air(h, *spoken, time.monotonic() - arrived) if spoken else Reply(True)
+            if spoken:
+                first, utterance, rest = spoken
+                read = show.put_on_air(h, first, utterance, turned, time.monotonic() - arrived)
+                if rest:                          # synthesised while the first sentence is said
+                    read = show.go_on(h, read, rest, await asyncio.to_thread(synthesize, rest, voice))
+            else:
+                read = Reply(True)
         except Exception as e:  # a viewer's message must never stop the show
             show.log_failure(e)
             read = Reply(True, f"not answered: {e}")

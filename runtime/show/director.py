@@ -249,6 +249,10 @@ class Director(Stage):
         """Live lines handed on and not yet started."""
         return sum(l.start_tick > self.tick for _, l in self._live)
 
+    def turn_to_viewers(self, h: int) -> None:
+        """Host h, who will answer a viewer, turns to the viewers now, while its answer is prepared."""
+        self.world.address(h, self.tick + 1, REACT_S)
+
     def say_live(self, marked: MarkedLine, host: int | None = None, voice: Voice | None = None,
                  utterance: Utterance | None = None) -> tuple[int, Line]:
         """A live line at the next phrase boundary (after other live lines waiting): the host turns to the

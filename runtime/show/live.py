@@ -36,6 +36,12 @@ VIEWERS_KEPT = 10_000         # viewers remembered as greeted
 LATENCIES_KEPT = 10_000       # the latest answers' latencies, for the report
 
 
+def first_sentence(text: str) -> tuple[str, str]:
+    """(the first sentence, the rest): an answer's first sentence is said while the rest is synthesised."""
+    m = re.search(r"(?<=[.!?。！？])\s*(?=\S)", text)
+    return (text[:m.start()].strip(), text[m.end():].strip()) if m else (text, "")
+
+
 @dataclass
 class Reply:
     """What becomes of one viewer event: refused, read, or answered by a host from a tick."""
@@ -111,6 +117,7 @@ class LiveShow:
             self.unanswered += 1
             return Reply(True, "hosts busy: read, not answered", answer.text)
         h = self.director.free_host()
+        self.director.turn_to_viewers(h)
         voice = host_voice(self.spec, self.spec.hosts[h].name)
         if is_mandarin(answer.text):
             voice = voice.speaking("cmn")
@@ -130,31 +137,48 @@ class LiveShow:
         hello = f"{event.user}你好！" if answer and is_mandarin(answer.text) else f"Hi {event.user}!"
         return Answer(f"{hello} {answer.text}" if answer else hello, answer.product if answer else None, "greeting")
 
-    def speak(self, event: Event, answer: Answer, voice: Voice) -> tuple[str, Utterance] | None:
-        """The answer's words (free-form from the chat model when one is set, else the catalogue's) and
-        their synthesis; None when there is nothing to say. Slow: runs off the tick loop in a live show."""
+    def speak(self, event: Event, answer: Answer, voice: Voice) -> tuple[str, Utterance, str] | None:
+        """The answer's words (free-form from the chat model when one is set, else the catalogue's), its first
+        sentence synthesised and the rest to synthesise while that is said; None when there is nothing to
+        say. Slow: runs off the tick loop in a live show."""
         text = answer.text
         if self.chat_model is not None and event.kind == "chat":
             text = self.chat_model.reply(event.text, self.responder, answer if answer.text else None) or text
         spoken = re.sub(r"[\[\]*]", "", text).strip()    # viewers' words carry no markup
-        return (spoken, synthesize(spoken, voice)) if spoken else None
+        if not spoken:
+            return None
+        first, rest = first_sentence(spoken)
+        return first, synthesize(first, voice), rest
 
-    def put_on_air(self, h: int, spoken: str, utterance: Utterance, waited: float) -> Reply:
-        """The answer goes to host h at the next phrase boundary; `waited`: seconds since it arrived."""
+    def put_on_air(self, h: int, spoken: str, utterance: Utterance, turned: float, waited: float) -> Reply:
+        """The answer goes to host h at the next phrase boundary; `turned` and `waited`: seconds from its
+        arrival to host h turning to the viewers, and to now."""
         _, line = self.director.say_live(parse_markup(spoken), h, utterance=utterance)
         rate = self.spec.tick_rate
-        self._latency[self.answered % LATENCIES_KEPT] = waited + 1 / rate, waited + (line.start_tick - self.tick) / rate
+        self._latency[self.answered % LATENCIES_KEPT] = turned + 1 / rate, waited + (line.start_tick - self.tick) / rate
         self.answered += 1
         return Reply(True, answer=spoken, host=self.spec.hosts[h].name, tick=line.start_tick)
+
+    def go_on(self, h: int, reply: Reply, rest: str, utterance: Utterance) -> Reply:
+        """The rest of an answer, said by host h right after its first sentence."""
+        self.director.say_live(parse_markup(rest), h, utterance=utterance)
+        return replace(reply, answer=f"{reply.answer} {rest}")
 
     def handle(self, raw: str | bytes, now: float) -> dict:
         """One viewer event, all three steps at once (tests, the soak): the reply as sent back."""
         arrived = time.perf_counter()
         read = self.read(raw, now)
+        turned = time.perf_counter() - arrived
         if isinstance(read, tuple):
             event, answer, h, voice = read
             said = self.speak(event, answer, voice)
-            read = self.put_on_air(h, *said, time.perf_counter() - arrived) if said else Reply(True)
+            if said:
+                first, utterance, rest = said
+                read = self.put_on_air(h, first, utterance, turned, time.perf_counter() - arrived)
+                if rest:
+                    read = self.go_on(h, read, rest, synthesize(rest, voice))
+            else:
+                read = Reply(True)
         return self.reply_json(read)
 
     @staticmethod
