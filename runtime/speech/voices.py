@@ -34,7 +34,7 @@ def _with_emotion(text: str, voice: Voice) -> Utterance:
     rate, pitch, volume = EMOTIONS[voice.emotion]
     plain = replace(voice, emotion="neutral", rate=round(voice.rate * rate), pitch=min(100, max(0, voice.pitch + pitch)))
     said = synthesize(text, plain)
-    return replace(said, voice=voice, audio=np.clip(said.audio * volume, -32768, 32767).astype(np.int16))
+    return replace(said, voice=voice, audio=_louder(said.audio, volume))
 
 
 def _pieces(spoken: ssml.Spoken, voice: Voice) -> Utterance:
@@ -47,12 +47,16 @@ def _pieces(spoken: ssml.Spoken, voice: Voice) -> Utterance:
             at += piece.pause_s
         if piece.text:
             u = synthesize(piece.text, ssml.voice_for(piece, voice))
-            audio.append(np.clip(u.audio * piece.volume, -32768, 32767).astype(np.int16))
+            audio.append(_louder(u.audio, piece.volume))
             phonemes += [replace(p, start=p.start + at, end=p.end + at) for p in u.phonemes]
             words += [replace(w, start=w.start + at) for w in u.words]
             at += u.duration
     text = " ".join(p.text for p in spoken.pieces if p.text)
     return Utterance(text, voice, SAMPLE_RATE, np.concatenate(audio or [np.zeros(0, np.int16)]), phonemes, words)
+
+
+def _louder(audio: np.ndarray, volume: float) -> np.ndarray:
+    return np.clip(audio * volume, -32768, 32767).astype(np.int16)
 
 
 class LineCache:
