@@ -7,7 +7,7 @@ from .skeleton.rigfile import load_rig_info
 from .speech.track import VisemeTrack
 from .speech.utterance import Voice
 from .speech.voices import LineCache
-from .usage import check_camera
+from .usage import UsageError, check_camera
 
 
 def cmd_say(args) -> int:
@@ -15,20 +15,28 @@ def cmd_say(args) -> int:
     asked = (("language", args.voice), ("rate", args.rate), ("pitch", args.pitch),
              ("engine", args.piper and "piper"), ("model", args.piper), ("emotion", args.emotion))
     voice = Voice.from_table({k: v for k, v in asked if v is not None}, Voice.from_table(info.voice))
-    utterance = LineCache().get(args.text, voice)
+    from .gesture.markup import MarkupError, parse_markup
+    from .show.lines import check_gestures
+    try:
+        marked = check_gestures(parse_markup(args.text))       # gesture markup is not said; SSML is
+    except MarkupError as e:
+        raise UsageError(str(e)) from None
+    utterance = LineCache().get(marked.said, voice)
     track = VisemeTrack.from_utterance(utterance, args.tick_rate)
     if args.out:
         utterance.write_wav(args.out)
     if args.track:
         track.save(args.track)
-    speaker = voice.model if voice.engine == "piper" else voice.name
+    said = utterance.voice                       # as spoken: Chinese characters in Mandarin, say
+    speaker = (said.model if said.engine == "piper" else said.name) + \
+        (f", {said.emotion}" if said.emotion != "neutral" else "")
     print(f"{speaker}: {utterance.duration:.2f} s, {len(utterance.phonemes)} phonemes, {track.ticks} ticks"
           + (f"; wrote {args.out}" if args.out else "") + (f"; wrote {args.track}" if args.track else ""))
     if args.plot:
-        from .studio.speech_plot import plot_track
+        from .studio.speech_plot import label, plot_track
         ends = [w.start for w in utterance.words[1:]] + [utterance.duration]
-        plot_track(track, utterance.audio, utterance.sample_rate, args.plot, f"{speaker}: {args.text}",
-                   [(w.start, end, w.text) for w, end in zip(utterance.words, ends)])
+        plot_track(track, utterance.audio, utterance.sample_rate, args.plot, f"{speaker}: " + " ".join(map(label, utterance.text.split())),
+                   [(w.start, end, label(w.text)) for w, end in zip(utterance.words, ends)])
         print(f"wrote {args.plot}")
     for p in utterance.phonemes if args.verbose_phonemes else []:
         print(f"  {p.start:7.3f} {p.end:7.3f}  {p.ipa or '(pause)'}{'  stressed' if p.stressed else ''}")
@@ -39,7 +47,8 @@ def _vosk_choice(args, command: str, script: str | None = None) -> tuple[Path | 
     """The speech's language (--voice, else the script's script: Hangul, Chinese or Latin) as an eSpeak NG
     voice, and the vosk model for free recognition: --vosk-model, else the bundled one only where it is of
     that language (a model of another language hears nonsense), none with --no-vosk."""
-    from .speech.lipsync import default_model, script_language
+    from .speech.lipsync import default_model
+    from .speech.utterance import script_language
     bundled, bundled_language = default_model()
     language = args.voice or (script_language(script) if script else "en-us")
     if args.no_vosk:
@@ -56,14 +65,16 @@ def _vosk_choice(args, command: str, script: str | None = None) -> tuple[Path | 
 def cmd_lipsync(args) -> int:
     from .speech.audio import RATE, read_audio
     from .speech.lipsync import lipsync
+    script = None
+    if args.text:
+        path = Path(args.text)
+        if not path.exists() and path.suffix in (".txt", ".md", ".srt"):
+            raise SystemExit(f"cohost lipsync: {path}: no such script file")
+        script = path.read_text(encoding="utf-8") if path.exists() else args.text
     try:
         audio = read_audio(args.audio)
     except (FileNotFoundError, ValueError) as e:
         raise SystemExit(f"cohost lipsync: {e}") from None
-    script = None
-    if args.text:
-        path = Path(args.text)
-        script = path.read_text(encoding="utf-8") if path.exists() else args.text
     model, voice = _vosk_choice(args, "lipsync", script)
     try:
         result = lipsync(audio, args.tick_rate, script, model, voice)
@@ -72,11 +83,8 @@ def cmd_lipsync(args) -> int:
     result.track.save(args.out)
     print(f"{args.audio}: {len(audio) / RATE:.2f} s, {result.track.ticks} ticks from {result.method}; wrote {args.out}")
     if args.plot:
-        from .speech.lipsync import word_ipa
-        from .studio.speech_plot import plot_track
-        # The bundled font has Latin and IPA but no CJK glyphs: such words are labelled with their IPA.
-        labels = [(w.start, w.end, w.text if all(ord(c) < 0x2E80 for c in w.text) else word_ipa(w.text, voice))
-                  for w in result.words]
+        from .studio.speech_plot import label, plot_track
+        labels = [(w.start, w.end, label(w.text)) for w in result.words]
         plot_track(result.track, audio, RATE, args.plot, f"{Path(args.audio).name}: {result.method}", labels)
         print(f"wrote {args.plot}")
     return 0

@@ -78,6 +78,8 @@ def test_lipsync_command_errors(tmp_path):
     assert out.returncode != 0 and "noise.mp3: cannot decode audio" in out.stderr
     out = run(str(tmp_path / "noise.mp3"), "--vosk-model", str(tmp_path / "nomodel"), "--out", "t.json")
     assert out.returncode != 0
+    out = run(str(tmp_path / "noise.mp3"), "--text", str(tmp_path / "script.txt"), "--out", str(tmp_path / "t.json"))
+    assert out.returncode != 0 and "script.txt: no such script file" in out.stderr
 
 
 def test_read_audio_resamples(tmp_path):

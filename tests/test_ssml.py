@@ -79,6 +79,7 @@ def test_a_bookmark_places_a_gesture_in_a_show():
     ("<speak>Hello <b>there</b></speak>", "SSML: unknown element <b>; expected one of speak, break"),
     ('<speak>Hello <prosody rate="x">there</speak>', "SSML 1:39: mismatched tag"),
     ('<speak><say-as interpret-as="date">2026-13-01</say-as></speak>', "no month 13"),
+    ('Hello <break time="1s"/> there', "SSML must be the whole line, inside <speak>...</speak>"),
 ])
 def test_bad_ssml_is_a_clear_error(line, message):
     with pytest.raises(MarkupError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -159,3 +159,22 @@ def test_an_unknown_emotion_is_named_where_it_is_written(tmp_path):
     with pytest.raises(FileError, match=r"shop\.toml:\d+:\d+: hosts\[1\]\.voice\.emotion: unknown emotion 'hapy'; "
                                         r"did you mean 'happy'\?"):
         load_set(tmp_path / "shop.toml")
+
+
+def test_chinese_characters_are_said_in_mandarin_whatever_the_voice():
+    for voice in (Voice(variant="m3"), JOE):
+        said = synthesize("大家好，欢迎来到直播间。", voice)
+        assert said.voice.language == "cmn" and said.voice.engine == "espeak", voice
+        assert sum(p.ipa != "" for p in said.phonemes) >= 15         # spoken, not spelt out as "Chinese letter"
+
+
+def test_a_broken_or_missing_piper_voice_is_a_clear_error(tmp_path):
+    (tmp_path / "broken.onnx").write_bytes(b"not a model")
+    (tmp_path / "broken.onnx.json").write_text("{}")
+    with pytest.raises(SpeechError, match=r"Piper could not load the voice .*broken\.onnx .*is it a Piper \.onnx"):
+        synthesize("Hello", Voice(engine="piper", model=str(tmp_path / "broken.onnx")))
+    text = (PROJECT / "scenes" / "shop_studio.toml").read_text().replace(
+        'name = "Jun"\n', 'name = "Jun"\nvoice = { engine = "piper", model = "en_GB-nobody" }\n')
+    (tmp_path / "shop.toml").write_text(text)
+    with pytest.raises(FileError, match=r"shop\.toml:\d+:\d+: hosts\[1\]\.voice\.model: no Piper voice 'en_GB-nobody'"):
+        load_set(tmp_path / "shop.toml")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..speech.utterance import voice_table
+from ..speech.voices import voice_table
 from ..tomlfile import TomlDoc, parse_color
 
 HAIR_STYLES = ("short", "bob", "long", "bun", "ponytail")

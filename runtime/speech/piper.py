@@ -68,7 +68,11 @@ class Piper(Engine):
     def _voice(self, model: str):
         if model not in self._voices:
             path, config = model_files(model)
-            self._voices[model] = self._load(path, config, include_alignments=True)
+            try:
+                self._voices[model] = self._load(path, config, include_alignments=True)
+            except Exception as e:             # noqa: BLE001 - a broken file fails deep inside onnx or json
+                raise SpeechError(f"Piper could not load the voice {path} ({type(e).__name__}: {e}); "
+                                  f"is it a Piper .onnx with its .onnx.json?") from e
         return self._voices[model]
 
     def synthesize(self, text: str, voice: Voice) -> Utterance:

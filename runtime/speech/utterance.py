@@ -6,6 +6,8 @@ each word of the text. Lip sync, nods, gestures and the mix read only this.
 """
 from __future__ import annotations
 
+import json
+import re
 import threading
 import wave
 from dataclasses import dataclass, field, replace
@@ -14,13 +16,34 @@ from typing import Self
 
 import numpy as np
 
-from ..tomlfile import TomlDoc, unknown_name
 
 SAMPLE_RATE = 22050          # every engine's audio, resampled where its own rate differs
 
 
 class SpeechError(RuntimeError):
     """Synthesis could not run (no library, unknown voice); the message says which."""
+
+
+def script_language(text: str) -> str:
+    """The eSpeak NG language a text is most likely in, from its letters: Korean, Mandarin or English."""
+    if re.search(r"[\uac00-\ud7af]", text):
+        return "ko"
+    if re.search(r"[\u4e00-\u9fff]", text):
+        return "cmn"
+    return "en-us"
+
+
+def _model_family(model: str) -> str | None:
+    """A Piper voice's language family: from an installed voice's name (en_US-joe-medium) or a .onnx file's
+    config; None when it does not say."""
+    if not model.endswith(".onnx"):
+        return _family(model)
+    try:
+        config = json.loads(Path(model + ".json").expanduser().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    code = config.get("language", {}).get("code") or config.get("espeak", {}).get("voice")
+    return _family(code) if isinstance(code, str) else None
 
 
 def _family(code: str) -> str:
@@ -64,11 +87,19 @@ class Voice:
     def name(self) -> str:
         return f"{self.language}+{self.variant}" if self.variant else self.language
 
+    def for_text(self, text: str) -> "Voice":
+        """This voice for `text`: a line written in Hangul or Chinese characters is said in Korean or
+        Mandarin (an English voice would spell it out)."""
+        written = script_language(text)
+        return self.speaking(written) if written != "en-us" and _family(written) != _family(self.language) else self
+
     def speaking(self, language: str) -> "Voice":
         """This voice for a line in `language`: eSpeak NG speaks them all; a Piper voice speaks its model's
-        own (its name starts with it: en_US-joe-medium), else eSpeak NG says the line at the same rate."""
-        if self.engine == "piper" and _family(Path(self.model).name) != _family(language):
-            return Voice(language=language, rate=self.rate)
+        own (its name starts with it: en_US-joe-medium; a .onnx file's config says it), else eSpeak NG says
+        the line at the same rate."""
+        family = _model_family(self.model) if self.engine == "piper" else None
+        if family is not None and family != _family(language):
+            return Voice(language=language, rate=self.rate, emotion=self.emotion)
         return replace(self, language=language)
 
     @classmethod
@@ -85,25 +116,6 @@ VOICE_KEYS = {"language": str, "variant": str, "rate": int, "pitch": int, "engin
 # Happy and surprised speak up and faster, sad and relaxed lower and slower, angry louder and clipped.
 EMOTIONS = {"neutral": (1.0, 0, 1.0), "happy": (1.08, 8, 1.1), "surprised": (1.05, 14, 1.15),
             "angry": (1.1, 4, 1.3), "sad": (0.85, -8, 0.8), "relaxed": (0.92, -4, 0.9)}
-
-
-def voice_table(doc: TomlDoc, owner: dict, *path: str | int) -> dict:
-    """The `voice` table of a host (rig file or set), each key known and of its kind; {} when absent."""
-    voice = doc.get(owner, "voice", dict, *path, "voice", default={})
-    doc.check_keys(voice, VOICE_KEYS, *path, "voice")
-    for key, kind in VOICE_KEYS.items():
-        doc.get(voice, key, kind, *path, "voice", key, default=None)
-    engine = voice.get("engine", "espeak")
-    if engine not in ENGINES:
-        raise doc.error(unknown_name(engine, ENGINES, "engine"), *path, "voice", "engine")
-    if voice.get("emotion", "neutral") not in EMOTIONS:
-        raise doc.error(unknown_name(voice["emotion"], EMOTIONS, "emotion"), *path, "voice", "emotion")
-    if engine == "piper" and not voice.get("model"):
-        raise doc.error("a Piper voice needs its model: an installed voice (e.g. en_US-joe-medium) or a .onnx file",
-                        *path, "voice")
-    if engine == "server" and not str(voice.get("url", "")).startswith(("http://", "https://")):
-        raise doc.error("a TTS server voice needs its url, http://... or https://", *path, "voice")
-    return voice
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..tomlfile import unknown_name
+from ..tomlfile import TomlDoc, unknown_name
 from . import ssml
 from .espeak import Espeak
-from .utterance import EMOTIONS, ENGINES, SAMPLE_RATE, Phoneme, SpeechError, Utterance, Voice
+from .utterance import EMOTIONS, ENGINES, SAMPLE_RATE, VOICE_KEYS, Phoneme, SpeechError, Utterance, Voice
 
 
 def synthesize(text: str, voice: Voice) -> Utterance:
@@ -16,6 +16,8 @@ def synthesize(text: str, voice: Voice) -> Utterance:
     piece by piece."""
     if ssml.is_ssml(text):
         return _pieces(ssml.parse(text), voice)
+    voice = voice.for_text(text)                 # Chinese characters are said in Mandarin, Hangul in Korean
+    voice = voice.speaking(voice.language)       # a Piper voice asked for another language: eSpeak NG says it
     if voice.emotion != "neutral":
         return _with_emotion(text, voice)
     if voice.engine == "espeak":
@@ -57,6 +59,31 @@ def _pieces(spoken: ssml.Spoken, voice: Voice) -> Utterance:
 
 def _louder(audio: np.ndarray, volume: float) -> np.ndarray:
     return np.clip(audio * volume, -32768, 32767).astype(np.int16)
+
+
+def voice_table(doc: TomlDoc, owner: dict, *path: str | int) -> dict:
+    """The `voice` table of a host (rig file or set), each key known and of its kind; {} when absent."""
+    voice = doc.get(owner, "voice", dict, *path, "voice", default={})
+    doc.check_keys(voice, VOICE_KEYS, *path, "voice")
+    for key, kind in VOICE_KEYS.items():
+        doc.get(voice, key, kind, *path, "voice", key, default=None)
+    engine = voice.get("engine", "espeak")
+    if engine not in ENGINES:
+        raise doc.error(unknown_name(engine, ENGINES, "engine"), *path, "voice", "engine")
+    if voice.get("emotion", "neutral") not in EMOTIONS:
+        raise doc.error(unknown_name(voice["emotion"], EMOTIONS, "emotion"), *path, "voice", "emotion")
+    if engine == "piper":
+        if not voice.get("model"):
+            raise doc.error("a Piper voice needs its model: an installed voice (e.g. en_US-joe-medium) or a .onnx "
+                            "file", *path, "voice")
+        from .piper import model_files            # the voice must be there before the show starts
+        try:
+            model_files(voice["model"])
+        except SpeechError as e:
+            raise doc.error(str(e), *path, "voice", "model") from None
+    if engine == "server" and not str(voice.get("url", "")).startswith(("http://", "https://")):
+        raise doc.error("a TTS server voice needs its url, http://... or https://", *path, "voice")
+    return voice
 
 
 class LineCache:

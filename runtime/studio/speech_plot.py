@@ -10,6 +10,16 @@ from ..skeleton.face import VISEMES
 from ..speech.track import VisemeTrack
 
 
+def label(word: str) -> str:
+    """A word as the plot labels it: the bundled font has Latin and IPA but no CJK glyphs, so Chinese and
+    Korean words are shown by their IPA."""
+    if all(ord(c) < 0x2E80 for c in word):
+        return word
+    from ..speech.lipsync import word_ipa
+    from ..speech.utterance import Voice, script_language
+    return word_ipa(word, Voice(script_language(word)))
+
+
 def plot_track(track: VisemeTrack, audio: np.ndarray, rate: int, path: str | Path, title: str = "",
                labels: list[tuple[float, float, str]] | None = None) -> None:
     """Waveform with labelled word spans, the 15 viseme weights as a heat map, and the jaw opening."""
