@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from ..skeleton.kernels import qconj, qmul, qrot
+from ..skeleton.kernels import dot3, qconj, qmul, qrot
 from ..skeleton.pose import BONE_INDEX
 
 CHAIN = np.array([BONE_INDEX[b] for b in ("hips", "spine", "chest", "upperChest", "neck", "head", "leftEye",
@@ -124,11 +124,6 @@ def _slowdown(gaze_now, target, head_now, head_goal, lim):
 
 
 @njit(cache=True, inline="always")
-def _dot(a, b):
-    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-
-
-@njit(cache=True, inline="always")
 def _put(row, values):
     for c in range(len(row)):
         row[c] = values[c]
@@ -156,10 +151,10 @@ def _step(t, dt, target, target_id, rotations, offsets, hips, lim, g, started, a
         if same or accept:
             point[h] = target[h]
         to = point[h] - eye_mid[h]
-        distance = np.sqrt(_dot(to, to))
+        distance = np.sqrt(dot3(to, to))
         wanted = to / distance
         before = direction[h].copy()
-        lag = np.degrees(np.arccos(min(max(_dot(before, wanted), -1.0), 1.0)))
+        lag = np.degrees(np.arccos(min(max(dot3(before, wanted), -1.0), 1.0)))
         # A target moving faster than the eyes can follow falls behind; a catch-up saccade brings it back.
         began = accept or (free and same and lag > CATCH_UP_DEG)
         if began:
@@ -175,11 +170,11 @@ def _step(t, dt, target, target_id, rotations, offsets, hips, lim, g, started, a
             share, a, b = saccade_progress(u), from_dir[h].copy(), to_dir[h].copy()
         else:
             share, a, b = min(1.0, np.radians(PURSUIT_DEG_S) * dt / max(np.radians(lag), 1e-9)), before, wanted
-        angle = np.arccos(min(max(_dot(a, b), -1.0), 1.0))
+        angle = np.arccos(min(max(dot3(a, b), -1.0), 1.0))
         d = b
         if angle > 1e-6:
             d = (np.sin((1 - share) * angle) * a + np.sin(share * angle) * b) / max(np.sin(angle), 1e-9)
-        direction[h] = d / np.sqrt(_dot(d, d))
+        direction[h] = d / np.sqrt(dot3(d, d))
         # Head and chest take their share of the target's direction. With a gaze shift they move on the
         # saccade's bell, as much slower as the eyes' range allows (the eyes then hold the target while the
         # head arrives); between shifts they follow a moving target smoothly.

@@ -22,7 +22,7 @@ from ..gesture.grammar import Gesture
 from ..gesture.handshapes import HANDSHAPES, HandShape
 from ..gesture.planner import Planned, Timed
 from ..skeleton.ik import ELBOW_LIMITS
-from ..skeleton.kernels import chain_world, qrot, quat_of_matrix, turn_end, two_bone
+from ..skeleton.kernels import chain_world, dot3, qrot, quat_of_matrix, turn_end, two_bone
 from ..skeleton.skeleton import Skeleton
 
 HEIGHT_OF = {"head": "head", "chin": "head", "shoulder": "leftUpperArm", "chest": "chest", "waist": "spine"}
@@ -113,21 +113,16 @@ def stroke_offset(step: Timed, t: float, side: str, expressivity: Expressivity,
     return np.array([amp * out * (f - 1) * (1 if mv.kind == "open" else -1), 0.0, 0.0])     # open / close
 
 
-@njit(cache=True, inline="always")
-def _dot(a, b):
-    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-
-
 @njit(cache=True)
 def _frame(fingers, palm):
     """Orthonormal columns (fingers, palm normal, their cross); the palm gives way when the two clash.
     A hand without finger bones (its fingers at the wrist) points along +X."""
-    length = np.sqrt(_dot(fingers, fingers))
+    length = np.sqrt(dot3(fingers, fingers))
     f = fingers / length if length > 1e-9 else np.array([1.0, 0.0, 0.0])
-    p = palm - f * _dot(palm, f)
-    if np.sqrt(_dot(p, p)) < 0.3:                     # e.g. fingers up, palm up: keep the palm facing out
+    p = palm - f * dot3(palm, f)
+    if np.sqrt(dot3(p, p)) < 0.3:                     # e.g. fingers up, palm up: keep the palm facing out
         p = FORWARD - f * f[2] if abs(f[2]) < 0.9 else UP - f * f[1]
-    p = p / np.sqrt(_dot(p, p))
+    p = p / np.sqrt(dot3(p, p))
     out = np.empty((3, 3))
     out[:, 0], out[:, 1], out[:, 2] = f, p, np.cross(f, p)
     return out
@@ -159,7 +154,7 @@ def _arm(parents, offsets, rot, path, wrist, pole, lo, hi, fingers, palm, aim_fi
     wanted = (0.0, 0.0, 0.0, 1.0)
     for _ in range(2 if refine else 1):
         toward = target - origin
-        toward = toward / max(np.sqrt(_dot(toward, toward)), 1e-6)
+        toward = toward / max(np.sqrt(dot3(toward, toward)), 1e-6)
         wanted = _facing(toward if aim_fingers else fingers, toward if aim_palm else palm, rest_frame)
         k = qrot(wanted, (knuckle[0], knuckle[1], knuckle[2]))
         origin = wpos[m - 1] + np.array(k)

@@ -16,6 +16,11 @@ OVERRIDE, ADDITIVE = 0, 1          # layer modes, as the kernels take them
 
 # -- scalar quaternion helpers (x, y, z, w) ------------------------------------------------------------
 @njit(cache=True, inline="always")
+def dot3(a, b):
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+@njit(cache=True, inline="always")
 def qmul(a, b):
     return (a[3] * b[0] + a[0] * b[3] + a[1] * b[2] - a[2] * b[1],
             a[3] * b[1] - a[0] * b[2] + a[1] * b[3] + a[2] * b[0],
