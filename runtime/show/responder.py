@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from ..sets.setfile import Product
+from ..speech.utterance import script_language
 from .moderation import Event
 
 # topic -> (English keywords, Mandarin keywords, fact keys that answer it)
@@ -37,7 +38,7 @@ class Answer:
 
 
 def is_mandarin(text: str) -> bool:
-    return any("\u4e00" <= c <= "\u9fff" for c in text)
+    return script_language(text) == "cmn"
 
 
 def price_zh(price: float, currency: str) -> str:

@@ -11,11 +11,11 @@ import re
 import threading
 import wave
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Self
 
 import numpy as np
-
 
 SAMPLE_RATE = 22050          # every engine's audio, resampled where its own rate differs
 
@@ -33,6 +33,7 @@ def script_language(text: str) -> str:
     return "en-us"
 
 
+@lru_cache(maxsize=64)
 def _model_family(model: str) -> str | None:
     """A Piper voice's language family: from an installed voice's name (en_US-joe-medium) or a .onnx file's
     config; None when it does not say."""

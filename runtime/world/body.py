@@ -40,6 +40,7 @@ class Body(Stage):
         H, J, L = world.hosts, len(BONE_INDEX), LEAN + 1
         self.rots, self.hips = np.tile(quat.IDENTITY, (H, L, J, 1)), np.zeros((H, L, 3))
         self.weights, self.hips_weights, self.masks = np.zeros((H, L)), np.zeros((H, L)), np.ones((H, L, J))
+        self.weights[:, IDLE] = self.hips_weights[:, IDLE] = 1.0
         self.modes = np.array([OVERRIDE] * LEAN + [ADDITIVE])
         self.priorities = np.arange(L)
         self.priorities[LEAN] = 0
@@ -56,8 +57,7 @@ class Body(Stage):
         world.hand_curls[:] = RELAXED.curl
         world.hand_spread[:] = RELAXED.spread
         world.rotations[:], world.hips[:] = rot, hips
-        self.weights[:] = 0.0
-        self.rots[:, IDLE], self.hips[:, IDLE], self.weights[:, IDLE], self.hips_weights[:, IDLE] = rot, hips, 1.0, 1.0
+        self.weights[:, CLIP:] = 0.0                         # the idle layer is always there at full weight
         for h in range(world.hosts):
             base = rot[h]
             if h in self.clips:
@@ -70,7 +70,8 @@ class Body(Stage):
                 self.rots[h, LEAN, LEAN_BONES] = quat.from_axis_angle(X, lean / 2)
                 self.weights[h, LEAN] = 1.0
             gestures = self._gestures(world, h, base, tick, rate)
-            if gestures or lean or h in self.clips:
+            if gestures or lean or h in self.clips:          # else the idle pose, already in the world, stands
+                self.rots[h, IDLE], self.hips[h, IDLE] = rot[h], hips[h]
                 blend_layers(self.rots[h], self.hips[h], self.weights[h], self.hips_weights[h], self.masks[h],
                              self.modes, self.priorities, self.priorities[:LEAN], BLEND_THRESHOLD, world.rotations[h],
                              world.hips[h])
