@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 import wave
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -16,16 +17,27 @@ def read_audio(path: str | Path, rate: int = RATE) -> np.ndarray:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such audio file")
     if path.suffix.lower() == ".wav":
-        with wave.open(str(path)) as w:
-            if w.getsampwidth() == 2 and w.getnchannels() == 1:
-                x = np.frombuffer(w.readframes(w.getnframes()), "<i2")
-                return resample(x, w.getframerate(), rate)
+        try:
+            x, source_rate = wav_samples(path)
+            return resample(x, source_rate, rate)
+        except (ValueError, wave.Error, EOFError):
+            pass                                   # another WAV encoding: ffmpeg reads it
     import imageio_ffmpeg
     out = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
                           "-ar", str(rate), "-"], capture_output=True)
     if out.returncode != 0:
         raise ValueError(f"{path}: cannot decode audio: {out.stderr.decode(errors='replace').strip()[:200]}")
     return np.frombuffer(out.stdout, "<i2").copy()
+
+
+def wav_samples(source: str | Path | BinaryIO) -> tuple[np.ndarray, int]:
+    """(int16 mono samples, their rate) of a 16-bit PCM WAV file or stream, channels mixed; ValueError for
+    other sample widths."""
+    with wave.open(source if not isinstance(source, Path) else str(source)) as w:
+        if w.getsampwidth() != 2:
+            raise ValueError(f"{8 * w.getsampwidth()}-bit audio; 16-bit PCM WAV expected")
+        x = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, w.getnchannels())
+        return (x[:, 0].copy() if x.shape[1] == 1 else x.mean(axis=1).astype(np.int16)), w.getframerate()
 
 
 def resample(x: np.ndarray, src: int, dst: int) -> np.ndarray:

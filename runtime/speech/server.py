@@ -17,7 +17,7 @@ import wave
 import numpy as np
 
 from .align import forced_alignment
-from .audio import RATE, resample
+from .audio import RATE, resample, wav_samples
 from .espeak import Espeak
 from .utterance import SAMPLE_RATE, SpeechError, Utterance, Voice
 
@@ -42,22 +42,19 @@ def request(text: str, voice: Voice, timeout: float) -> bytes:
         raise SpeechError(f"TTS server {url} did not answer: {reason}") from e
 
 
-def decode_wav(data: bytes) -> tuple[np.ndarray, int]:
-    """(mono int16 samples, rate) of a 16-bit PCM WAV."""
+def fetch(text: str, voice: Voice, timeout: float) -> tuple[np.ndarray, int]:
+    """The server's audio for `text` (mono samples, rate); SpeechError for no answer or no WAV."""
+    data = request(text, voice, timeout)
     try:
-        with wave.open(io.BytesIO(data)) as w:
-            if w.getsampwidth() != 2:
-                raise SpeechError(f"TTS server sent {8 * w.getsampwidth()}-bit audio; 16-bit PCM WAV expected")
-            audio = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, w.getnchannels())
-            return audio.mean(axis=1).astype(np.int16), w.getframerate()
-    except (wave.Error, EOFError) as e:
-        raise SpeechError(f"TTS server sent no WAV audio ({e})") from e
+        return wav_samples(io.BytesIO(data))
+    except (ValueError, wave.Error, EOFError) as e:
+        raise SpeechError(f"TTS server sent no 16-bit PCM WAV ({e})") from e
 
 
 def synthesize(text: str, voice: Voice, timeout: float = TIMEOUT_S) -> Utterance:
     """The line from the server, its timing aligned; from eSpeak NG when the server fails."""
     try:
-        audio, rate = decode_wav(request(text, voice, timeout))
+        audio, rate = fetch(text, voice, timeout)
     except SpeechError as e:
         local = Voice(language=voice.language, rate=voice.rate)
         log.warning("%s; eSpeak NG says the line instead", e)
