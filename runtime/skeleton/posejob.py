@@ -3,8 +3,8 @@ matrices for every host of one skeleton, in one call.
 
 The job is data built once (clips packed into one array, layers as weight/mask/mode/priority tables, IK
 chains as index paths) and evaluated flat by numba-compiled kernels, so the per-tick cost does not grow
-with Python calls. It follows the same rules as the numpy reference functions (`Clip.sample`, `blend`,
-`two_bone_ik`, `Skeleton.local_to_model`), and the tests hold the two to 1e-9.
+with Python calls. It blends with the blender's own kernel and follows the numpy reference functions
+(`Clip.sample`, `two_bone_ik`, `Skeleton.local_to_model`); the tests hold the two to 1e-9.
 """
 from __future__ import annotations
 
