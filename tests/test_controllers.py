@@ -82,6 +82,15 @@ def test_listeners_look_at_the_speaker_more_than_speakers_look_back(ten_minutes)
         assert r.at_partner_speaking > 0.02                                  # speakers do glance
 
 
+def test_co_hosts_look_at_each_other_like_co_hosts(ten_minutes):
+    _, reports = ten_minutes
+    for r in reports:
+        assert r.at_partner_listening >= 0.4, r          # the listener mostly on the speaker ...
+        assert 0.1 <= r.at_partner_speaking < 0.5, r      # ... the speaker mostly on the viewers
+        met, turns = r.handovers
+        assert turns > 50 and met >= 0.8 * turns, r       # eye contact around the change of speaker
+
+
 def test_blink_rates_stay_in_their_configured_ranges(ten_minutes):
     _, reports = ten_minutes
     blink = CONFIG["blink"]

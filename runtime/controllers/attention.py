@@ -45,14 +45,25 @@ class Attention:
         self.role = np.full(n, Role.IDLE)
         self.target_id = np.zeros(n, int)     # changes whenever the gaze should jump
         self.pinned = np.zeros(n)             # an operator's look holds even through a turn until then
+        self.averting = np.zeros(n, bool)     # a long turn's look away comes after its hand-over glance
 
     def _draw(self, h: int, span: tuple[float, float]) -> float:
         return float(self.rng[h].uniform(*span))
 
-    def _choose(self, h: int, t: float, turn_started: bool, turn_length: float) -> None:
+    def _choose(self, h: int, t: float, turn_started: bool, turn_length: float, handing_over: bool = False) -> None:
         rng, role, previous = self.rng[h], self.role[h], self.look[h]
         pattern = self.c[{Role.SPEAKING: "gaze.speaking", Role.LISTENING: "gaze.listening"}.get(role, "gaze.idle")]
-        if role == Role.SPEAKING and turn_started and turn_length >= pattern["aversion_after"]:
+        if handing_over:
+            # A change of speaker: the one taking the turn meets the other's eyes first (then, for a long
+            # turn, looks away), and the one yielding it turns to the new speaker.
+            look, span = Look.PARTNER, pattern["handover"]
+            self.averting[h] = role == Role.SPEAKING and turn_length >= pattern["aversion_after"]
+        elif role == Role.SPEAKING and self.averting[h]:
+            self.averting[h] = False
+            look, span = Look.AWAY, pattern["aversion"]
+            yaw, pitch = rng.choice([-1, 1]) * rng.uniform(0.25, 0.4), rng.choice([-0.25, 0.3])
+            self.away[h] = [np.sin(yaw) * np.cos(pitch), np.sin(pitch), np.cos(yaw) * np.cos(pitch)]
+        elif role == Role.SPEAKING and turn_started and turn_length >= pattern["aversion_after"]:
             look, span = Look.AWAY, pattern["aversion"]
             yaw, pitch = rng.choice([-1, 1]) * rng.uniform(0.25, 0.4), rng.choice([-0.25, 0.3])
             self.away[h] = [np.sin(yaw) * np.cos(pitch), np.sin(pitch), np.cos(yaw) * np.cos(pitch)]
@@ -82,9 +93,12 @@ class Attention:
         # Taking the turn redirects the gaze at once; otherwise the current look runs its course.
         # Decided for all hosts at once: only the few whose look changes this tick go through Python.
         taking = (roles == Role.SPEAKING) & (self.role != Role.SPEAKING) & (t >= self.pinned)
+        # The speaker changes when one host takes the turn while another had it or still listens to it.
+        yielding = (roles == Role.LISTENING) & (self.role != Role.LISTENING) & (t >= self.pinned)
+        handover = (taking & (self.role == Role.LISTENING)) | yielding
         self.role[:] = roles
-        for h in np.flatnonzero(taking | (t >= self.until)):
-            self._choose(h, t, bool(taking[h]), float(turn_lengths[h]))
+        for h in np.flatnonzero(taking | yielding | (t >= self.until)):
+            self._choose(h, t, bool(taking[h]), float(turn_lengths[h]), bool(handover[h] and has_partner[h]))
             if self.look[h] == Look.PARTNER and not has_partner[h]:
                 self.look[h] = Look.CAMERA
         for h in np.flatnonzero(t >= self.sub_until):      # after the new looks: a new look ends its sub-look

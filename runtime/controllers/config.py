@@ -11,8 +11,8 @@ N, R = "number", "range"                     # a number, or [low, high]
 SCHEMA: dict[str, dict[str, str]] = {
     "gaze": dict(saccade_ms_per_degree=N, saccade_intercept_ms=N, eye_yaw=N, eye_up=N, eye_down=N, head_from=N,
                  head_share=N, body_from=N, body_share=N, head_settle=N, head_yaw=N, head_pitch=N),
-    "gaze.speaking": dict(camera=R, partner=R, partner_chance=N, aversion=R, aversion_after=N),
-    "gaze.listening": dict(partner=R, camera=R, partner_chance=N, hold_silence=N),
+    "gaze.speaking": dict(camera=R, partner=R, partner_chance=N, handover=R, aversion=R, aversion_after=N),
+    "gaze.listening": dict(partner=R, camera=R, partner_chance=N, handover=R, hold_silence=N),
     "gaze.idle": dict(camera=R, partner=R, partner_chance=N),
     "gaze.face": dict(dwell=R, mouth_chance=N),
     "blink": dict(speaking=R, listening=R, close=N, closed=N, open=N, gaze_evoked_above=N, gaze_evoked_chance=N,

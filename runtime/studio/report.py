@@ -20,6 +20,9 @@ PURSUIT_SHARE = 0.35            # a run whose peak speed is below this share of 
                                 # the eyes following a moving face (pursuit), not a saccade
 ACCEL_SHARE = 0.05              # a saccade starts and ends where its acceleration passes this share of its peak
 AT_PARTNER_DEG = 8.0            # a gaze this close to the partner's eyes is "at the partner"
+HANDOVER_GAP_S = 2.0            # a host starting to speak this soon after its partner takes the turn from it
+HANDOVER_WINDOW_S = 1.0         # eye contact around a hand-over counts this long before and after it ...
+MUTUAL_S = 0.2                  # ... when the two hold each other's eyes at least this long
 BLINK_CLOSED = 0.8              # a blink closes the lids at least this far
 EVOKED_WINDOW_S = (-0.1, 0.25)  # a blink starting this close to a saccade's onset goes with it
 MAIN_SEQUENCE = (2.2, 21.0)     # typical human ms/degree and ms, to tell saccades from pursuit
@@ -42,6 +45,7 @@ class HostReport:
     at_partner_speaking: float      # share of ticks
     at_partner_listening: float
     evoked: tuple[int, int]         # (gaze shifts above 30 degrees carrying a blink, all of them)
+    handovers: tuple[int, int]      # (turns it takes from its partner with eye contact around them, all of them)
     limit_violations: int           # ticks with an eye beyond its limits
     breaths_per_minute: float
     saccades: list[Saccade] = field(default_factory=list)
@@ -126,14 +130,17 @@ def behaviour_report(take: Take, eye_limits_deg: tuple[float, float, float]) -> 
     T, H = take.speaking.shape
     rate = take.rate
     minutes = lambda mask: mask.sum() / rate / 60.0  # noqa: E731
+    at = np.zeros((T, H), bool)                       # each host looking at its partner's eyes
+    for h in range(H if H > 1 else 0):
+        to_partner = eye_mid[:, (h + 1) % H] - eye_mid[:, h]
+        to_partner /= np.linalg.norm(to_partner, axis=-1, keepdims=True)
+        at[:, h] = np.degrees(np.arccos(np.clip(np.sum(direction[:, h] * to_partner, -1), -1, 1))) < AT_PARTNER_DEG
     reports = []
     for h in range(H):
         partner = (h + 1) % H
         speaking = take.speaking[:, h]
         listening = take.speaking[:, partner] & ~speaking if H > 1 else np.zeros(T, bool)
-        to_partner = eye_mid[:, partner] - eye_mid[:, h]
-        to_partner /= np.linalg.norm(to_partner, axis=-1, keepdims=True)
-        at_partner = np.degrees(np.arccos(np.clip(np.sum(direction[:, h] * to_partner, -1), -1, 1))) < AT_PARTNER_DEG
+        at_partner = at[:, h]
         closure = take.morphs[:, h, CHANNEL_INDEX["blinkLeft"]]
         onsets = blink_onsets(closure, rate)
         ticks = (onsets * rate).astype(int)
@@ -149,10 +156,33 @@ def behaviour_report(take: Take, eye_limits_deg: tuple[float, float, float]) -> 
             blinks_listening=np.sum(~speaking[ticks]) / max(minutes(~speaking), 1e-9),
             at_partner_speaking=float(at_partner[speaking].mean()) if speaking.any() else float("nan"),
             at_partner_listening=float(at_partner[listening].mean()) if listening.any() else float("nan"),
-            evoked=(evoked, len(large)), limit_violations=int(beyond.any(axis=-1).sum()),
+            evoked=(evoked, len(large)), handovers=handovers(take.speaking, at, h, rate),
+            limit_violations=int(beyond.any(axis=-1).sum()),
             breaths_per_minute=breathing_rate(take, h),
             saccades=saccades if rate >= MIN_RATE_FOR_DURATIONS else []))
     return reports
+
+
+def handovers(speaking: np.ndarray, at: np.ndarray, h: int, rate: int) -> tuple[int, int]:
+    """(turns host h takes from its partner with the two looking at each other around the hand-over, all
+    such turns): a turn is taken when h starts speaking within HANDOVER_GAP_S of the partner's last word;
+    eye contact is both at the other's eyes together for MUTUAL_S within HANDOVER_WINDOW_S of h's start."""
+    if speaking.shape[1] < 2:
+        return 0, 0
+    partner = (h + 1) % speaking.shape[1]
+    starts = np.flatnonzero(speaking[1:, h] & ~speaking[:-1, h]) + 1
+    mutual = at[:, h] & at[:, partner]
+    window, need = round(HANDOVER_WINDOW_S * rate), round(MUTUAL_S * rate)
+    taken = met = 0
+    for start in starts:
+        spoke = np.flatnonzero(speaking[:start, partner])
+        if not len(spoke) or start - spoke[-1] > HANDOVER_GAP_S * rate:
+            continue
+        taken += 1
+        run = mutual[max(0, start - window):start + window].astype(int)
+        longest = np.max(np.diff(np.flatnonzero(np.diff(np.r_[0, run, 0])))[::2], initial=0)
+        met += longest >= need
+    return met, taken
 
 
 def _eye_forward(rotations: np.ndarray) -> np.ndarray:
@@ -176,6 +206,7 @@ def format_report(reports: list[HostReport], take: Take, config: dict) -> str:
                   f"   listening/idle {r.blinks_listening:5.1f}  (configured {_span(b['listening'])})",
                   f"  gaze at partner  while speaking {r.at_partner_speaking:6.1%}   while listening "
                   f"{r.at_partner_listening:6.1%}",
+                  f"  turns taken with eye contact around the hand-over: {r.handovers[0]}/{r.handovers[1]}",
                   f"  gaze shifts > 30 deg with a blink: {r.evoked[0]}/{r.evoked[1]}",
                   f"  eye joint-limit violations: {r.limit_violations} ticks",
                   f"  breathing: {r.breaths_per_minute:.1f} breaths/min"]
