@@ -4,7 +4,7 @@ import struct
 import numpy as np
 import pytest
 
-from runtime.builder.body import TARGET_NAMES, build_glb, build_host
+from runtime.builder.body import ARKIT, TARGET_NAMES, VISEMES, Figure, build_glb, build_host
 from runtime.builder.glb import Joint, write_glb
 from runtime.builder.mesh import Part
 from runtime.builder.spec import load_host_spec
@@ -69,6 +69,114 @@ def test_skin_weights_are_normalised_and_morphs_move_the_mouth(project):
     opening = max(np.abs(p.morphs["aa"][:, 1]).max() for p in lips)
     closed = max(np.abs(p.morphs["sil"]).max() for p in lips)
     assert opening > 0.01 and closed == 0.0                 # aa drops the lower lip by more than 1 cm
+
+
+@pytest.fixture(scope="module")
+def mei_face(project) -> tuple[Figure, list[Part]]:
+    spec = load_host_spec(project / "rigs" / "mei.toml")
+    return Figure(spec), build_host(spec)[1]["Face"]
+
+
+def _with(part: Part, name: str) -> bool:
+    return name in part.morphs
+
+
+def _stacked(parts: list[Part], name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Rest positions and `name`'s deltas of every face vertex (zero where a part lacks the morph)."""
+    return (np.vstack([p.positions for p in parts]),
+            np.vstack([p.morphs.get(name, np.zeros_like(p.positions)) for p in parts]))
+
+
+def test_face_has_the_arkit_expression_morphs_and_not_the_old_ones():
+    assert TARGET_NAMES[:len(VISEMES)] == VISEMES
+    assert set(ARKIT) <= set(TARGET_NAMES) and len(set(TARGET_NAMES)) == len(TARGET_NAMES) == 33
+    assert not {"smile", "browUp", "browDown"} & set(TARGET_NAMES)
+
+
+def _mirror_part(part: Part, parts: list[Part]) -> tuple[Part, np.ndarray]:
+    """The part that is `part` mirrored across the midline (itself for the lips), and each vertex's twin."""
+    mirrored = part.positions * [-1, 1, 1]
+    for other in parts:
+        if len(other.positions) == len(part.positions):
+            twin = np.argmin(np.linalg.norm(other.positions[None] - mirrored[:, None], axis=2), axis=1)
+            if np.allclose(other.positions[twin], mirrored, atol=1e-9):
+                return other, twin
+    raise AssertionError(f"no mirror image of a {part.material} part")
+
+
+@pytest.mark.parametrize("left", [n for n in ARKIT if n.endswith("Left")])
+def test_a_left_morph_moves_only_the_left_side_and_its_right_twin_mirrors_it(mei_face, left):
+    _, parts = mei_face
+    right = left.replace("Left", "Right")
+    pos, delta = _stacked(parts, left)
+    assert np.linalg.norm(delta, axis=1).max() > 0.0015         # a clear movement: over 1.5 mm somewhere
+    assert pos[np.linalg.norm(delta, axis=1) > 1e-9, 0].min() > -1e-9   # the host's left is +X
+    for part in parts:
+        other, twin = _mirror_part(part, parts)
+        mirrored = part.morphs.get(left, np.zeros_like(part.positions)) * [-1, 1, 1]
+        assert np.allclose(other.morphs.get(right, np.zeros_like(other.positions))[twin], mirrored, atol=1e-9)
+
+
+def test_mouth_morphs_move_the_corners_and_the_lower_lip(mei_face):
+    _, parts = mei_face
+    upper, lower = (p for p in parts if p.material == "lips")
+    for lip in (upper, lower):
+        corner = np.argmax(lip.positions[:, 0])                   # the host's left mouth corner
+        assert lip.morphs["mouthSmileLeft"][corner, 1] > 0.004    # up, and out to the side
+        assert lip.morphs["mouthSmileLeft"][corner, 0] > 0.001
+        assert lip.morphs["mouthFrownLeft"][corner, 1] < -0.003
+    assert lower.morphs["jawForward"][:, 2].min() > 0.002 and not upper.morphs["jawForward"].any()
+
+
+def test_eye_morphs_move_the_lids(mei_face):
+    _, parts = mei_face
+    upper = next(p for p in parts if _with(p, "blinkLeft"))
+    lower = next(p for p in parts if _with(p, "cheekSquintLeft"))
+    edge = upper.positions[:, 1] == upper.positions[:, 1].min()
+    rim = lower.positions[:, 1] == lower.positions[:, 1].max()
+    assert upper.morphs["eyeWideLeft"][edge, 1].max() > 0.0015
+    assert upper.morphs["eyeSquintLeft"][edge, 1].max() < 0 < lower.morphs["eyeSquintLeft"][rim, 1].min()
+    assert lower.morphs["cheekSquintLeft"][rim, 1].max() > 0.0015
+    assert lower.morphs["cheekSquintLeft"][:, 2].max() > 0.001              # the cheek pushes forward too
+    assert not upper.morphs["eyeWideLeft"][:, [0, 2]].any()                 # straight up: clear of the eye
+
+
+@pytest.mark.parametrize("combo", [{}, {"eyeWideLeft": 1.0}, {"eyeSquintLeft": 1.0, "cheekSquintLeft": 1.0},
+                                   {"eyeWideLeft": 1.0, "eyeSquintLeft": 1.0, "cheekSquintLeft": 1.0}])
+def test_a_blink_shuts_the_eye_whatever_else_the_lids_do(mei_face, combo):
+    """Morphs add up: with eyeWide holding the upper lid up, a full blink still takes its edge below the
+    lower lid's rim and behind it, and at no weight through the eyeball."""
+    figure, parts = mei_face
+    upper = next(p for p in parts if _with(p, "blinkLeft"))
+    lower = next(p for p in parts if _with(p, "cheekSquintLeft"))
+    centre = figure.joints["leftEye"]
+
+    def pose(part: Part, blink: float) -> np.ndarray:
+        return part.positions + sum(w * part.morphs.get(n, 0) for n, w in {**combo, "blinkLeft": blink}.items())
+
+    def from_axis(points: np.ndarray) -> np.ndarray:            # distance from the eye's vertical axis
+        return np.hypot(points[:, 0] - centre[0], points[:, 2] - centre[2])
+
+    edge = upper.positions[:, 1] == upper.positions[:, 1].min()
+    rim = lower.positions[:, 1] == lower.positions[:, 1].max()
+    shut, lid = pose(upper, 1.0)[edge], pose(lower, 0.0)[rim]
+    assert shut[:, 1].max() < lid[:, 1].min() and from_axis(shut).max() < from_axis(lid).min()
+    for blink in np.linspace(0, 1, 11):
+        assert np.linalg.norm(pose(upper, blink) - centre, axis=1).min() > figure.eye_r
+
+
+def test_brow_morphs(mei_face):
+    _, parts = mei_face
+    brow = next(p for p in parts if _with(p, "browDownLeft"))
+    inner, outer = np.argmin(brow.positions[:, 0]), np.argmax(brow.positions[:, 0])
+    raised = brow.morphs["browInnerUp"][:, 1]
+    assert raised[inner] > 0.004 and raised[inner] > 3 * raised[outer]
+    raised = brow.morphs["browOuterUpLeft"][:, 1]
+    assert raised[outer] > 0.003 and raised[outer] > 3 * raised[inner]
+    down = brow.morphs["browDownLeft"]
+    assert down[:, 1].max() < -0.002 and down[:, 0].max() < -0.0005       # down, and toward the middle
+    right = next(p for p in parts if _with(p, "browDownRight"))
+    assert right.morphs["browInnerUp"][:, 1].max() > 0.004                 # browInnerUp raises both brows
 
 
 def test_elbow_blends_between_bones(project):

@@ -87,7 +87,8 @@ def test_inspect_reports_mapping_and_gaps():
     assert "missing: upperChest leftEye rightEye jaw" in out.stdout
     assert "fingers: 8/10 chains    eyes: no" in out.stdout
     assert "visemes: 15/15 from VRM mouth expressions" in out.stdout
-    assert "warning: gaze controller skipped: missing leftEye, rightEye" in out.stdout
+    assert "look-at: by expressions (lookUp/Down/Left/Right)" in out.stdout      # no eyes: her gaze is morphs
+    assert "happy: happy (oh*0.5, look_up*0.25)" in out.stdout and "surprised: missing" in out.stdout
 
 
 def test_inspect_built_in_host_is_complete():

@@ -69,8 +69,10 @@ def test_vor_keeps_the_gaze_on_the_camera_while_the_head_turns():
 def test_every_saccade_follows_the_main_sequence(fine_take):
     direction, _ = gaze_directions(fine_take)
     saccades = [s for h in range(2) for s in find_saccades(direction[:, h], fine_take.rate, h)]
-    assert len(saccades) > 80 and max(s.amplitude for s in saccades) > 60           # small and large
-    for s in saccades:
+    # Timed where the eyes were still before and after: on a moving target the pursuit blurs the ends.
+    clear = [s for s in saccades if not s.pursuit]
+    assert len(clear) > 80 and len(clear) > 0.5 * len(saccades) and max(s.amplitude for s in clear) > 60
+    for s in clear:
         expected = main_sequence_s(s.amplitude, GAZE["saccade_ms_per_degree"], GAZE["saccade_intercept_ms"])
         assert abs(s.duration - expected) <= 0.25 * expected, (s, expected)
 

@@ -65,8 +65,9 @@ def test_hosts_glance_at_each_other_when_the_speaker_changes(tmp_path):
     assert gaze_error(live2, 1, eyes_of(live2, 0)) < 6.0         # ... he looks at Mei
     live2.run_until(start + 25)                                 # as he speaks, she looks at him
     assert gaze_error(live2, 0, eyes_of(live2, 1)) < 3.0
-    looks = [e for e in events if e["event"] == "gaze" and e["host"] == "Jun" and start <= e["tick"] <= start + 2]
-    assert looks and looks[0]["target"] in ("camera", "away")   # and he turns to take his turn
+    # He holds her eyes over the hand-over, then turns to the viewers (or away) to take his turn.
+    looks = [e for e in events if e["event"] == "gaze" and e["host"] == "Jun" and start <= e["tick"] <= start + RATE]
+    assert looks and looks[0]["target"] in ("camera", "away") and looks[0]["tick"] >= start + RATE // 3
 
 
 def head_turns(live, h, ticks):

@@ -10,6 +10,7 @@ from panda3d.core import PNMImage
 
 from runtime.gesture.expressivity import Expressivity
 from runtime.sets.setfile import single_host_set
+from runtime.skeleton.face import FACE_CHANNELS
 from runtime.skeleton.rigfile import host_skeleton
 from runtime.studio.lab import Lab, LexiconWatcher, Playback, Version, lab_set
 
@@ -54,7 +55,7 @@ def lab_for(name, lexicon_path=None, versions=(("A", ""),), say=None, report=lam
 def test_the_lab_scrubs_by_the_tick_and_plays_at_a_chosen_speed():
     lab, _ = lab_for("wave_hello")
     take = lab.takes[0]
-    world = SimpleNamespace(rotations=np.zeros((1, 55, 4)), hips=np.zeros((1, 3)), face=np.zeros((1, 20)))
+    world = SimpleNamespace(rotations=np.zeros((1, 55, 4)), hips=np.zeros((1, 3)), face=np.zeros((1, len(FACE_CHANNELS))))
     playback = Playback(lambda: lab.takes, at=lambda _tick: lab.tick)
     assert lab.playing and lab.length == take.ticks
     lab.scrub(5)

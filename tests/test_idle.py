@@ -57,7 +57,7 @@ def test_broken_idle_file_names_the_line(tmp_path, edit, message):
     ("sway = { x = 0.012 }", "sway = { q = 0.012 }", "q =", "hips.sway.q: unknown key 'q'; expected one of x, y, z"),
     ("breath = { y = 0.002 }", "breth = { y = 0.002 }", "breth",
      "hips.breth: unknown oscillator 'breth'; did you mean 'breath'?"),
-    ("smile = 0.25", "smlie = 0.25", "smlie", "face.smlie: unknown face channel 'smlie'; did you mean 'smile'?"),
+    ("happy = 0.2", "hapy = 0.2", "hapy", "face.hapy: unknown face channel 'hapy'; did you mean 'happy'?"),
     ('[[rotate]]\nbone = "chest"', '[[rotat]]\nbone = "chest"', "[[rotat]]", "rotat: unknown key 'rotat'; did you mean 'rotate'?"),
 ])
 def test_a_typo_in_the_idle_file_names_its_line_and_the_nearest_key(tmp_path, old, new, at, message):

@@ -41,16 +41,18 @@ def test_mixamo_rig_with_arkit_face(tmp_path):
     assert info.bone_source == "bone name matching"
     assert info.bones["leftUpperArm"] == "mixamorig:LeftArm"
     assert info.channel_source == "ARKit blend shapes"
-    assert info.channels["aa"] == {"jawOpen": 0.9}
-    assert info.channels["ou"] == {"jawOpen": 0.3, "mouthPucker": 0.9}
-    assert info.channels["blinkLeft"] == {"eyeBlinkLeft": 1.0}
-    assert info.channels["browUp"] == {"browInnerUp": 1.0}
+    assert info.morphs_of("aa") == {"jawOpen": 0.9}
+    assert info.morphs_of("ou") == {"jawOpen": 0.3, "mouthPucker": 0.9}
+    assert info.morphs_of("blinkLeft") == {"eyeBlinkLeft": 1.0}
+    assert info.morphs_of("browUp") == {"browInnerUp": 1.0}                  # no outer brows: the inner alone
+    assert info.morphs_of("happy") == {"mouthSmileLeft": 0.9, "mouthSmileRight": 0.9}
+    assert "angry" not in info.feed                                          # no brows to lower
 
 
 def test_rig_with_its_own_visemes(tmp_path):
     info = load_rig_info(write_gltf(tmp_path / "v.gltf", ["root", "hips"], [f"viseme_{v}" for v in VISEMES]))
     assert info.channel_source == "the rig's own 15 visemes"
-    assert info.channels["PP"] == {"viseme_PP": 1.0}
+    assert info.morphs_of("PP") == {"viseme_PP": 1.0}
 
 
 def test_jaw_only_fallback(tmp_path):
@@ -81,9 +83,9 @@ def test_vrm1_expressions_and_thumb_names(tmp_path):
     assert info.bones["leftThumbProximal"] == "thumb_a"          # VRM 1.0 Metacarpal is our Proximal
     assert info.bones["leftThumbIntermediate"] == "thumb_b"
     assert info.channel_source == "VRM mouth expressions (aa ih ou ee oh)"
-    assert info.channels["E"] == {"E": 1.0}
-    assert info.channels["CH"] == {"I": 0.4, "U": 0.3}
-    assert info.channels["blinkLeft"] == info.channels["blinkRight"] == {"Blink": 1.0}
+    assert info.morphs_of("E") == {"E": 1.0}
+    assert info.morphs_of("CH") == {"I": 0.4, "U": 0.3}
+    assert info.morphs_of("blinkLeft") == info.morphs_of("blinkRight") == {"Blink": 0.5}   # one blink, both eyes
 
 
 def test_duplicate_morph_names_are_made_unique(tmp_path):

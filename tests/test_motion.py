@@ -8,6 +8,7 @@ import pytest
 from runtime.controllers.idle import IdleBank
 from runtime.scene.render import OffscreenRenderer
 from runtime.sets.setfile import single_host_set
+from runtime.skeleton.face import FACE_CHANNELS
 from runtime.skeleton import quat
 from runtime.skeleton.bvh import load_bvh
 from runtime.skeleton.humanoid import BONE_NAMES
@@ -45,7 +46,7 @@ def test_retargeted_walk_on_the_rendered_rig(rig):
         frame = character.frame.T
         worst = 0.0
         for f in range(0, clip.frames, 3):
-            character.apply(Pose(moved.rotations[f], np.zeros(3), np.zeros(20)))
+            character.apply(Pose(moved.rotations[f], np.zeros(3), np.zeros(len(FACE_CHANNELS))))
             pos = character.bone_positions()
             for b, c in MAIN_CHILD.items():
                 if b not in pos or c not in pos or "Thumb" in b or "Index" in b or "Little" in b or "Ring" in b \
@@ -78,7 +79,7 @@ def test_arm_raised_by_ik_shows_above_the_head():
         top_world = renderer.scene.get_relative_point(host.character.root, tuple(host.character.frame @ head_top))
         _, head_row, _, _ = renderer.project(np.array(top_world), np.array(top_world))
         for rotations in (arms_down, raised):
-            host.character.apply(Pose(rotations, np.zeros(3), np.zeros(20)))
+            host.character.apply(Pose(rotations, np.zeros(3), np.zeros(len(FACE_CHANNELS))))
             frames.append(renderer.frame().astype(int))
     background = frames[0][0, 0]
     above = lambda f: (np.abs(f[:head_row] - background).sum(-1) > 30).sum()  # noqa: E731

@@ -39,10 +39,13 @@ def test_shared_model_maps(name):
 
 def test_godette_maps_vrm_mouth_and_blinks():
     info = load_rig_info(asset("Godette_vrm_v4.vrm"))
-    assert info.channels["aa"] == {"ah": 1.0}
-    assert info.channels["blinkLeft"] == {"blink_left": 1.0}
+    assert info.morphs_of("aa") == {"ah": 1.0}
+    # Its Blink_L/Blink_R are binary: both eyes close together with its continuous Blink.
+    assert info.morphs_of("blinkLeft") == {"blink_left": 0.5, "blink_right": 0.5}
+    assert info.morphs_of("happy") == {"oh": 0.5, "look_up": 0.25}              # its Joy
     assert info.bones["leftIndexProximal"] == "Finger.l_Armature"
-    assert any("gaze controller skipped: missing leftEye, rightEye" in w for w in info.warnings)
+    assert info.look is not None                                                 # it looks with expressions
+    assert not any("gaze controller skipped" in w for w in info.warnings)
 
 
 def test_built_in_host_maps_everything(project):

@@ -26,18 +26,38 @@ from .mesh import (
 from .spec import HostSpec, load_host_spec
 
 VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou")
-EXPRESSIONS = ("blinkLeft", "blinkRight", "smile", "browUp", "browDown")
+# ARKit blend shapes that an expression engine mixes into emotions; Left is the host's own left (+X).
+ARKIT = ("mouthSmileLeft", "mouthSmileRight", "mouthFrownLeft", "mouthFrownRight", "cheekSquintLeft",
+         "cheekSquintRight", "eyeSquintLeft", "eyeSquintRight", "eyeWideLeft", "eyeWideRight", "browInnerUp",
+         "browOuterUpLeft", "browOuterUpRight", "browDownLeft", "browDownRight", "jawForward")
+EXPRESSIONS = ("blinkLeft", "blinkRight") + ARKIT
 TARGET_NAMES = VISEMES + EXPRESSIONS
+SIDES = (("Left", 1), ("Right", -1))         # morph name suffix, sign of x on that side
 
-# Mouth shape per viseme: drop (jaw 0..1), width (x scale), pucker (0..1), and two lip tweaks.
+# Mouth shape per viseme and expression: drop (jaw 0..1), width (x scale), pucker (0..1), and lip tweaks.
 MOUTH_SHAPES: dict[str, dict[str, float]] = {
     "sil": {}, "PP": {"press": 1.0}, "FF": {"drop": 0.1, "tuck": 1.0}, "TH": {"drop": 0.22},
     "DD": {"drop": 0.3, "width": 1.04}, "kk": {"drop": 0.38}, "CH": {"drop": 0.25, "pucker": 0.5, "width": 0.9},
     "SS": {"drop": 0.12, "width": 1.1}, "nn": {"drop": 0.2}, "RR": {"drop": 0.25, "pucker": 0.6, "width": 0.85},
     "aa": {"drop": 1.0}, "E": {"drop": 0.55, "width": 1.15}, "ih": {"drop": 0.4, "width": 1.1},
     "oh": {"drop": 0.75, "pucker": 0.75, "width": 0.8}, "ou": {"drop": 0.35, "pucker": 1.0, "width": 0.65},
-    "smile": {"smile": 1.0, "width": 1.08},
+    "jawForward": {"jut": 1.0},
+    "mouthSmile": {"smile": 1.0, "width": 1.1}, "mouthFrown": {"frown": 1.0, "width": 0.96},   # split per side
 }
+ONE_SIDED_MOUTH = ("mouthSmile", "mouthFrown")
+
+# Eyelids, in eyeball radii. Upper lid: eyeWide lifts its edge and eyeSquint lowers it, straight up or down.
+EYE_WIDE, EYE_SQUINT_UPPER = 0.13, 0.07
+# Lower lid: (height, distance from the eye's vertical axis) per row, from its rim down into the head. It stands
+# in front of the upper lid's edge as far down as a blink (with eyeSquint) takes that edge, so the closing lid
+# tucks behind its rim and the eye shuts even while eyeWide holds the upper lid up.
+LOWER_LID = np.array([(-0.37, 1.09), (-0.43, 1.10), (-0.52, 1.09), (-0.62, 1.05), (-0.73, 0.97), (-0.85, 0.82),
+                      (-0.96, 0.62), (-1.06, 0.38)])
+# Per row (rise, forward) at full weight: a squint tightens the lid upward; the cheek pushes it up from below.
+EYE_SQUINT_LOWER = np.array([(0.27, 0.09), (0.24, 0.085), (0.18, 0.075), (0.12, 0.06), (0.07, 0.05), (0.03, 0.03),
+                             (0.0, 0.0), (0.0, 0.0)])
+CHEEK_SQUINT = np.array([(0.18, 0.06), (0.17, 0.07), (0.16, 0.08), (0.14, 0.10), (0.11, 0.11), (0.08, 0.10),
+                         (0.05, 0.07), (0.02, 0.03)])
 J = {name: i for i, name in enumerate(BONE_NAMES)}
 HAIR_LIMITS = {  # hairline polar angle (deg from the crown) at front, sides, back
     "short": (62, 92, 118), "bob": (64, 118, 126), "long": (60, 108, 118), "bun": (58, 90, 112),
@@ -346,46 +366,79 @@ def _lid(f: Figure, side: str, edge_deg: float) -> np.ndarray:
     return centre + unit * r
 
 
-def _lids(f: Figure, side: str, morph: str) -> list[Part]:
-    open_pts, closed_pts = _lid(f, side, 28), _lid(f, side, -28)
+def _across_lid(az: np.ndarray, peak_deg: float = 0.0) -> np.ndarray:
+    """How much of a lid movement a column at azimuth `az` (radians) takes: most at `peak_deg`, the corners
+    about a third."""
+    return 0.35 + 0.65 * np.cos(az - np.radians(peak_deg)) ** 2
+
+
+def _upper_lid(f: Figure, side: str, suffix: str) -> Part:
+    open_pts = _lid(f, side, 28)
     pos, idx = patch(open_pts)
     upper = _part("lid", pos, orient(pos, idx, f.joints[f"{side}Eye"]), rigid(len(pos), J["head"]))
-    upper.morphs[morph] = closed_pts.reshape(-1, 3) - pos
-    centre, r = f.joints[f"{side}Eye"], f.eye_r * 1.1
-    el = np.radians(np.linspace(-24, -70, 4))[:, None]
-    az = np.radians(np.linspace(-70, 70, 11))[None, :]
-    unit = np.stack([np.sin(az) * np.cos(el), np.sin(el) + 0 * az, np.cos(az) * np.cos(el)], -1)
-    lpos, lidx = patch(centre + unit * r)
-    lower = _part("lid", lpos, orient(lpos, lidx, centre), rigid(len(lpos), J["head"]))
-    return [upper, lower]
+    upper.morphs[f"blink{suffix}"] = _lid(f, side, -28).reshape(-1, 3) - pos
+    # Straight up or down keeps the edge's distance from the eye's vertical axis, so summed with a blink it
+    # never cuts into the eyeball; the rows above follow less, the corners a third.
+    rows, cols, _ = open_pts.shape
+    az = np.radians(np.linspace(-75, 75, cols))[None, :]
+    share = (np.arange(rows)[:, None] / (rows - 1)) ** 2 * _across_lid(az)
+    up = (share[..., None] * [0.0, f.eye_r, 0.0]).reshape(-1, 3)
+    upper.morphs[f"eyeWide{suffix}"] = EYE_WIDE * up
+    upper.morphs[f"eyeSquint{suffix}"] = -EYE_SQUINT_UPPER * up
+    return upper
 
 
-def _brow(f: Figure, side: str, sign: int, up: float, down: float) -> np.ndarray:
+def _lower_lid_points(f: Figure, side: str, rows: np.ndarray, az: np.ndarray) -> np.ndarray:
+    """Lower lid rows of (height, distance from the eye's vertical axis) swept around that axis."""
+    centre, r = f.joints[f"{side}Eye"], f.eye_r
+    y, rho = rows[:, :1], rows[:, 1:]
+    return centre + np.stack([rho * np.sin(az), y + 0 * az, rho * np.cos(az)], -1) * r
+
+
+def _lower_lid(f: Figure, side: str, sign: int, suffix: str) -> Part:
+    az = np.radians(np.linspace(-80, 80, 13))[None, :]
+    rest = _lower_lid_points(f, side, LOWER_LID, az)
+    pos, idx = patch(rest)
+    lower = _part("lid", pos, orient(pos, idx, f.joints[f"{side}Eye"]), rigid(len(pos), J["head"]))
+    # The cheek rises most under the outer half of the eye (+X on the left eye, -X on the right).
+    for morph, move, peak in ((f"eyeSquint{suffix}", EYE_SQUINT_LOWER, 0.0),
+                              (f"cheekSquint{suffix}", CHEEK_SQUINT, sign * 20.0)):
+        moved = _lower_lid_points(f, side, LOWER_LID + move, az)
+        lower.morphs[morph] = ((moved - rest) * _across_lid(az, peak)[..., None]).reshape(-1, 3)
+    return lower
+
+
+def _brow(f: Figure, side: str, sign: int, inner_up: float = 0.0, outer_up: float = 0.0,
+          down: float = 0.0) -> np.ndarray:
     s, hs = f.s, f.hs
     eye = f.joints[f"{side}Eye"]
-    u = np.linspace(0, 1, 9)
-    x = eye[0] + sign * (-0.017 + 0.038 * u) * s * hs
-    y = eye[1] + (0.021 + 0.006 * np.sin(np.pi * (u * 0.8 + 0.1))) * s * hs + (up * 0.006 - down * 0.003) * s
-    y = y - down * 0.003 * s * (1 - u)          # a frown pulls the inner ends down more
+    u = np.linspace(0, 1, 9)                         # 0 at the inner end, 1 at the outer
+    inward = down * 0.002 * (1 - 0.5 * u) + inner_up * 0.0008 * (1 - u)   # frown and worry draw them together
+    x = eye[0] + sign * (-0.017 + 0.038 * u) * s * hs - sign * inward * s
+    lift = (inner_up * 0.006 * (1 - u) ** 1.5 + outer_up * 0.0045 * u ** 1.5
+            - down * (0.003 + 0.003 * (1 - u)))      # a frown pulls the inner ends down more
+    y = eye[1] + (0.021 + 0.006 * np.sin(np.pi * (u * 0.8 + 0.1))) * s * hs + lift * s
     return np.stack([x, y, f.face_z(x, y) + 0.0015 * s], -1)
 
 
 def _brows(f: Figure) -> list[Part]:
     parts = []
-    for side, sign in (("left", 1), ("right", -1)):
-        rest = _brow(f, side, sign, 0, 0)
+    for suffix, sign in SIDES:
+        side = suffix.lower()
+        rest = _brow(f, side, sign)
         radii = np.linspace(0.0030, 0.0022, len(rest)) * f.s
         pos, idx, _ = tube(rest, radii, cols=8, up_hint=(0, 0, 1))
         part = _part("hair", pos, idx, rigid(len(pos), J["head"]))
-        for name, up, down in (("browUp", 1, 0), ("browDown", 0, 1)):
-            moved, _, _ = tube(_brow(f, side, sign, up, down), radii, cols=8, up_hint=(0, 0, 1))
-            part.morphs[name] = moved - pos
+        for morph, move in (("browInnerUp", {"inner_up": 1.0}), (f"browOuterUp{suffix}", {"outer_up": 1.0}),
+                            (f"browDown{suffix}", {"down": 1.0})):
+            moved, _, _ = tube(_brow(f, side, sign, **move), radii, cols=8, up_hint=(0, 0, 1))
+            part.morphs[morph] = moved - pos
         parts.append(part)
     return parts
 
 
 def _mouth(f: Figure, drop: float = 0.0, width: float = 1.0, pucker: float = 0.0, press: float = 0.0,
-           tuck: float = 0.0, smile: float = 0.0) -> dict[str, np.ndarray]:
+           tuck: float = 0.0, smile: float = 0.0, frown: float = 0.0, jut: float = 0.0) -> dict[str, np.ndarray]:
     """Lip and mouth-interior points for one mouth shape (same topology for every shape)."""
     s, hs = f.s, f.hs
     u = np.linspace(-1, 1, 17)
@@ -395,7 +448,7 @@ def _mouth(f: Figure, drop: float = 0.0, width: float = 1.0, pucker: float = 0.0
     ru, rl = 0.0042 * s * (1 - 0.25 * press), 0.0052 * s * (1 - 0.25 * press)
     lower = drop * 0.017 * s * (0.75 + 0.25 * pucker)
     raise_ = drop * 0.004 * s
-    corner = smile * 0.006 * s * u ** 2
+    corner = (smile * 0.006 * u ** 2 - frown * 0.005 * np.abs(u) ** 3) * s     # a frown bends only the ends
     y_up = f.mouth_y + ru + raise_ * bulge ** 0.6 + corner - press * 0.0012 * s + tuck * 0.001 * s
     y_lo = f.mouth_y - rl - lower * bulge ** 0.6 + corner + press * 0.0012 * s + tuck * 0.004 * s
     z0 = f.face_z(x, f.mouth_y) + 0.0015 * s
@@ -403,12 +456,25 @@ def _mouth(f: Figure, drop: float = 0.0, width: float = 1.0, pucker: float = 0.0
     z_lo = z0 + pucker * 0.008 * s * bulge - tuck * 0.004 * s
     r_prof = 0.45 + 0.55 * np.sqrt(bulge)
     upper, _, _ = tube(np.stack([x, y_up, z_up], -1), ru * r_prof, cols=8, up_hint=(0, 1, 0))
-    lower, _, _ = tube(np.stack([x, y_lo, z_lo], -1), rl * r_prof, cols=8, up_hint=(0, 1, 0))
+    lower, _, _ = tube(np.stack([x, y_lo, z_lo + jut * 0.003 * s], -1), rl * r_prof, cols=8, up_hint=(0, 1, 0))
     v = np.linspace(0, 1, 5)[:, None]
     inner_y = y_up[None] * (1 - v) + y_lo[None] * v
-    inner_z = (z_up[None] * (1 - v) + z_lo[None] * v) - 0.004 * s
+    # The interior stays back when the jaw juts, and a frown or a jut tucks it deeper toward the corners: the
+    # face recedes there and the lip ends are thin, so it would show past them.
+    inner_z = (z_up[None] * (1 - v) + z_lo[None] * v) - (0.004 + (frown * 0.012 + jut * 0.008) * u ** 2) * s
     interior = np.stack([np.broadcast_to(x, inner_y.shape), inner_y, inner_z], -1)
     return {"upper": upper, "lower": lower, "interior": interior}
+
+
+def _left_share(x: np.ndarray) -> np.ndarray:
+    """The share of a two-sided shape that its left morph carries: the left half, and half of the midline."""
+    return np.where(np.abs(x) < 1e-9, 0.5, (x > 0).astype(float))
+
+
+def _mirror_twins(points: np.ndarray) -> np.ndarray:
+    """Index of each point's mirror image across the midline, in a part that is left-right symmetric."""
+    mirrored = points * [-1.0, 1.0, 1.0]
+    return np.argmin(np.linalg.norm(points[None, :, :] - mirrored[:, None, :], axis=2), axis=1)
 
 
 def _face_parts(f: Figure) -> list[Part]:
@@ -423,11 +489,18 @@ def _face_parts(f: Figure) -> list[Part]:
     joints[:, 1], weights[:, 0], weights[:, 1] = J["jaw"], 1 - jaw_share, jaw_share
     behind = np.array([0.0, f.mouth_y, f.head_c[2]])
     inside = Part("mouth", ipos, orient(ipos, iidx, behind), joints, weights)
-    for name in VISEMES + ("smile",):
-        shape = _mouth(f, **MOUTH_SHAPES[name])
-        up.morphs[name] = shape["upper"] - rest["upper"]
-        lo.morphs[name] = shape["lower"] - rest["lower"]
-        inside.morphs[name] = shape["interior"].reshape(-1, 3) - ipos
+    mouth = {"upper": up, "lower": lo, "interior": inside}
+    for name, shape in MOUTH_SHAPES.items():
+        moved = _mouth(f, **shape)
+        for key, part in mouth.items():
+            delta = moved[key].reshape(-1, 3) - part.positions
+            if name in ONE_SIDED_MOUTH:
+                # The right morph mirrors the left exactly: a swept lip twists its rings a little unevenly.
+                left = delta * _left_share(part.positions[:, 0])[:, None]
+                part.morphs[name + "Left"] = left
+                part.morphs[name + "Right"] = left[_mirror_twins(part.positions)] * [-1.0, 1.0, 1.0]
+            else:
+                part.morphs[name] = delta
     # Upper teeth: a band behind the upper lip, seen only when the mouth opens.
     s = f.s
     tu = np.linspace(-0.7, 0.7, 9)
@@ -438,7 +511,8 @@ def _face_parts(f: Figure) -> list[Part]:
     tpos, tidx = patch(np.stack([grid_x, grid_y, grid_z], -1))
     teeth = _part("teeth", tpos, orient(tpos, tidx, behind), rigid(len(tpos), J["head"]))
     parts = [up, lo, inside, teeth] + _brows(f)
-    parts += _lids(f, "left", "blinkLeft") + _lids(f, "right", "blinkRight")
+    for suffix, sign in SIDES:
+        parts += [_upper_lid(f, suffix.lower(), suffix), _lower_lid(f, suffix.lower(), sign, suffix)]
     return parts
 
 

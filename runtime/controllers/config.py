@@ -20,6 +20,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "breathing": dict(chest=N, shoulders=N, deep=N, deep_before=N),
     "nods": dict(degrees=N, attack=N, release=N, backchannel_above=N, backchannel_every=N, backchannel_delay=N,
                  backchannel_scale=N),
+    "brows": dict(weight=N, above=N, every=N, attack=N, release=N),
 }
 
 

@@ -1,5 +1,6 @@
 """Nods on stressed syllables: the speaker's, as deep as the speech there is loud, and the listener's
-back-channel nods, smaller and a moment later, on the speaker's strongest stresses."""
+back-channel nods, smaller and a moment later, on the speaker's strongest stresses; the speaker's brows
+rise with its strongest stresses."""
 from __future__ import annotations
 
 import numpy as np
@@ -32,14 +33,29 @@ def backchannel(nods: list[tuple[float, float]], config: dict) -> list[tuple[flo
     return out
 
 
-def nod_angle(t_line: float, nods: list[tuple[float, float]], config: dict) -> float:
-    """The head's nod (radians, down) `t_line` seconds into a line: each nod rises over `attack` and
-    falls over `release`; overlapping nods take the deepest."""
-    angle = 0.0
+def brow_raises(nods: list[tuple[float, float]], config: dict) -> list[tuple[float, float]]:
+    """The speaker's brow raises in a line: on its strongest stresses, spaced out."""
+    out, last = [], -1e9
     for at, strength in nods:
+        if strength >= config["above"] and at - last >= config["every"]:
+            out.append((at, strength))
+            last = at
+    return out
+
+
+def pulse(t_line: float, events: list[tuple[float, float]], attack: float, release: float) -> float:
+    """0..1 `t_line` seconds into a line: each event rises over `attack` and falls over `release`, as
+    strong as it is; overlapping events take the strongest."""
+    level = 0.0
+    for at, strength in events:
         dt = t_line - at
-        if 0 <= dt < config["attack"]:
-            angle = max(angle, strength * np.sin(0.5 * np.pi * dt / config["attack"]))
-        elif config["attack"] <= dt < config["attack"] + config["release"]:
-            angle = max(angle, strength * np.cos(0.5 * np.pi * (dt - config["attack"]) / config["release"]))
-    return np.radians(config["degrees"]) * angle
+        if 0 <= dt < attack:
+            level = max(level, strength * np.sin(0.5 * np.pi * dt / attack))
+        elif attack <= dt < attack + release:
+            level = max(level, strength * np.cos(0.5 * np.pi * (dt - attack) / release))
+    return level
+
+
+def nod_angle(t_line: float, nods: list[tuple[float, float]], config: dict) -> float:
+    """The head's nod (radians, down) `t_line` seconds into a line."""
+    return np.radians(config["degrees"]) * pulse(t_line, nods, config["attack"], config["release"])

@@ -1,6 +1,7 @@
 """Gesture markup in spoken lines: `This [point_product]phone has a *huge* battery.`
 
 `[gesture]` places a gesture on the word after it; `[gesture:product_id]` also names its target;
+`[happy]` (any VRM emotion, or `[neutral]`) sets the face's emotion from the word after it;
 `*word*` stresses a word (it gets a beat unless something else is placed there). The markup is removed
 from the text that is spoken. A line in SSML (runtime/speech/ssml.py) brings its gestures as bookmarks
 and its stresses as <emphasis>. Words are cut as eSpeak NG cuts them: runs of letters and digits, and every
@@ -11,9 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from ..skeleton.face import EMOTIONS
 from ..speech.ssml import SsmlError, is_ssml
 from ..speech.ssml import parse as parse_ssml
 
+MOODS = (*EMOTIONS, "neutral")
 _SSML_TAG = re.compile(r"<\s*/?\s*(speak|break|prosody|emphasis|say-as|sub|voice|lang|bookmark|mark|phoneme|p|s)\b")
 _MARK = re.compile(r"\[([A-Za-z][A-Za-z0-9_]*)(?::([A-Za-z][A-Za-z0-9_]*))?\]")
 _WORD = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af]|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -35,6 +38,7 @@ class MarkedLine:
     text: str                                             # what is spoken
     words: list[Word]
     placed: dict[int, tuple[str, str | None]] = field(default_factory=dict)   # word index -> (gesture, target)
+    moods: dict[int, str] = field(default_factory=dict)   # word index -> emotion written there
     ssml: str = ""                                        # the line as written, when it is SSML
 
     @property
@@ -85,10 +89,13 @@ def _parse(line: str) -> MarkedLine:
     text = "".join(clean)
     words = [Word(m.group(), m.start(), any(a <= m.start() < b for a, b in emphasis_spans))
              for m in _WORD.finditer(text)]
-    placed = {}
+    placed, moods = {}, {}
     for name, target, at in pending:
         index = next((k for k, w in enumerate(words) if w.start >= at), None)
         if index is None:
             raise MarkupError(f"[{name}] has no word after it")
-        placed[index] = (name, target)
-    return MarkedLine(text, words, placed)
+        if name in MOODS and target is None:
+            moods[index] = name
+        else:
+            placed[index] = (name, target)
+    return MarkedLine(text, words, placed, moods=moods)

@@ -11,7 +11,7 @@ then any request, with an optional "id" echoed in the reply:
     {"request": "state"}                                      segment, product, speaking hosts, queues, tick
     {"request": "say", "text": "Hello [wave_hello]!", "host": "Mei", "interrupt": false}
     {"request": "gesture", "host": "Jun", "gesture": "thanks"}
-    {"request": "expression", "host": "Mei", "expression": "smile", "weight": 0.8, "seconds": 2}
+    {"request": "expression", "host": "Mei", "expression": "happy", "weight": 0.8, "seconds": 2}
     {"request": "gaze", "host": "Mei", "target": "camera" | "partner" | "<product id>" | [x, y, z], "seconds": 2}
     {"request": "camera", "shot": "product"}
     {"request": "product", "product": "tea"}                  present it: both hosts look, the catalogue's on air
@@ -39,14 +39,15 @@ import numpy as np
 
 from ..gesture.markup import MarkupError, parse_markup
 from ..gesture.planner import schedule
-from ..show.lines import check_gestures, host_voice, lexicon
-from ..skeleton.face import EXPRESSIONS
+from ..show.lines import check_gestures, host_voice, lexicon, rig_expressions
+from ..skeleton.face import EMOTIONS
 from ..speech.voices import synthesize
 
 log = logging.getLogger("cohost.operator")
 EVENTS_QUEUED = 1000          # events held for a slow operator client before the oldest are dropped
 DEFAULT_SECONDS = 2.0
-FACE = tuple(e for e in EXPRESSIONS if not e.startswith("blink"))
+FACE = (*EMOTIONS, "browUp", "neutral")       # and each rig's own expressions
+FACE_ALIASES = {"smile": "happy", "joy": "happy", "sorrow": "sad", "fun": "relaxed"}   # VRM 0.x names
 REQUESTS = ("auth", "state", "say", "gesture", "expression", "gaze", "camera", "product", "price", "hold", "put_down",
             "interrupt", "swap")
 
@@ -123,12 +124,15 @@ class Operator:
             return {"tick": now}
         if kind == "expression":
             h = self._host(data)
-            if data.get("expression") not in FACE:
-                raise RequestError(f"no expression {data.get('expression')!r}; expressions: {', '.join(FACE)}")
+            place = self.show.spec.hosts[h]
+            known = (*FACE, *rig_expressions(place.rig, place.mapping))
+            name = FACE_ALIASES.get(data.get("expression"), data.get("expression"))
+            if name not in known:
+                raise RequestError(f"no expression {data.get('expression')!r}; {self.names[h]} has: {', '.join(known)}")
             weight = data.get("weight", 1.0)
             if not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
                 raise RequestError(f"weight must be 0..1, got {weight!r}")
-            d.world.express(h, now, data["expression"], float(weight), self._seconds(data))
+            d.world.express(h, now, name, float(weight), self._seconds(data))
             return {"tick": now}
         if kind == "gaze":
             return self._gaze(data, now)

@@ -28,8 +28,8 @@ from ..world.world import World
 log = logging.getLogger("cohost.vmc")
 DEFAULT_PORT = 39539
 VOWELS = {"aa": "A", "ih": "I", "ou": "U", "ee": "E", "oh": "O"}
-EXPRESSIONS = {"blinkLeft": "Blink_L", "blinkRight": "Blink_R", "smile": "Joy", "browDown": "Angry",
-               "browUp": "Surprised"}
+EXPRESSIONS = {"blinkLeft": "Blink_L", "blinkRight": "Blink_R", "happy": "Joy", "angry": "Angry", "sad": "Sorrow",
+               "relaxed": "Fun", "surprised": "Surprised"}        # the VRM 0.x names VMC sends
 DRIVEN = ("neck", "head", "leftEye", "rightEye", *(n for n in BONE_INDEX if n.startswith(("left", "right"))
                                                    and any(p in n for p in ("Arm", "Hand", "Thumb", "Index",
                                                                             "Middle", "Ring", "Little"))))

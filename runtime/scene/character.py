@@ -15,15 +15,18 @@ import numpy as np
 from panda3d.core import CharacterJoint, LMatrix4f, NodePath, PandaNode
 
 from ..skeleton import quat
+from ..skeleton.expressions import ExpressionEngine
 from ..skeleton.face import CHANNEL_INDEX, JAW_OPEN
 from ..skeleton.frame import Y_UP_TO_Z_UP, detect_frame, orthonormal
 from ..skeleton.humanoid import BONE_NAMES, PARENT
 from ..skeleton.pose import BONE_INDEX, Pose
 from ..skeleton.rigfile import RigError, RigInfo, load_rig_info
+from .expression_binds import ExpressionBinds
 
 log = logging.getLogger(__name__)
 
 JAW_MAX = np.radians(16.0)
+LEFT_EYE = BONE_INDEX["leftEye"]
 
 
 def _to_np(m) -> np.ndarray:
@@ -62,7 +65,7 @@ class Character:
         self.root = load_model(self.info)
         self._bundles = [c.node().get_bundle(0) for c in self.root.find_all_matches("**/+Character")]
         self._bind_bones()
-        self._bind_sliders()
+        self._bind_expressions()
 
     # -- binding -------------------------------------------------------------------------------
     def _joint_tables(self) -> dict[str, tuple[np.ndarray, str | None]]:
@@ -144,24 +147,19 @@ class Character:
         pos = {BONE_NAMES[b]: model_world[i][:3, 3] for i, b in enumerate(self.bone_index)}
         return detect_frame(pos, default_up=(0.0, 0.0, 1.0), default_left=(1.0, 0.0, 0.0))
 
-    def _bind_sliders(self) -> None:
+    def _bind_expressions(self) -> None:
         info = self.info
-        names = sorted({s for binds in info.channels.values() for s in binds})
-        self.slider_nodes: list[NodePath] = []
-        kept: list[str] = []
-        for name in names:
+        self.expressions = ExpressionEngine(info.expressions, info.feed, info.sliders, info.look)
+        self.slider_nodes: list[NodePath | None] = []
+        for name in self.expressions.sliders:
             node = self.root.attach_new_node(PandaNode(f"slider:{name}"))
             if any(b.control_joint(name, node.node()) for b in self._bundles):
                 self.slider_nodes.append(node)
-                kept.append(name)
             else:
                 node.remove_node()
+                self.slider_nodes.append(None)
                 info.warnings.append(f"morph {name!r} has no slider after loading")
-        self._mix = np.zeros((len(kept), len(CHANNEL_INDEX)))
-        for channel, binds in info.channels.items():
-            for slider, weight in binds.items():
-                if slider in kept:
-                    self._mix[kept.index(slider), CHANNEL_INDEX[channel]] += weight
+        self.material_binds = ExpressionBinds(self.root, info.gltf, self.expressions)
         self._jaw_open = np.array([JAW_OPEN[v] if v in JAW_OPEN else 0.0 for v in CHANNEL_INDEX]) \
             if info.jaw_only else None
 
@@ -188,12 +186,26 @@ class Character:
             out[self._hips, :3, 3] += self._pre[self._hips] @ (self._axis @ pose.hips_offset)
         return out
 
+    def expression_weights(self, pose: Pose) -> np.ndarray:
+        """The rig's expressions' output weights for `pose` (overrides applied); the eyes' direction
+        drives the look-at expressions of a rig that looks with them."""
+        eyes = None
+        if self.expressions.look is not None:
+            x, y, z = quat.rotate(pose.rotations[LEFT_EYE], np.array([0.0, 0.0, 1.0]))
+            eyes = (np.degrees(np.arctan2(x, z)), np.degrees(np.arctan2(y, np.hypot(x, z))))
+        return self.expressions.weights(pose.face, eyes, pose.custom)
+
     def apply(self, pose: Pose) -> None:
         for node, m in zip(self.nodes, self.local_matrices(pose)):
             node.set_mat(to_panda_matrix(m))
-        if self.slider_nodes:
-            for node, w in zip(self.slider_nodes, np.clip(self._mix @ pose.face, 0.0, 1.0)):
+        if not self.expressions.names:
+            return
+        out = self.expression_weights(pose)
+        for node, w in zip(self.slider_nodes, self.expressions.morphs(out)):
+            if node is not None:
                 node.set_x(float(w))
+        if not self.material_binds.empty:
+            self.material_binds.apply(out)
 
     def bone_positions(self) -> dict[str, np.ndarray]:
         """Where Panda3D has each bound bone now, in the rig root's space: read back from the scene

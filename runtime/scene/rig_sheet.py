@@ -1,6 +1,7 @@
 """`cohost inspect RIG --png`: a contact sheet that shows a studio at a glance whether an avatar is ready:
 the rig from the front, the side and the back with the canonical skeleton it was mapped to drawn over the
-mesh, the mapping table with what is missing, and one close-up of the face per viseme and for the blink."""
+mesh, the mapping table with what is missing, and one close-up of the face per viseme, for the blink, per
+emotion and for the brow raise."""
 from __future__ import annotations
 
 import textwrap
@@ -12,7 +13,7 @@ from panda3d.core import Point3
 
 from ..figures import pyplot
 from ..sets.setfile import Camera, single_host_set
-from ..skeleton.face import CHANNEL_INDEX, VISEMES
+from ..skeleton.face import CHANNEL_INDEX, EMOTIONS, VISEMES
 from ..skeleton.humanoid import PARENT
 from ..skeleton.inspect import describe
 from ..skeleton.pose import Pose
@@ -20,7 +21,7 @@ from ..skeleton.rigfile import RigInfo
 from .render import OffscreenRenderer
 
 VIEWS = (("front", 0.0), ("side", 90.0), ("back", 180.0))     # camera azimuth around the host, from the front
-FACE_SHAPES = VISEMES + ("blink",)
+FACE_SHAPES = VISEMES + ("blink",) + EMOTIONS + ("browUp",)
 BLINK = ("blinkLeft", "blinkRight")
 FOV = 30.0
 VIEW_SIZE = (420, 480)
@@ -41,10 +42,10 @@ def readiness(info: RigInfo) -> list[str]:
     problems = []
     if info.missing:
         problems.append(f"{len(info.missing)} bones missing")
-    visemes = sum(v in info.channels for v in VISEMES)
+    visemes = sum(v in info.feed for v in VISEMES)
     if visemes < len(VISEMES) and not info.jaw_only:
         problems.append(f"visemes {visemes}/{len(VISEMES)}")
-    if not all(b in info.channels for b in BLINK):
+    if not all(b in info.feed for b in BLINK):
         problems.append("no blink")
     return problems
 
@@ -75,7 +76,7 @@ def rig_sheet(rig: str | Path, out: str | Path, mapping: str | Path | None = Non
     problems = readiness(shots.info)
     fig = plt.figure(figsize=(16, 9.6))
     left, right = fig.subfigures(1, 2, width_ratios=(3.1, 1))
-    top, bottom = left.subfigures(2, 1, height_ratios=(1.7, 1))
+    top, bottom = left.subfigures(2, 1, height_ratios=(1.45, 1.25))
     top.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9, wspace=0.04)
     bottom.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.9, wspace=0.06, hspace=0.22)
     for ax, (label, image, bones) in zip(top.subplots(1, 3), shots.views):
@@ -86,7 +87,10 @@ def rig_sheet(rig: str | Path, out: str | Path, mapping: str | Path | None = Non
         ax.scatter(dots[:, 0], dots[:, 1], s=6, color="#ffe14d", zorder=3)
         ax.set_title(label, fontsize=11)
         ax.axis("off")
-    for ax, (shape, image) in zip(bottom.subplots(2, 8).ravel(), shots.faces):
+    face_axes = bottom.subplots(3, 8).ravel()
+    for ax in face_axes[len(shots.faces):]:
+        ax.axis("off")
+    for ax, (shape, image) in zip(face_axes, shots.faces):
         if image is None:
             ax.set_facecolor("#3a3a3a")
             ax.text(0.5, 0.5, "missing", color="#ff6b5b", ha="center", va="center", transform=ax.transAxes)
@@ -128,7 +132,8 @@ def _view(r: OffscreenRenderer, lo: np.ndarray, hi: np.ndarray, azimuth: float,
 
 def _faces(r: OffscreenRenderer, character, lo: np.ndarray, hi: np.ndarray,
            joints: dict[str, np.ndarray]) -> list[tuple[str, np.ndarray | None]]:
-    """A close-up of the face per viseme and for the blink (None where the rig has no such shape)."""
+    """A close-up of the face per viseme, for the blink and per expression (None where the rig has no such
+    shape)."""
     head = joints.get("head", (lo + hi) / 2)
     height = max(hi[2] - head[2], 0.05 * (hi[2] - lo[2]))       # from the head joint to the top of the head
     centre = np.array([head[0], head[1], head[2] + 0.45 * height])
@@ -139,7 +144,8 @@ def _faces(r: OffscreenRenderer, character, lo: np.ndarray, hi: np.ndarray,
     out = []
     for shape in FACE_SHAPES:
         channels = BLINK if shape == "blink" else (shape,)
-        if not all(c in character.info.channels for c in channels) and not (character.info.jaw_only and shape != "blink"):
+        jaw = character.info.jaw_only and shape in VISEMES
+        if not all(c in character.info.feed for c in channels) and not jaw:
             out.append((shape, None))
             continue
         pose = Pose.rest()

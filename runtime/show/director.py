@@ -42,6 +42,7 @@ AHEAD_S = 1.0           # a script line goes to its host this long before it sta
 GLANCE_S = 0.8          # at a change of speaker the one who spoke looks at the new speaker this long
 HANDOVER_S = 0.5        # ... and the new speaker looks back at it this long before its first word
 MENTION_S = 1.0         # a host looks at a product this long as its line names it
+SEGMENT_MOOD_WEIGHT = 0.35   # a segment's mood is a light resting expression, under what lines carry
 PRODUCT_LOOK_S = 1.5    # both hosts look at a product this long when its segment opens
 LIVE_GAP_S = 0.25       # a live line starts this long after the phrase it waited for; the script resumes as long after it
 PHRASE_WAIT_S = 1.0     # a live line waits this long at most for the speaker's phrase to end, else for its word
@@ -120,6 +121,9 @@ class Director(Stage):
         elif d.kind == "segment":
             self.segment = d.value
             self.emit("segment", name=d.value, tick=d.tick)
+        elif d.kind == "mood":
+            for h in range(len(self.names)):
+                self.world.set_mood(h, d.value, SEGMENT_MOOD_WEIGHT)
         elif d.kind == "cut":
             self.cut_to(d.value, d.tick)
         elif d.kind == "focus":

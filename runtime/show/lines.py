@@ -2,15 +2,18 @@
 lexicon. Shared by renders, windows, live shows and the director."""
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 from ..gesture.grammar import load_lexicon
 from ..gesture.markup import MarkedLine, MarkupError
-from ..gesture.planner import plan
+from ..gesture.moods import line_moods
+from ..gesture.planner import plan, word_times
 from ..sets.setfile import PROJECT, SetSpec
+from ..skeleton.expressions import PRESETS
 from ..skeleton.rigfile import load_rig_info
-from ..speech.line import Line
+from ..speech.line import Line, Mood
 from ..speech.track import VisemeTrack
 from ..speech.unison import align
 from ..speech.utterance import Utterance, Voice
@@ -23,6 +26,12 @@ def rig_voice(rig: Path, mapping: Path | None) -> Voice:
     return Voice.from_table(load_rig_info(rig, mapping).voice)
 
 
+@lru_cache(maxsize=32)
+def rig_expressions(rig: Path, mapping: Path | None) -> tuple[str, ...]:
+    """The names of a rig's own (custom) expressions, beside the presets every host has."""
+    return tuple(n for n in load_rig_info(rig, mapping).expressions if n not in PRESETS)
+
+
 def host_voice(spec: SetSpec, name: str) -> Voice:
     """The host's voice: its rig's [voice] table, then the scene's overrides."""
     host = next(h for h in spec.hosts if h.name == name)
@@ -32,11 +41,25 @@ def host_voice(spec: SetSpec, name: str) -> Voice:
 def make_line(spec: SetSpec, host: str, marked: MarkedLine, start: int, cache: LineCache,
               voice: Voice | None = None, utterance: Utterance | None = None) -> Line:
     """A host's line from `start` (tick): synthesised with its voice (or `voice`) unless `utterance` is
-    given, gestures planned."""
-    utterance = utterance or cache.get(marked.said, voice or host_voice(spec, host))
+    given, gestures planned, its emotions on its words (an emotion from its first word is in the voice
+    too, unless the voice has its own)."""
+    moods = line_moods(marked)
+    if utterance is None:
+        voice = voice or host_voice(spec, host)
+        if moods and moods[0][0] == 0 and voice.emotion == "neutral":
+            voice = replace(voice, emotion=moods[0][1])
+        utterance = cache.get(marked.said, voice)
     placement = next(h for h in spec.hosts if h.name == host)
     gestures = plan(marked, utterance, lexicon(), [p.id for p in spec.products], placement.expressivity)
-    return Line(start, utterance, VisemeTrack.from_utterance(utterance, spec.tick_rate), tuple(gestures))
+    return Line(start, utterance, VisemeTrack.from_utterance(utterance, spec.tick_rate), tuple(gestures),
+                timed_moods(marked, utterance, moods))
+
+
+def timed_moods(marked: MarkedLine, utterance: Utterance, moods: list | None = None) -> tuple[Mood, ...]:
+    """The line's emotions (`line_moods`, unless given) at the times its words are said."""
+    times = word_times(marked, utterance)
+    return tuple(Mood(times[k][0] if k < len(times) else 0.0, emotion, weight)
+                 for k, emotion, weight in (line_moods(marked) if moods is None else moods))
 
 
 def unison(spec: SetSpec, marked: MarkedLine, cache: LineCache, voices: dict[str, Voice] | None = None) -> dict[str, Line]:

@@ -16,6 +16,7 @@ markup, a camera to cut to, a product to present, the language of the segment, a
     hold = "Mei"                      # she picks the product up, holds it up, and puts it back at the end
     price_line = 2                    # the price card shows from the 2nd line to the segment's end
     pause = 1.0                       # seconds after the segment
+    mood = "happy"                    # both faces rest in this emotion through the segment (default neutral)
     lines = ["Mei: This [point_product:kettle]kettle boils in three minutes.", "Jun: Only *39* dollars!",
              "Both: Order now!"]           # said together, in time, after a look at each other
 """
@@ -25,17 +26,17 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..gesture.markup import MarkupError, parse_markup
+from ..gesture.markup import MOODS, MarkupError, parse_markup
 from ..sets.setfile import PROJECT, SetSpec, load_set
 from ..speech.line import Line
 from ..speech.voices import LineCache
-from ..tomlfile import TomlDoc
+from ..tomlfile import TomlDoc, unknown_name
 from .lines import check_gestures, host_voice, make_line, unison
 
 UNISON = "Both"                   # 'Both: text' is said by the two hosts together
 CONTACT_S = 0.7                   # the hosts look at each other this long before a unison line
 SHOW_KEYS = ("name", "set", "loop", "gap")
-SEGMENT_KEYS = ("name", "camera", "product", "language", "hold", "price_line", "pause", "lines")
+SEGMENT_KEYS = ("name", "camera", "product", "language", "hold", "price_line", "pause", "mood", "lines")
 _LINE = re.compile(r"^\s*(?P<host>[^:]+?)\s*:\s*(?P<text>\S.*)$", re.S)
 
 
@@ -49,6 +50,7 @@ class Segment:
     pause: float = 0.0
     hold: str | None = None                   # the host who picks the product up for the segment
     price_line: int | None = None             # the price card shows from this line (1-based) to the end
+    mood: str = "neutral"                     # the emotion both hosts' faces rest in through the segment
 
 
 @dataclass(frozen=True)
@@ -119,12 +121,15 @@ def load_show(path: str | Path) -> Show:
         if price_line is not None and (product is None or not 1 <= price_line <= len(lines)):
             raise doc.error(f"price_line needs the segment's product and a line number 1..{len(lines)}",
                             *where, "price_line")
+        mood = doc.get(t, "mood", str, *where, "mood", default="neutral")
+        if mood not in MOODS:
+            raise doc.error(unknown_name(mood, MOODS, "mood"), *where, "mood")
         pause = doc.get(t, "pause", float, *where, "pause", default=0.0)
         if pause < 0:
             raise doc.error("pause must not be negative", *where, "pause")
         segments.append(Segment(doc.get(t, "name", str, *where, "name", default=f"segment {i + 1}"), tuple(lines),
                                 camera, product, doc.get(t, "language", str, *where, "language", default=None),
-                                pause, hold, price_line))
+                                pause, hold, price_line, mood))
     gap = doc.get(head, "gap", float, "show", "gap", default=0.4)
     return Show(doc.get(head, "name", str, "show", "name", default=doc.path.stem), doc.path, spec, tuple(segments),
                 doc.get(head, "loop", bool, "show", "loop", default=True), gap)
@@ -201,7 +206,7 @@ class Layout:
         rate, tick = self.rate, self.cursor
         if what is None:
             self.segment = seg
-            out = [Direction(tick, "segment", value=seg.name)]
+            out = [Direction(tick, "segment", value=seg.name), Direction(tick, "mood", value=seg.mood)]
             out += [Direction(tick, "cut", value=seg.camera)] if seg.camera else []
             out += [Direction(tick, "hold", seg.hold, value=seg.product)] if seg.hold else []
             return out + ([Direction(tick, "focus", value=seg.product)] if seg.product else [])

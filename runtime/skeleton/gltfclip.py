@@ -119,7 +119,7 @@ def _face_tracks(info: RigInfo, tracks: dict, grid: np.ndarray) -> tuple[np.ndar
     face = np.zeros((len(grid), len(FACE_CHANNELS)))
     animated = np.zeros(len(FACE_CHANNELS), bool)
     for c, channel in enumerate(FACE_CHANNELS):
-        binds = info.channels.get(channel, {})
+        binds = info.morphs_of(channel)
         if len(binds) == 1:
             (slider, weight), = binds.items()
             if slider in slider_values and weight > 0:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .expressions import PRESETS, Expression
 from .face import EXPRESSIONS, VISEMES
 from .humanoid import BONE_NAMES, CONTROLLER_BONES, FINGERS
 from .rigfile import load_rig_info
@@ -20,19 +21,36 @@ def describe(path: str | Path, mapping: str | Path | None = None) -> str:
         lines.append(f"  missing: {' '.join(info.missing)}")
     fingers = sum(1 for s in ('left', 'right') for f in FINGERS if f"{s}{f}Proximal" in info.bones)
     eyes = all(e in info.bones for e in ("leftEye", "rightEye"))
-    visemes = [v for v in VISEMES if v in info.channels]
+    visemes = [v for v in VISEMES if v in info.feed]
     lines += [
         f"fingers: {fingers}/10 chains    eyes: {'yes' if eyes else 'no'}    jaw: {'yes' if 'jaw' in info.bones else 'no'}",
         f"visemes: {len(visemes)}/15 from {info.channel_source}" + (" (jaw rotation)" if info.jaw_only else ""),
     ]
     for v in visemes:
-        binds = ", ".join(f"{s}*{w:g}" if w != 1 else s for s, w in info.channels[v].items()) or "(closed mouth)"
+        binds = ", ".join(f"{s}*{w:g}" if w != 1 else s for s, w in info.morphs_of(v).items()) or "(closed mouth)"
         lines.append(f"  {v:<4} {binds}")
-    for e in EXPRESSIONS:
-        binds = info.channels.get(e)
-        lines.append(f"{e}: {', '.join(binds) if binds else 'missing'}")
+    for channel in EXPRESSIONS:
+        fed = info.feed.get(channel)
+        lines.append(f"{channel}: " + (", ".join(_describe(info.expressions[n]) for n in fed) if fed else "missing"))
+    fed = {n for binds in info.feed.values() for n in binds}
+    custom = [n for n in info.expressions if n not in PRESETS]
+    if custom:
+        lines.append(f"custom expressions: {', '.join(custom)}")
+    if info.look:
+        side, most = info.look.horizontal
+        reach = f"full at {side / most:.0f} deg to the side" if most >= 1 else f"{most:g} at {side:g} deg to the side"
+        lines.append(f"look-at: by expressions (lookUp/Down/Left/Right), {reach}")
     usable = [c for c in CONTROLLER_BONES if c not in info.skipped_controllers()]
     lines.append(f"controllers: {' '.join(usable) or 'none'}")
     lines += [f"loader fix: {f}" for f in info.fixes]
     lines += [f"warning: {w}" for w in info.warnings]
     return "\n".join(lines)
+
+
+def _describe(e: Expression) -> str:
+    """An expression in one phrase: its morphs, other binds and rules."""
+    parts = [", ".join(f"{s}*{w:g}" if w != 1 else s for s, w in e.morphs.items())]
+    parts += [f"{len(e.colors)} colour binds"] * bool(e.colors) + [f"{len(e.textures)} texture binds"] * bool(e.textures)
+    parts += ["binary"] * e.binary
+    parts += [f"{o} {g}" for o, g in zip(e.overrides, ("blink", "look-at", "mouth")) if o != "none"]
+    return f"{e.name} ({'; '.join(p for p in parts if p)})"

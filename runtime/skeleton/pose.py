@@ -1,7 +1,7 @@
 """Pose arrays for the canonical humanoid: what every controller writes and the scene applies."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,6 +18,7 @@ class Pose:
     rotations: np.ndarray   # (B, 4) xyzw
     hips_offset: np.ndarray  # (3,)
     face: np.ndarray        # (len(FACE_CHANNELS),)
+    custom: dict[str, float] = field(default_factory=dict)   # a rig's own expressions asked for by name
 
     @classmethod
     def rest(cls) -> "Pose":
@@ -26,4 +27,4 @@ class Pose:
         return cls(rot, np.zeros(3), np.zeros(len(FACE_CHANNELS)))
 
     def copy(self) -> "Pose":
-        return Pose(self.rotations.copy(), self.hips_offset.copy(), self.face.copy())
+        return Pose(self.rotations.copy(), self.hips_offset.copy(), self.face.copy(), dict(self.custom))

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from ..tomlfile import TomlDoc
-from .face import FACE_CHANNELS, VISEMES
+from .expressions import BLINK, LOOK, ColorBind, Expression, LookRange, TextureBind
+from .face import EMOTIONS, FACE_CHANNELS, VISEMES
 from .frame import detect_frame
 from .gltfdata import GltfData
 from .humanoid import BONE_NAMES, CONTROLLER_BONES, REQUIRED, VRM1_RENAMES, match_bone
@@ -34,15 +35,39 @@ VISEME_FROM_ARKIT: dict[str, dict[str, float]] = {
     "ih": {"jawOpen": 0.35, "mouthSmileLeft": 0.3, "mouthSmileRight": 0.3},
     "oh": {"jawOpen": 0.6, "mouthFunnel": 0.7}, "ou": {"jawOpen": 0.3, "mouthPucker": 0.9},
 }
-EXPRESSION_ALIASES = {
+# Emotions (and the brow raise) from ARKit blend shapes; the built-in hosts have these too.
+EMOTIONS_FROM_ARKIT: dict[str, dict[str, float]] = {
+    "happy": {"mouthSmileLeft": 0.9, "mouthSmileRight": 0.9, "cheekSquintLeft": 0.6, "cheekSquintRight": 0.6,
+              "eyeSquintLeft": 0.35, "eyeSquintRight": 0.35},
+    "angry": {"browDownLeft": 1.0, "browDownRight": 1.0, "eyeSquintLeft": 0.3, "eyeSquintRight": 0.3,
+              "mouthFrownLeft": 0.5, "mouthFrownRight": 0.5, "jawForward": 0.2},
+    "sad": {"browInnerUp": 1.0, "mouthFrownLeft": 0.7, "mouthFrownRight": 0.7, "eyeSquintLeft": 0.15,
+            "eyeSquintRight": 0.15},
+    "relaxed": {"mouthSmileLeft": 0.45, "mouthSmileRight": 0.45, "cheekSquintLeft": 0.2, "cheekSquintRight": 0.2,
+                "eyeSquintLeft": 0.5, "eyeSquintRight": 0.5, "browInnerUp": 0.1},
+    "surprised": {"browInnerUp": 0.9, "browOuterUpLeft": 1.0, "browOuterUpRight": 1.0, "eyeWideLeft": 1.0,
+                  "eyeWideRight": 1.0, "jawOpen": 0.25},
+    "browUp": {"browInnerUp": 0.6, "browOuterUpLeft": 0.8, "browOuterUpRight": 0.8},
+}
+# Surprise widens the eyes: blinks fade as it grows (VRM's "blend" override).
+ARKIT_OVERRIDES = {"surprised": ("blend", "none", "none")}
+# Single morphs that some rigs name after what they show.
+MORPH_ALIASES = {
     "blinkLeft": ("blinkLeft", "blink_l", "eyeBlinkLeft", "blink_left"),
     "blinkRight": ("blinkRight", "blink_r", "eyeBlinkRight", "blink_right"),
-    "smile": ("smile", "happy", "joy", "mouthSmile"),
-    "browUp": ("browUp", "browInnerUp", "surprised"),
-    "browDown": ("browDown", "angry", "browDownLeft"),
+    "happy": ("happy", "joy", "smile", "mouthSmile"),
+    "angry": ("angry",),
+    "sad": ("sad", "sorrow"),
+    "relaxed": ("relaxed", "fun"),
+    "surprised": ("surprised",),
+    "browUp": ("browUp", "browInnerUp"),
 }
 VRM0_PRESETS = {"a": "aa", "i": "ih", "u": "ou", "e": "ee", "o": "oh", "blink": "blink", "blink_l": "blinkLeft",
-                "blink_r": "blinkRight", "joy": "happy", "angry": "angry", "sorrow": "sad", "fun": "relaxed"}
+                "blink_r": "blinkRight", "joy": "happy", "angry": "angry", "sorrow": "sad", "fun": "relaxed",
+                "lookup": "lookUp", "lookdown": "lookDown", "lookleft": "lookLeft", "lookright": "lookRight",
+                "neutral": "neutral"}
+VRM0_COLORS = {"_Color": "color", "_EmissionColor": "emissionColor", "_ShadeColor": "shadeColor",
+               "_RimColor": "rimColor", "_OutlineColor": "outlineColor"}
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "rigs" / "mappings"
 
@@ -58,8 +83,9 @@ class RigInfo:
     kind: str                         # "glTF 2.0", "VRM 0.x", "VRM 1.0"
     bones: dict[str, str]             # canonical bone -> rig node name
     bone_source: str
-    channels: dict[str, dict[str, float]]   # face channel -> {slider name: weight}
-    channel_source: str
+    expressions: dict[str, Expression]      # the rig's expressions: its own, and those made for it
+    feed: dict[str, dict[str, float]]       # face channel -> {expression: weight}
+    channel_source: str                     # where the visemes come from
     sliders: list[str]                # every morph slider name, in file order
     skinned: bool
     jaw_only: bool = False
@@ -67,13 +93,24 @@ class RigInfo:
     warnings: list[str] = field(default_factory=list)
     animations: list[dict] = field(default_factory=list)   # glTF animations, for Cohost's clip sampler
     voice: dict = field(default_factory=dict)               # the host builder's [voice] table, if any
+    look: LookRange | None = None                           # the file looks with expressions, in these ranges
 
     @property
     def missing(self) -> list[str]:
         return [b for b in BONE_NAMES if b not in self.bones]
 
+    def morphs_of(self, channel: str) -> dict[str, float]:
+        """The morph sliders a face channel moves at full weight, through the expressions it feeds (before
+        any override)."""
+        out: dict[str, float] = {}
+        for name, w in self.feed.get(channel, {}).items():
+            for slider, bw in self.expressions[name].morphs.items():
+                out[slider] = out.get(slider, 0.0) + w * bw
+        return out
+
     def skipped_controllers(self) -> list[str]:
-        return [c for c, needed in CONTROLLER_BONES.items() if any(b not in self.bones for b in needed)]
+        skipped = [c for c, needed in CONTROLLER_BONES.items() if any(b not in self.bones for b in needed)]
+        return [c for c in skipped if not (c == "gaze" and self.look)]     # eyes by expressions
 
 
 def read_gltf_json(path: Path) -> dict:
@@ -225,67 +262,131 @@ def _target_name(doc: dict, mesh_index: int, target: int) -> str | None:
     return None
 
 
-def _vrm_expressions(doc: dict) -> dict[str, dict[str, float]]:
-    """VRM expression name (VRM 1.0 vocabulary) -> {slider: weight}."""
-    ext = doc.get("extensions", {})
-    out: dict[str, dict[str, float]] = {}
-    if "VRMC_vrm" in ext:
-        exprs = ext["VRMC_vrm"].get("expressions", {})
-        for group in ("preset", "custom"):
-            for name, e in exprs.get(group, {}).items():
-                binds = {}
-                for b in e.get("morphTargetBinds", []):
-                    node = doc["nodes"][b["node"]] if 0 <= b.get("node", -1) < len(doc["nodes"]) else {}
-                    t = _target_name(doc, node.get("mesh", -1), b.get("index", -1))
-                    if t:
-                        binds[t] = float(b.get("weight", 1.0))
-                if binds:
-                    out[name] = binds
-    elif "VRM" in ext:
-        for g in ext["VRM"].get("blendShapeMaster", {}).get("blendShapeGroups", []):
-            name = VRM0_PRESETS.get(g.get("presetName", ""), g.get("name", ""))
-            binds = {}
-            for b in g.get("binds", []):
-                t = _target_name(doc, b.get("mesh", -1), b.get("index", -1))
+def _overrides(e: dict) -> tuple[str, str, str]:
+    return tuple(e.get(k) if e.get(k) in ("none", "block", "blend") else "none"
+                 for k in ("overrideBlink", "overrideLookAt", "overrideMouth"))
+
+
+def _vrm1_expressions(doc: dict, vrm: dict) -> dict[str, Expression]:
+    out: dict[str, Expression] = {}
+    for group in ("preset", "custom"):
+        for name, e in vrm.get("expressions", {}).get(group, {}).items():
+            morphs = {}
+            for b in e.get("morphTargetBinds", []):
+                node = doc["nodes"][b["node"]] if 0 <= b.get("node", -1) < len(doc["nodes"]) else {}
+                t = _target_name(doc, node.get("mesh", -1), b.get("index", -1))
                 if t:
-                    binds[t] = float(b.get("weight", 100)) / 100.0
-            if binds:
-                out[name] = binds
+                    morphs[t] = morphs.get(t, 0.0) + float(b.get("weight", 1.0))
+            colors = [ColorBind(b["material"], b.get("type", "color"), tuple(b["targetValue"]))
+                      for b in e.get("materialColorBinds", []) if "material" in b and len(b.get("targetValue", [])) == 4]
+            textures = [TextureBind(b["material"], tuple(b.get("scale", (1.0, 1.0))), tuple(b.get("offset", (0.0, 0.0))))
+                        for b in e.get("textureTransformBinds", []) if "material" in b]
+            out[name] = Expression(name, morphs, colors, textures, bool(e.get("isBinary", False)), _overrides(e))
     return out
 
 
-def _channels(sliders: list[str], vrm: dict[str, dict[str, float]]) -> tuple[str, dict[str, dict[str, float]]]:
+def _vrm0_expressions(doc: dict, vrm: dict) -> dict[str, Expression]:
+    materials = {m.get("name"): i for i, m in enumerate(doc.get("materials", []))}
+    out: dict[str, Expression] = {}
+    for g in vrm.get("blendShapeMaster", {}).get("blendShapeGroups", []):
+        name = VRM0_PRESETS.get(g.get("presetName", ""), g.get("name", ""))
+        morphs = {}
+        for b in g.get("binds", []):
+            t = _target_name(doc, b.get("mesh", -1), b.get("index", -1))
+            if t:
+                morphs[t] = morphs.get(t, 0.0) + float(b.get("weight", 100)) / 100.0
+        colors, textures = [], []
+        for v in g.get("materialValues", []):
+            m, prop, value = materials.get(v.get("materialName")), v.get("propertyName"), v.get("targetValue", [])
+            if m is None or len(value) != 4:
+                continue
+            if prop in VRM0_COLORS:
+                colors.append(ColorBind(m, VRM0_COLORS[prop], tuple(value)))
+            elif prop == "_MainTex_ST":
+                textures.append(TextureBind(m, tuple(value[:2]), tuple(value[2:])))
+        if name:
+            out[name] = Expression(name, morphs, colors, textures, bool(g.get("isBinary", False)))
+    return out
+
+
+def _look_range(vrm1: dict | None, vrm0: dict | None) -> LookRange | None:
+    """The ranges of a file that looks with expressions (VRM 1.0 "expression", VRM 0.x "BlendShape")."""
+    if vrm1 is not None:
+        look = vrm1.get("lookAt", {})
+        if look.get("type") != "expression":
+            return None
+        def rng(key: str) -> tuple[float, float]:
+            m = look.get(key, {})
+            return float(m.get("inputMaxValue", 90.0)), float(m.get("outputScale", 1.0))
+        return LookRange(rng("rangeMapHorizontalOuter"), rng("rangeMapVerticalUp"), rng("rangeMapVerticalDown"))
+    if vrm0 is not None:
+        first = vrm0.get("firstPerson", {})
+        if first.get("lookAtTypeName") != "BlendShape":
+            return None
+        def rng(key: str) -> tuple[float, float]:          # the curve's shape is taken as a straight line
+            m = first.get(key, {})
+            return float(m.get("xRange", 90.0)), float(m.get("yRange", 1.0))
+        return LookRange(rng("lookAtHorizontalOuter"), rng("lookAtVerticalUp"), rng("lookAtVerticalDown"))
+    return None
+
+
+def _file_expressions(doc: dict) -> tuple[dict[str, Expression], LookRange | None]:
+    """A VRM file's own expressions (VRM 1.0 vocabulary) and its look-at ranges, if it looks with them."""
+    ext = doc.get("extensions", {})
+    if "VRMC_vrm" in ext:
+        return _vrm1_expressions(doc, ext["VRMC_vrm"]), _look_range(ext["VRMC_vrm"], None)
+    if "VRM" in ext:
+        return _vrm0_expressions(doc, ext["VRM"]), _look_range(None, ext["VRM"])
+    return {}, None
+
+
+def _expressions(sliders: list[str], own: dict[str, Expression]
+                 ) -> tuple[str, dict[str, Expression], dict[str, dict[str, float]]]:
+    """Where the visemes come from; the rig's expressions (its own, and those made for it from its morph
+    names); which expressions each face channel feeds."""
     lower = {s.lower().split("#")[0]: s for s in sliders}
-    own = {v: lower.get(v.lower()) or lower.get(f"viseme_{v}".lower()) for v in VISEMES}
-    channels: dict[str, dict[str, float]] = {}
-    if all(own.values()):
+    exprs = {n: e for n, e in own.items() if not e.empty}
+    feed: dict[str, dict[str, float]] = {}
+
+    def made(name: str, morphs: dict[str, float], overrides=("none", "none", "none")) -> None:
+        exprs[name] = Expression(name, morphs, overrides=overrides)
+        feed[name] = {name: 1.0}
+
+    visemes = {v: lower.get(v.lower()) or lower.get(f"viseme_{v}".lower()) for v in VISEMES}
+    if all(visemes.values()):
         source = "the rig's own 15 visemes"
-        channels = {v: {own[v]: 1.0} for v in VISEMES}
-    elif all(k in vrm for k in ("aa", "ih", "ou", "ee", "oh")):
+        for v in VISEMES:
+            made(v, {visemes[v]: 1.0})
+    elif all(k in exprs for k in ("aa", "ih", "ou", "ee", "oh")):
         source = "VRM mouth expressions (aa ih ou ee oh)"
-        for v, mix in VISEME_FROM_VOWELS.items():
-            channels[v] = {}
-            for vowel, w in mix.items():
-                for slider, bw in vrm[vowel].items():
-                    channels[v][slider] = channels[v].get(slider, 0.0) + w * bw
+        feed.update({v: dict(mix) for v, mix in VISEME_FROM_VOWELS.items()})
     elif "jawopen" in lower:
         source = "ARKit blend shapes"
         for v, mix in VISEME_FROM_ARKIT.items():
-            channels[v] = {lower[k.lower()]: w for k, w in mix.items() if k.lower() in lower}
+            made(v, {lower[k.lower()]: w for k, w in mix.items() if k.lower() in lower})
     else:
         source = ""
-    for channel, aliases in EXPRESSION_ALIASES.items():
-        for alias in aliases:
-            if alias in vrm:
-                channels[channel] = dict(vrm[alias])
-                break
-            if alias.lower() in lower:
-                channels[channel] = {lower[alias.lower()]: 1.0}
-                break
-    if "blink" in vrm:
-        channels.setdefault("blinkLeft", dict(vrm["blink"]))
-        channels.setdefault("blinkRight", dict(vrm["blink"]))
-    return source, channels
+    # Blinks: the file's own when they are continuous; one "blink" shared by both eyes; else morphs.
+    if all(b in exprs and not exprs[b].binary for b in BLINK[1:]):
+        feed.update({b: {b: 1.0} for b in BLINK[1:]})
+    elif "blink" in exprs:
+        feed.update({b: {"blink": 0.5} for b in BLINK[1:]})
+    for channel in (*BLINK[1:], *EMOTIONS, "browUp"):
+        if channel in feed:
+            continue
+        if channel in exprs:
+            feed[channel] = {channel: 1.0}
+            continue
+        arkit = {lower[k.lower()]: w for k, w in EMOTIONS_FROM_ARKIT.get(channel, {}).items() if k.lower() in lower}
+        if "jawOpen" in EMOTIONS_FROM_ARKIT.get(channel, {}) and "jawopen" not in lower and "aa" in lower:
+            arkit[lower["aa"]] = EMOTIONS_FROM_ARKIT[channel]["jawOpen"]     # no jawOpen: the open viseme
+        if len(arkit) >= 2:
+            made(channel, arkit, ARKIT_OVERRIDES.get(channel, ("none", "none", "none")))
+            continue
+        alias = next((lower[a.lower()] for a in MORPH_ALIASES[channel] if a.lower() in lower), None)
+        if alias:
+            made(channel, {alias: 1.0})
+    return source, exprs, feed
 
 
 def _mapping_file(path: Path, explicit: Path | None) -> Path | None:
@@ -298,7 +399,7 @@ def _mapping_file(path: Path, explicit: Path | None) -> Path | None:
 
 
 def _apply_mapping(mapping: Path, names: list[str], sliders: list[str], bones: dict[str, str],
-                   channels: dict[str, dict[str, float]]) -> bool:
+                   exprs: dict[str, Expression], feed: dict[str, dict[str, float]]) -> bool:
     """Apply a mapping file; True when it mapped face channels."""
     doc = TomlDoc(mapping)
     doc.check_keys(doc.data, ("bones", "morphs"))
@@ -315,7 +416,8 @@ def _apply_mapping(mapping: Path, names: list[str], sliders: list[str], bones: d
         if not isinstance(binds, dict) or any(s not in sliders for s in binds):
             raise doc.error(f"morph {value!r} is not among the rig's morphs ({', '.join(sliders) or 'none'})",
                             "morphs", channel)
-        channels[channel] = {s: float(w) for s, w in binds.items()}
+        exprs[channel] = Expression(channel, {s: float(w) for s, w in binds.items()})
+        feed[channel] = {channel: 1.0}
     return bool(doc.data.get("morphs"))
 
 
@@ -340,19 +442,21 @@ def load_rig_info(path: str | Path, mapping: str | Path | None = None) -> RigInf
                 bones[bone] = name
         source = "bone name matching" if bones else ""
     sliders = [n for m in doc.get("meshes", []) for n in m.get("extras", {}).get("targetNames", [])]
-    channel_source, channels = _channels(sliders, _vrm_expressions(doc))
+    own, look = _file_expressions(doc)
+    channel_source, exprs, feed = _expressions(sliders, own)
     mapping_path = _mapping_file(path, Path(mapping) if mapping else None)
     if mapping_path:
-        if _apply_mapping(mapping_path, names, sliders, bones, channels):
+        if _apply_mapping(mapping_path, names, sliders, bones, exprs, feed):
             channel_source = f"mapping file {mapping_path.name}"
         source = f"mapping file {mapping_path.name}" + (f" + {source}" if source else "")
-    jaw_only = not any(c in channels for c in VISEMES) and "jaw" in bones
+    jaw_only = not any(c in feed for c in VISEMES) and "jaw" in bones
     if jaw_only:
         channel_source = "jaw bone only"
     info = RigInfo(path=path, gltf=doc, kind=kind, bones=bones, bone_source=source or "none",
-                   channels=channels, channel_source=channel_source or "none", sliders=sliders,
+                   expressions=exprs, feed=feed, channel_source=channel_source or "none", sliders=sliders,
                    skinned=bool(doc.get("skins")), jaw_only=jaw_only, fixes=fixes, animations=animations,
-                   voice=dict(doc.get("extras", {}).get("cohost", {}).get("voice", {})))
+                   voice=dict(doc.get("extras", {}).get("cohost", {}).get("voice", {})),
+                   look=look if all(n in exprs for n in LOOK) and "leftEye" not in bones else None)
     if not info.skinned and bones:
         info.fixes.append("humanoid bones are plain nodes (no skin): they are moved as nodes")
     for b in REQUIRED:
@@ -362,7 +466,7 @@ def load_rig_info(path: str | Path, mapping: str | Path | None = None) -> RigInf
         needed = [b for b in CONTROLLER_BONES[ctrl] if b not in bones]
         info.warnings.append(f"{ctrl} controller skipped: missing {', '.join(needed[:4])}"
                              + (f" (+{len(needed) - 4} more)" if len(needed) > 4 else ""))
-    if not any(c in channels for c in VISEMES) and not jaw_only:
+    if not any(c in feed for c in VISEMES) and not jaw_only:
         info.warnings.append("no visemes and no jaw: the mouth will not move")
     return info
 

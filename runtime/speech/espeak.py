@@ -18,6 +18,7 @@ EVENT_END_OF_LIST, EVENT_WORD, EVENT_PHONEME = 0, 1, 7
 INIT_PHONEME_EVENTS, INIT_PHONEME_IPA = 0x0001, 0x0002
 WORDGAP = 7                  # espeakWORDGAP in speak_lib.h (pyttsx3's binding does not name it)
 STRESS_MARKS = "ˈˌ"
+NOISE_SEED = 1
 
 
 class _EventId(ctypes.Union):
@@ -45,7 +46,11 @@ class Espeak(Engine):
         data = espeakng_loader.get_data_path()
         # Load the wheel's library under its soname first, so pyttsx3's binding binds to it; locally, so
         # its symbols do not stand in for those of the eSpeak NG that Piper carries inside its own module.
-        ctypes.CDLL(espeakng_loader.get_library_path())
+        library = ctypes.CDLL(espeakng_loader.get_library_path())
+        # Its breath and roughness noise comes from a generator seeded from the clock: seeded before each
+        # line, a line sounds the same in every run and whatever was said before it.
+        self._seed = library.espeak_ng_SetRandSeed
+        self._seed.argtypes, self._seed.restype = (ctypes.c_long,), None
         os.environ.setdefault("ESPEAK_DATA_PATH", data)
         from pyttsx3.drivers import _espeak
         self._e = _espeak
@@ -87,6 +92,7 @@ class Espeak(Engine):
                                      (e.VOLUME, 100), (WORDGAP, 0), (e.PUNCTUATION, 0), (e.CAPITALS, 0)):
                 e.SetParameter(parameter, int(value), 0)
             self._chunks, self._events = [], []
+            self._seed(NOISE_SEED)
             encoded = text.encode("utf-8")
             if e.Synth(encoded, flags=e.CHARS_UTF8 | e.ENDPAUSE) != e.EE_OK:
                 raise SpeechError(f"eSpeak NG could not synthesise {text!r}")

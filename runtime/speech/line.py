@@ -18,11 +18,19 @@ FADE_S = 0.01                # ... and its audio fades out over this long (no cl
 
 
 @dataclass(frozen=True)
+class Mood:
+    at: float                     # seconds into the line
+    emotion: str                  # one of the face's EMOTIONS, or "neutral"
+    weight: float
+
+
+@dataclass(frozen=True)
 class Line:
     start_tick: int
     utterance: Utterance
     track: VisemeTrack
     gestures: tuple = ()          # planned gestures (runtime.gesture.planner.Planned), line time
+    moods: tuple[Mood, ...] = ()  # the emotions it carries, in time order
 
     @property
     def end_tick(self) -> int:
@@ -56,7 +64,8 @@ class Line:
         silence = np.eye(len(VISEMES))[0]
         weights[keep - len(close):] = weights[keep - len(close):] * (1 - close) + silence * close
         gestures = tuple(g for g in self.gestures if g.prep_start < at)
-        return Line(self.start_tick, short, VisemeTrack(self.track.rate, weights), gestures)
+        return Line(self.start_tick, short, VisemeTrack(self.track.rate, weights), gestures,
+                    tuple(m for m in self.moods if m.at < at))
 
 
 def mix_audio(lines: list[Line], rate: int, tick_rate: int, seconds: float) -> np.ndarray:

@@ -1,6 +1,6 @@
 """A picture of a performed gesture for animators tuning a lexicon: the wrist's path from the front and in
-3D, its speed, the arm and finger joint angles over time and, when a line is said, the viseme track, with
-the phases shaded. Two takes (two expressivities or two versions) are drawn over each other."""
+3D, its speed, the arm and finger joint angles over time, the face's blinks, emotions and brows and, when
+a line is said, the viseme track, with the phases shaded. Two takes (two expressivities or two versions) are drawn over each other."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +10,7 @@ import numpy as np
 from ..figures import pyplot, save
 from ..gesture.planner import Planned
 from ..skeleton import quat
-from ..skeleton.face import VISEMES
+from ..skeleton.face import CHANNEL_INDEX, EXPRESSIONS, VISEMES
 from ..skeleton.skeleton import Skeleton
 from .lab import Take
 
@@ -20,6 +20,7 @@ JOINTS = (("UpperArm", "shoulder"), ("LowerArm", "elbow"), ("Hand", "wrist"), ("
 JOINT_COLOURS = ("#08519c", "#a50f15", "#006d2c", "#54278f", "#8c6d31")
 TAKE_COLOURS = ("#333333", "#e6550d")          # the first take, the one compared with it
 TAKE_STYLES = ("-", "--")
+FACE_COLOURS = ("#969696", "#636363", "#e6550d", "#a50f15", "#3182bd", "#31a354", "#756bb1", "#8c6d31")
 
 
 def phase_spans(p: Planned, offset: float = 0.0) -> list[tuple[float, float, str]]:
@@ -44,8 +45,8 @@ def plot_takes(takes: list[tuple[str, Take]], skeleton: Skeleton, rate: int, pat
     first = takes[0][1]
     speaking = any(t.line is not None for _, t in takes)
     spans = phase_spans(first.planned, first.offset_s)
-    fig = plt.figure(figsize=(12, 10.5 if speaking else 8.5))
-    rows = [2.2, 1, 1.3] + ([1.2] if speaking else [])
+    fig = plt.figure(figsize=(12, 12 if speaking else 10))
+    rows = [2.2, 1, 1.3, 0.9] + ([1.2] if speaking else [])
     grid = fig.add_gridspec(len(rows), 2, height_ratios=rows)
     front, space = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1], projection="3d")
     speed_ax, angle_ax = fig.add_subplot(grid[1, :]), fig.add_subplot(grid[2, :])
@@ -79,9 +80,9 @@ def plot_takes(takes: list[tuple[str, Take]], skeleton: Skeleton, rate: int, pat
     space.set_zlabel("up (m)", fontsize=8)
     space.view_init(elev=18, azim=-62)
     space.set_title("wrist path in 3D", fontsize=9)
-    axes = [speed_ax, angle_ax]
+    axes = [speed_ax, angle_ax, _face(fig.add_subplot(grid[3, :]), first, rate)]
     if speaking:
-        axes.append(_visemes(fig.add_subplot(grid[3, :]), takes[0][1], rate))
+        axes.append(_visemes(fig.add_subplot(grid[4, :]), first, rate))
     for ax in axes[:2]:
         for a, b, name in spans:
             ax.axvspan(a, b, color=PHASE_COLOURS[name], alpha=0.45, lw=0)
@@ -116,6 +117,19 @@ def _wrists(front, space, speed_ax, take: Take, skeleton: Skeleton, label: str, 
         speed = np.linalg.norm(np.gradient(wrist, 1 / rate, axis=0), axis=-1)
         speed_ax.plot(t, speed, style, color=colour, lw=1,
                       label=f"{label} {side} wrist ({path_length(wrist):.2f} m path)".strip())
+
+
+def _face(ax, take: Take, rate: int):
+    """The face channels beyond the mouth over time: blinks, emotions, brows."""
+    t = np.arange(take.ticks) / rate
+    for name, colour in zip(EXPRESSIONS, FACE_COLOURS):
+        weights = take.face[:, CHANNEL_INDEX[name]]
+        if name != "blinkRight" or not np.allclose(weights, take.face[:, CHANNEL_INDEX["blinkLeft"]]):
+            ax.plot(t, weights, color=colour, lw=1, label=name if name != "blinkLeft" else "blinks")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_ylabel("face")
+    ax.legend(fontsize=7, loc="upper right", ncol=len(EXPRESSIONS))
+    return ax
 
 
 def _visemes(ax, take: Take, rate: int):

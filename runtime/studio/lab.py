@@ -19,6 +19,7 @@ from ..gesture.grammar import Gesture, GestureError, load_lexicon
 from ..gesture.markup import parse_markup
 from ..gesture.planner import Planned, plan, schedule
 from ..sets.setfile import Camera, Piece, Product, SetSpec
+from ..show.lines import timed_moods
 from ..skeleton.skeleton import Skeleton
 from ..skeleton.take import placement_matrix, record
 from ..speech.line import Line
@@ -160,12 +161,14 @@ class Lab:
             marked = parse_markup(self.say if f"[{g.name}" in self.say else f"[{g.name}]{self.say}")
             utterance = self.cache.get(marked.said, self.voice or Voice("en-us"))
             lexicon = {**self.versions[h].watcher.lexicon, g.name: g}
-            planned = next((p for p in plan(marked, utterance, lexicon, ["product"], expressivity)
-                            if p.gesture.name == g.name and p.word in marked.placed), None)
+            gestures = plan(marked, utterance, lexicon, ["product"], expressivity)
+            planned = next((p for p in gestures if p.gesture.name == g.name and p.word in marked.placed), None)
             if planned is None:
                 raise ValueError(f"the line {self.say!r} leaves no word for [{g.name}]")
             start, offset = round(LEAD_S * self.rate), LEAD_S
-            line = Line(start, utterance, VisemeTrack.from_utterance(utterance, self.rate), (planned,))
+            # Every gesture the line brings (a step may hand over to a beat after it), and its emotions.
+            line = Line(start, utterance, VisemeTrack.from_utterance(utterance, self.rate), tuple(gestures),
+                        timed_moods(marked, utterance))
             world.say(0, line)
             ticks = round((LEAD_S + max(utterance.duration, planned.end) + PAUSE_S) * self.rate)
         take = record(Ticker(world, standard_stages(world)), ticks)

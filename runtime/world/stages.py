@@ -9,8 +9,8 @@ import numpy as np
 from ..controllers.attention import Role
 from ..controllers.fingers import HAND_JOINTS, hands_rotations
 from ..controllers.hold import hold_arm
-from ..controllers.nods import backchannel, nod_angle, nod_times
-from ..skeleton.face import CHANNEL_INDEX, VISEMES
+from ..controllers.nods import backchannel, brow_raises, nod_angle, nod_times, pulse
+from ..skeleton.face import BLINKS, CHANNEL_INDEX, EMOTIONS, VISEMES
 from ..skeleton.kernels import turn_joint
 from ..skeleton.pose import BONE_INDEX
 from .world import World, transform
@@ -20,7 +20,10 @@ EXPRESSION_RAMP_S = 0.25       # an expression an operator asks for eases in and
 DEEP_BREATH_S = 0.9            # the deep breath before a long line takes this long
 X = np.array([1.0, 0.0, 0.0])
 Z = np.array([0.0, 0.0, 1.0])
-BLINKS = [CHANNEL_INDEX["blinkLeft"], CHANNEL_INDEX["blinkRight"]]
+BLINK_CHANNELS = [CHANNEL_INDEX[b] for b in BLINKS]
+EMOTION_CHANNELS = [CHANNEL_INDEX[e] for e in EMOTIONS]
+BROW_UP = CHANNEL_INDEX["browUp"]
+MOOD_EASE_S = 1.0              # a mood takes this long to come fully onto the face or leave it
 LEFT_EYE, HEAD, CHEST = BONE_INDEX["leftEye"], BONE_INDEX["head"], BONE_INDEX["chest"]
 LEFT_SHOULDER, RIGHT_SHOULDER = BONE_INDEX["leftShoulder"], BONE_INDEX["rightShoulder"]
 
@@ -70,14 +73,17 @@ class Speech(Stage):
 
 
 class Nods(Stage):
-    name, does = "nods", "nods on stressed syllables (the listener's smaller, later); a deep breath before a long line"
+    name, does = ("nods", "nods on stressed syllables (the listener's smaller, later), brows up on the strongest; "
+                          "a deep breath before a long line")
 
     def __init__(self) -> None:
-        self._nods: dict[tuple[int, int], tuple[list, list]] = {}   # (line start, speaker) -> its nods, a listener's
+        # (line start, speaker) -> its nods, a listener's, its brow raises
+        self._nods: dict[tuple[int, int], tuple[list, list, list]] = {}
 
     def run(self, world: World, tick: int) -> None:
         partners, roles = world.partners, world.roles
-        config = world.config["nods"]
+        config, brows = world.config["nods"], world.config["brows"]
+        world.brows[:] = 0.0
         live = set()
         for h in range(world.hosts):
             line = world.now[h] if world.now[h] is not None else (
@@ -89,10 +95,13 @@ class Nods(Stage):
             live.add(key)
             if key not in self._nods:
                 nods = nod_times(line)
-                self._nods[key] = nods, backchannel(nods, config)
-            angle = nod_angle((tick - line.start_tick) / world.rate, self._nods[key][0 if speaker == h else 1], config)
+                self._nods[key] = nods, backchannel(nods, config), brow_raises(nods, brows)
+            t_line = (tick - line.start_tick) / world.rate
+            angle = nod_angle(t_line, self._nods[key][0 if speaker == h else 1], config)
             if angle:
                 turn_joint(world.rotations, h, HEAD, X, angle)
+            if speaker == h:
+                world.brows[h] = brows["weight"] * pulse(t_line, self._nods[key][2], brows["attack"], brows["release"])
         if len(self._nods) > len(live):                  # forget the nods of lines that have ended
             self._nods = {k: v for k, v in self._nods.items() if k in live}
         self._breathe(world, tick)
@@ -194,18 +203,42 @@ class Holds(Stage):
 
 
 class Face(Stage):
-    name, does = "face", "the face channels: the body's, then visemes, blinks, expressions; a performer's own"
+    name, does = "face", "the face channels: the body's, then visemes, blinks, moods, expressions, brows; a performer's own"
+
+    def __init__(self) -> None:
+        self._moods: np.ndarray | None = None            # (H, emotions) each mood as it eases in and out
 
     def run(self, world: World, tick: int) -> None:
         face = world.face
         voiced = world.voiced
         face[voiced, :len(VISEMES)] = world.visemes[voiced]
-        face[:, BLINKS] = world.closure[:, None]
+        face[:, BLINK_CHANNELS] = world.closure[:, None]
+        self._ease_moods(world)
+        face[:, EMOTION_CHANNELS] = np.maximum(face[:, EMOTION_CHANNELS], self._moods)
+        face[:, BROW_UP] = np.maximum(face[:, BROW_UP], world.brows)
         t = tick / world.rate
         world.expressions = [e for e in world.expressions if e[3] + EXPRESSION_RAMP_S > t]
-        for h, channel, start, end, weight in world.expressions:
+        for custom in world.custom:
+            custom.clear()
+        for h, name, start, end, weight in world.expressions:
             ease = np.clip(min(t - start, end + EXPRESSION_RAMP_S - t) / EXPRESSION_RAMP_S, 0.0, 1.0)
-            face[h, channel] = max(face[h, channel], weight * ease)
+            if name in CHANNEL_INDEX:
+                c = CHANNEL_INDEX[name]
+                face[h, c] = max(face[h, c], weight * ease)
+            elif ease > 0:
+                world.custom[h][name] = max(world.custom[h].get(name, 0.0), weight * ease)
         for h, given in world.puppets.items():
             for channel, value in given.items():
                 face[h, channel] = value
+
+    def _ease_moods(self, world: World) -> None:
+        """Each host's mood, eased toward what it is now at MOOD_EASE_S (a segment's change of mood is
+        seen, not cut)."""
+        target = np.zeros((world.hosts, len(EMOTIONS)))
+        for h, mood in enumerate(world.moods):
+            if mood is not None:
+                target[h, EMOTIONS.index(mood[0])] = mood[1]
+        if self._moods is None or self._moods.shape != target.shape:
+            self._moods = target
+        step = 1.0 / (MOOD_EASE_S * world.rate)
+        self._moods += np.clip(target - self._moods, -step, step)

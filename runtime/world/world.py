@@ -20,11 +20,14 @@ from ..controllers.gestures import Gesturer
 from ..controllers.hold import Hold
 from ..gesture.expressivity import Expressivity
 from ..gesture.planner import Planned
-from ..skeleton.face import CHANNEL_INDEX, FACE_CHANNELS, VISEMES
+from ..skeleton.face import EMOTIONS, FACE_CHANNELS, VISEMES
 from ..skeleton.humanoid import BONE_NAMES
 from ..skeleton.pose import BONE_INDEX, Pose
 from ..skeleton.skeleton import Skeleton
 from ..speech.line import Line
+
+
+MOOD_LINGER_S = 0.6            # a line's emotion stays on the face this long after its words
 
 
 @dataclass
@@ -96,7 +99,12 @@ class World:
         self.blink = Blink(seeds, self.config["blink"])
         self.closure = np.zeros(H)                             # eyelids this tick
         self.fingers = Fingers(seeds, rate)
-        self.expressions: list[tuple[int, int, float, float, float]] = []   # (host, channel, from s, to s, weight)
+        # Expressions asked for: (host, name, from s, to s, weight); a name is a face channel or one of the
+        # rig's own expressions. Each host's mood (a segment's) is held under them.
+        self.expressions: list[tuple[int, str, float, float, float]] = []
+        self.moods: list[tuple[str, float] | None] = [None] * H
+        self.custom: list[dict[str, float]] = [{} for _ in cast]           # this tick's own expressions
+        self.brows = np.zeros(H)                                           # brow raises on stressed syllables
         # Hosts driven from outside (VMC input, a mocap clip) -> the face channels they give this tick; the
         # gaze, nods and fingers leave them alone.
         self.puppets: dict[int, dict[int, float]] = {}
@@ -107,7 +115,7 @@ class World:
 
     def pose(self, h: int) -> Pose:
         """Host h's pose this tick (a copy)."""
-        return Pose(self.rotations[h].copy(), self.hips[h].copy(), self.face[h].copy())
+        return Pose(self.rotations[h].copy(), self.hips[h].copy(), self.face[h].copy(), dict(self.custom[h]))
 
     # -- what a director or an operator asks for, between ticks ----------------------------------------
     def say(self, h: int, line: Line) -> None:
@@ -115,6 +123,11 @@ class World:
         self.lines[h].append(line)
         self.lines[h].sort(key=lambda l: l.start_tick)
         self.perform(h, line.start_tick, list(line.gestures))
+        start, end = line.start_tick / self.rate, line.end_tick / self.rate
+        for k, mood in enumerate(line.moods):      # each until the next, the last a moment past the line
+            until = start + line.moods[k + 1].at if k + 1 < len(line.moods) else end + MOOD_LINGER_S
+            if mood.emotion != "neutral":
+                self.expressions.append((h, mood.emotion, start + mood.at, until, mood.weight))
 
     def perform(self, h: int, start: int, planned: list[Planned]) -> None:
         self.plans[h] += [(start, p) for p in planned]
@@ -139,11 +152,19 @@ class World:
                 return line
         return None
 
-    def express(self, h: int, tick: int, channel: str, weight: float, seconds: float) -> None:
-        """Host h shows an expression (smile, browUp, browDown) at `weight` for `seconds` from `tick`."""
+    def express(self, h: int, tick: int, name: str, weight: float, seconds: float) -> None:
+        """Host h shows an expression (an emotion, browUp, or one of its rig's own) at `weight` for
+        `seconds` from `tick`; "neutral" ends every emotion it shows."""
         t = tick / self.rate
-        self.expressions = [e for e in self.expressions if e[0] != h or e[1] != CHANNEL_INDEX[channel]]
-        self.expressions.append((h, CHANNEL_INDEX[channel], t, t + seconds, weight))
+        ending = EMOTIONS if name == "neutral" else (name,)
+        self.expressions = [e if e[0] != h or e[1] not in ending else (*e[:3], min(e[3], t), e[4])
+                            for e in self.expressions]
+        if name != "neutral":
+            self.expressions.append((h, name, t, t + seconds, weight))
+
+    def set_mood(self, h: int, emotion: str, weight: float) -> None:
+        """Host h's face rests in `emotion` at `weight` until told otherwise ("neutral": no mood)."""
+        self.moods[h] = None if emotion == "neutral" else (emotion, weight)
 
     def look_at(self, h: int, tick: int, point: np.ndarray, seconds: float, pin: bool = False) -> None:
         """Host h looks at a point in set coordinates (a product, a spot on the screen) from `tick` on."""
