@@ -18,7 +18,7 @@ GAMMA_SHAPE = 4.0             # intervals between blinks: regular-ish, never a b
 MIN_INTERVAL_S = 0.6
 EVOKED_AFTER_S = 0.5          # a gaze shift this soon after a blink does not bring another
 RATE_MEMORY_S = 120.0         # a role's blink count and time are forgotten over about this long in the role
-RATE_SETTLE_S = 20.0          # ... and are not trusted before this much time in it
+RATE_SETTLE_S = 6.0           # ... and are not trusted before this much time in it
 LID_FULL_DOWN = np.radians(30.0)     # eyes looking this far down take the lids down by `lid_follow`
 
 
