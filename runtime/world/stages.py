@@ -205,16 +205,13 @@ class Holds(Stage):
 class Face(Stage):
     name, does = "face", "the face channels: the body's, then visemes, blinks, moods, expressions, brows; a performer's own"
 
-    def __init__(self) -> None:
-        self._moods: np.ndarray | None = None            # (H, emotions) each mood as it eases in and out
-
     def run(self, world: World, tick: int) -> None:
         face = world.face
         voiced = world.voiced
         face[voiced, :len(VISEMES)] = world.visemes[voiced]
         face[:, BLINK_CHANNELS] = world.closure[:, None]
         self._ease_moods(world)
-        face[:, EMOTION_CHANNELS] = np.maximum(face[:, EMOTION_CHANNELS], self._moods)
+        face[:, EMOTION_CHANNELS] = np.maximum(face[:, EMOTION_CHANNELS], world.mood_levels)
         face[:, BROW_UP] = np.maximum(face[:, BROW_UP], world.brows)
         t = tick / world.rate
         world.expressions = [e for e in world.expressions if e[3] + EXPRESSION_RAMP_S > t]
@@ -231,14 +228,13 @@ class Face(Stage):
             for channel, value in given.items():
                 face[h, channel] = value
 
-    def _ease_moods(self, world: World) -> None:
-        """Each host's mood, eased toward what it is now at MOOD_EASE_S (a segment's change of mood is
-        seen, not cut)."""
-        target = np.zeros((world.hosts, len(EMOTIONS)))
+    @staticmethod
+    def _ease_moods(world: World) -> None:
+        """Each host's mood on its face, eased toward the mood it is in over MOOD_EASE_S (a segment's change
+        of mood is seen, not cut)."""
+        target = np.zeros_like(world.mood_levels)
         for h, mood in enumerate(world.moods):
             if mood is not None:
                 target[h, EMOTIONS.index(mood[0])] = mood[1]
-        if self._moods is None or self._moods.shape != target.shape:
-            self._moods = target
         step = 1.0 / (MOOD_EASE_S * world.rate)
-        self._moods += np.clip(target - self._moods, -step, step)
+        world.mood_levels += np.clip(target - world.mood_levels, -step, step)

@@ -103,6 +103,7 @@ class World:
         # rig's own expressions. Each host's mood (a segment's) is held under them.
         self.expressions: list[tuple[int, str, float, float, float]] = []
         self.moods: list[tuple[str, float] | None] = [None] * H
+        self.mood_levels = np.zeros((H, len(EMOTIONS)))                    # each mood on the face, eased
         self.custom: list[dict[str, float]] = [{} for _ in cast]           # this tick's own expressions
         self.brows = np.zeros(H)                                           # brow raises on stressed syllables
         # Hosts driven from outside (VMC input, a mocap clip) -> the face channels they give this tick; the
