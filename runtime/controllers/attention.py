@@ -58,12 +58,8 @@ class Attention:
             # turn, looks away), and the one yielding it turns to the new speaker.
             look, span = Look.PARTNER, pattern["handover"]
             self.averting[h] = role == Role.SPEAKING and turn_length >= pattern["aversion_after"]
-        elif role == Role.SPEAKING and self.averting[h]:
+        elif role == Role.SPEAKING and (self.averting[h] or turn_started and turn_length >= pattern["aversion_after"]):
             self.averting[h] = False
-            look, span = Look.AWAY, pattern["aversion"]
-            yaw, pitch = rng.choice([-1, 1]) * rng.uniform(0.25, 0.4), rng.choice([-0.25, 0.3])
-            self.away[h] = [np.sin(yaw) * np.cos(pitch), np.sin(pitch), np.cos(yaw) * np.cos(pitch)]
-        elif role == Role.SPEAKING and turn_started and turn_length >= pattern["aversion_after"]:
             look, span = Look.AWAY, pattern["aversion"]
             yaw, pitch = rng.choice([-1, 1]) * rng.uniform(0.25, 0.4), rng.choice([-0.25, 0.3])
             self.away[h] = [np.sin(yaw) * np.cos(pitch), np.sin(pitch), np.cos(yaw) * np.cos(pitch)]
