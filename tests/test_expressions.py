@@ -192,3 +192,32 @@ def test_expressions_asked_for_ease_in_and_neutral_ends_them():
     assert world.pose(0).face[CHANNEL_INDEX["angry"]] == 0.0 and world.pose(0).custom == {"wink": 1.0}
     wink = engine(wink=Expression("wink", {"eyeBlinkLeft": 1.0}))
     assert wink.morphs(wink.weights(world.pose(0).face, custom=world.pose(0).custom)).tolist() == [1.0]
+
+
+def test_an_expression_moves_a_material_colour(tmp_path):
+    """The conformance sample with one more bind: happy turns its window's base colour blue."""
+    import json
+    import struct
+    raw = asset(CONFORMANCE).read_bytes()
+    size = struct.unpack_from("<I", raw, 12)[0]
+    doc = json.loads(raw[20:20 + size])
+    doc["extensions"]["VRMC_vrm"]["expressions"]["preset"]["happy"]["materialColorBinds"] = [
+        {"material": 0, "type": "color", "targetValue": [0.0, 0.0, 1.0, 1.0]}]
+    text = json.dumps(doc).encode()
+    text += b" " * (-len(text) % 4)
+    rest = raw[20 + size:]
+    path = tmp_path / "blue.vrm"
+    path.write_bytes(b"glTF" + struct.pack("<II", 2, 20 + len(text) + len(rest)) + struct.pack("<I", len(text))
+                     + b"JSON" + text + rest)
+    colours = []
+    with OffscreenRenderer(single_host_set(path, backdrop=(1, 1, 1)), (240, 240)) as r:
+        character = r.stage.hosts[0].character
+        window = np.array([0.0, 0.0, (0.85 + 1.35) / 2])
+        r.aim(Camera("window", tuple(window + [0, -1.2, 0]), tuple(window), 30.0), near=0.05)
+        for happy in (0.0, 1.0):
+            pose = Pose.rest()
+            pose.face[:] = face(happy=happy)
+            character.apply(pose)
+            colours.append(r.frame()[90:150, 90:150].reshape(-1, 3).mean(axis=0))
+    (r0, g0, b0), (r1, g1, b1) = colours
+    assert b1 > g1 + 20 and r1 < r0 - 20 and g1 < g0 - 20, colours     # the window's texture tinted blue

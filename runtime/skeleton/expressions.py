@@ -158,6 +158,8 @@ class ExpressionEngine:
         result = {m: (s.copy(), o.copy()) for m, (s, o) in base.items()}
         for e in self.materials:
             for bind in self.expressions[self.names[e]].textures:
+                if bind.material not in base:             # a material the file does not have
+                    continue
                 s0, o0 = base[bind.material]
                 s, o = result[bind.material]
                 s += (np.array(bind.scale) - s0) * out[e]
@@ -170,5 +172,6 @@ class ExpressionEngine:
         for e in self.materials:
             for bind in self.expressions[self.names[e]].colors:
                 key = (bind.material, bind.kind)
-                result[key] += (np.array(bind.target) - base[key]) * out[e]
+                if key in base:                           # a material it has, a colour it draws
+                    result[key] += (np.array(bind.target) - base[key]) * out[e]
         return result

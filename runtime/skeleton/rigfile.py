@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..tomlfile import TomlDoc
-from .expressions import BLINK, LOOK, ColorBind, Expression, LookRange, TextureBind
+from .expressions import BLINK, LOOK, OVERRIDES, ColorBind, Expression, LookRange, TextureBind
 from .face import EMOTIONS, FACE_CHANNELS, VISEMES
 from .frame import detect_frame
 from .gltfdata import GltfData
@@ -263,7 +263,7 @@ def _target_name(doc: dict, mesh_index: int, target: int) -> str | None:
 
 
 def _overrides(e: dict) -> tuple[str, str, str]:
-    return tuple(e.get(k) if e.get(k) in ("none", "block", "blend") else "none"
+    return tuple(e.get(k) if e.get(k) in OVERRIDES else "none"
                  for k in ("overrideBlink", "overrideLookAt", "overrideMouth"))
 
 
