@@ -558,7 +558,7 @@ def parser() -> argparse.ArgumentParser:
     inspect = _command(sub, "inspect", help="show how a rig maps onto the canonical humanoid; --png: a contact sheet",
                              epilog="examples:\n  cohost inspect rigs/mei.glb\n"
                                     "  cohost inspect avatar.vrm --png avatar.png    front/side/back with the skeleton, "
-                                    "the mapping, a face per viseme and the blink\n"
+                                    "the mapping, a face per viseme, the blink, each emotion\n"
                                     "  cohost inspect robot.glb --mapping rigs/mappings/robot.toml --png robot.png")
     inspect.add_argument("rig", help=".glb, .gltf or .vrm file")
     inspect.add_argument("--mapping", help="mapping file (default: rigs/mappings/NAME.toml if present)")

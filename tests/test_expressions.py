@@ -116,8 +116,10 @@ def test_emotion_marks_and_the_defaults_read_from_the_text():
     assert line_moods(parse_markup("哇，真便宜"))[0][:2] == (0, "surprised")
     assert line_moods(parse_markup("Sorry, the black one is sold out."))[0][1] == "sad"
     assert line_moods(parse_markup("It holds one point seven litres.")) == []
-    with pytest.raises(MarkupError, match="'hapy'"):
+    with pytest.raises(MarkupError, match=r"no gesture 'hapy' .*did you mean the emotion \[happy\]\?"):
         check_gestures(parse_markup("[hapy]Hello"))                       # a typo is not silently a gesture
+    with pytest.raises(MarkupError, match=r"\[happy:kettle\]: an emotion takes no target"):
+        parse_markup("[happy:kettle]Hello")
 
 
 def _take(says: list[str], seconds: float):
@@ -149,9 +151,13 @@ def test_a_segments_mood_rests_on_both_faces(tmp_path):
     show = (PROJECT / "scenes" / "shop_show.toml").read_text()
     take_happy = _show_take(tmp_path, show, 8.0)
     happy = take_happy.morphs[:, :, CHANNEL_INDEX["happy"]]
-    assert (happy[4 * take_happy.rate:] >= 0.35 - 1e-9).all()             # the opening's mood, once eased in
+    assert happy[:5].max() < 0.3 and (happy[2 * take_happy.rate:] >= 0.34).all()    # the opening's, eased in
     neutral = _show_take(tmp_path, show.replace('mood = "happy"', 'mood = "neutral"', 1), 8.0)
-    assert neutral.morphs[:, :, CHANNEL_INDEX["happy"]].min() < 0.35
+    assert neutral.morphs[:, :, CHANNEL_INDEX["happy"]].min() == pytest.approx(0.2)   # the resting smile
+    sad = _show_take(tmp_path, show.replace('mood = "happy"', 'mood = "sad"', 1), 8.0)
+    assert (sad.morphs[2 * sad.rate:, :, CHANNEL_INDEX["sad"]] >= 0.34).all()
+    happy = sad.morphs[2 * sad.rate:, :, CHANNEL_INDEX["happy"]]
+    assert happy.min(axis=0).max() < 0.1                    # the sad mood takes the resting smile's place
 
 
 def _show_take(tmp_path, text: str, seconds: float):

@@ -148,11 +148,17 @@ def test_the_operator_drives_the_show_and_hears_its_events(on_air):
                            (dict(request="say", text="[moonwalk] hi"), "no gesture 'moonwalk'"),
                            (dict(request="gaze", host="Mei", target="moon"), "gaze target must be"),
                            (dict(request="expression", host="Mei", expression="smile", weight=3), "weight must be 0..1"),
+                           (dict(request="expression", host="Mei", expression="hapy"),
+                            "unknown expression 'hapy'; did you mean 'happy'? (Mei has: happy, angry,"),
+                           (dict(request="expression", host="Mei"), 'needs "expression": one of happy'),
+                           (dict(request="expression", expression="sad"), 'needs "host": one of Mei, Jun'),
                            (dict(request="swap", host="Jun", rig="rigs/nobody.glb"), "cannot swap Jun's rig")):
             reply, _ = request(ws, **bad)
             assert not reply["ok"] and error in reply["error"]
         for good in (dict(request="gaze", host="Mei", target="tea", seconds=1.5),
                      dict(request="expression", host="Mei", expression="smile", weight=0.7),
+                     dict(request="expression", host="Jun", expression="Sorrow"),          # VMC's spelling
+                     dict(request="expression", host="Jun", expression="neutral"),
                      dict(request="product", product="phone")):
             assert request(ws, **good)[0]["ok"]
 

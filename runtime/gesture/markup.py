@@ -94,7 +94,9 @@ def _parse(line: str) -> MarkedLine:
         index = next((k for k, w in enumerate(words) if w.start >= at), None)
         if index is None:
             raise MarkupError(f"[{name}] has no word after it")
-        if name in MOODS and target is None:
+        if name in MOODS:
+            if target is not None:
+                raise MarkupError(f"[{name}:{target}]: an emotion takes no target")
             moods[index] = name
         else:
             placed[index] = (name, target)

@@ -42,6 +42,7 @@ from ..gesture.planner import schedule
 from ..show.lines import check_gestures, host_voice, lexicon, rig_expressions
 from ..skeleton.face import EMOTIONS
 from ..speech.voices import synthesize
+from ..tomlfile import unknown_name
 
 log = logging.getLogger("cohost.operator")
 EVENTS_QUEUED = 1000          # events held for a slow operator client before the oldest are dropped
@@ -94,6 +95,8 @@ class Operator:
         name = data.get("host")
         if name is None and not required:
             return None
+        if name is None:
+            raise RequestError(f"this request needs \"host\": one of {', '.join(self.names)}")
         if name not in self.names:
             raise RequestError(f"no host {name!r}; hosts: {', '.join(self.names)}")
         return self.names.index(name)
@@ -126,9 +129,12 @@ class Operator:
             h = self._host(data)
             place = self.show.spec.hosts[h]
             known = (*FACE, *rig_expressions(place.rig, place.mapping))
-            name = FACE_ALIASES.get(data.get("expression"), data.get("expression"))
+            asked = data.get("expression")
+            if not isinstance(asked, str):
+                raise RequestError(f"an expression request needs \"expression\": one of {', '.join(known)}")
+            name = FACE_ALIASES.get(asked.lower(), asked if asked in known else asked.lower())
             if name not in known:
-                raise RequestError(f"no expression {data.get('expression')!r}; {self.names[h]} has: {', '.join(known)}")
+                raise RequestError(unknown_name(asked, known, "expression") + f" ({self.names[h]} has: {', '.join(known)})")
             weight = data.get("weight", 1.0)
             if not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
                 raise RequestError(f"weight must be 0..1, got {weight!r}")

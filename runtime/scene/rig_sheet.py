@@ -74,9 +74,9 @@ def rig_sheet(rig: str | Path, out: str | Path, mapping: str | Path | None = Non
     rig, mapping = Path(rig), Path(mapping) if mapping else None
     shots = shoot(rig, mapping)
     problems = readiness(shots.info)
-    fig = plt.figure(figsize=(16, 9.6))
+    fig = plt.figure(figsize=(16, 11.5))
     left, right = fig.subfigures(1, 2, width_ratios=(3.1, 1))
-    top, bottom = left.subfigures(2, 1, height_ratios=(1.45, 1.25))
+    top, bottom = left.subfigures(2, 1, height_ratios=(1.3, 1.6))
     top.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9, wspace=0.04)
     bottom.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.9, wspace=0.06, hspace=0.22)
     for ax, (label, image, bones) in zip(top.subplots(1, 3), shots.views):
@@ -91,20 +91,23 @@ def rig_sheet(rig: str | Path, out: str | Path, mapping: str | Path | None = Non
     for ax in face_axes[len(shots.faces):]:
         ax.axis("off")
     for ax, (shape, image) in zip(face_axes, shots.faces):
-        if image is None:
-            ax.set_facecolor("#3a3a3a")
+        if image is None:                       # a grey tile the size of the others
+            ax.imshow(np.full((VIEW_SIZE[0], VIEW_SIZE[0], 3), 58, np.uint8))
             ax.text(0.5, 0.5, "missing", color="#ff6b5b", ha="center", va="center", transform=ax.transAxes)
-            ax.set_xticks([])
-            ax.set_yticks([])
         else:
             ax.imshow(image)
-            ax.axis("off")
+        ax.axis("off")
         ax.set_title(shape, fontsize=10, color="black" if image is not None else "#c0392b")
     table = "\n".join(part for line in describe(rig, mapping).splitlines()
                       for part in textwrap.wrap(line, 64, subsequent_indent="      ", drop_whitespace=False) or [""])
-    right.text(0.02, 0.99, table, family="monospace", fontsize=6.3, va="top")
+    # The whole table in its column: the more lines a rig needs, the smaller the type.
+    lines = table.count("\n") + 1
+    right.text(0.02, 0.99, table, family="monospace", fontsize=min(6.3, fig.get_figheight() * 72 / (1.45 * lines)),
+               va="top")
     verdict = "ready" if not problems else "not ready: " + ", ".join(problems)
-    fig.suptitle(f"{rig.name}: {verdict}", fontsize=15, color="#1e8449" if not problems else "#c0392b")
+    title = f"{rig.name}: {verdict}"
+    fig.suptitle(title, fontsize=min(15.0, 15.0 * 70 / len(title)), color="#1e8449" if not problems else "#c0392b",
+                 x=0.38)
     fig.savefig(out, dpi=100)
     plt.close(fig)
     return SheetReport(problems)

@@ -7,17 +7,17 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..gesture.grammar import load_lexicon
-from ..gesture.markup import MarkedLine, MarkupError
+from ..gesture.markup import MOODS, MarkedLine, MarkupError
 from ..gesture.moods import line_moods
 from ..gesture.planner import plan, word_times
 from ..sets.setfile import PROJECT, SetSpec
-from ..skeleton.expressions import PRESETS
 from ..skeleton.rigfile import load_rig_info
 from ..speech.line import Line, Mood
 from ..speech.track import VisemeTrack
 from ..speech.unison import align
 from ..speech.utterance import Utterance, Voice
 from ..speech.voices import LineCache
+from ..tomlfile import closest
 
 
 @lru_cache(maxsize=32)
@@ -28,8 +28,8 @@ def rig_voice(rig: Path, mapping: Path | None) -> Voice:
 
 @lru_cache(maxsize=32)
 def rig_expressions(rig: Path, mapping: Path | None) -> tuple[str, ...]:
-    """The names of a rig's own (custom) expressions, beside the presets every host has."""
-    return tuple(n for n in load_rig_info(rig, mapping).expressions if n not in PRESETS)
+    """The names of a rig's own (custom) expressions, beside the emotions every host has."""
+    return tuple(load_rig_info(rig, mapping).custom)
 
 
 def host_voice(spec: SetSpec, name: str) -> Voice:
@@ -44,15 +44,18 @@ def make_line(spec: SetSpec, host: str, marked: MarkedLine, start: int, cache: L
     given, gestures planned, its emotions on its words (an emotion from its first word is in the voice
     too, unless the voice has its own)."""
     moods = line_moods(marked)
-    if utterance is None:
-        voice = voice or host_voice(spec, host)
-        if moods and moods[0][0] == 0 and voice.emotion == "neutral":
-            voice = replace(voice, emotion=moods[0][1])
-        utterance = cache.get(marked.said, voice)
+    utterance = utterance or cache.get(marked.said, line_voice(voice or host_voice(spec, host), moods))
     placement = next(h for h in spec.hosts if h.name == host)
     gestures = plan(marked, utterance, lexicon(), [p.id for p in spec.products], placement.expressivity)
     return Line(start, utterance, VisemeTrack.from_utterance(utterance, spec.tick_rate), tuple(gestures),
                 timed_moods(marked, utterance, moods))
+
+
+def line_voice(voice: Voice, moods: list[tuple[int, str, float]]) -> Voice:
+    """The voice a line is said in: with the emotion on its first word, unless the voice has its own."""
+    if moods and moods[0][0] == 0 and voice.emotion == "neutral":
+        return replace(voice, emotion=moods[0][1])
+    return voice
 
 
 def timed_moods(marked: MarkedLine, utterance: Utterance, moods: list | None = None) -> tuple[Mood, ...]:
@@ -79,7 +82,10 @@ def check_gestures(marked: MarkedLine) -> MarkedLine:
     """The line, if every gesture it names is in the lexicon; else a MarkupError naming the others."""
     unknown = sorted({g for g, _ in marked.placed.values()} - lexicon().keys())
     if unknown:
-        raise MarkupError(f"no gesture {', '.join(map(repr, unknown))} in the lexicon (`cohost gesture --list`)")
+        moods = [f"[{name}]: did you mean the emotion [{closest(name, MOODS)}]?" for name in unknown
+                 if closest(name, MOODS)]
+        raise MarkupError(f"no gesture {', '.join(map(repr, unknown))} in the lexicon (`cohost gesture --list`)"
+                          + "".join(f"; {m}" for m in moods))
     return marked
 
 

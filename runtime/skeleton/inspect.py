@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .expressions import PRESETS, Expression
+from .expressions import Expression
 from .face import EXPRESSIONS, VISEMES
 from .humanoid import BONE_NAMES, CONTROLLER_BONES, FINGERS
 from .rigfile import load_rig_info
@@ -32,14 +32,14 @@ def describe(path: str | Path, mapping: str | Path | None = None) -> str:
     for channel in EXPRESSIONS:
         fed = info.feed.get(channel)
         lines.append(f"{channel}: " + (", ".join(_describe(info.expressions[n]) for n in fed) if fed else "missing"))
-    fed = {n for binds in info.feed.values() for n in binds}
-    custom = [n for n in info.expressions if n not in PRESETS]
-    if custom:
-        lines.append(f"custom expressions: {', '.join(custom)}")
+    if info.custom:
+        lines.append(f"custom expressions: {', '.join(info.custom)}")
     if info.look:
         side, most = info.look.horizontal
         reach = f"full at {side / most:.0f} deg to the side" if most >= 1 else f"{most:g} at {side:g} deg to the side"
         lines.append(f"look-at: by expressions (lookUp/Down/Left/Right), {reach}")
+    else:
+        lines.append("look-at: " + ("eye bones" if eyes else "none (no eye bones, no look expressions)"))
     usable = [c for c in CONTROLLER_BONES if c not in info.skipped_controllers()]
     lines.append(f"controllers: {' '.join(usable) or 'none'}")
     lines += [f"loader fix: {f}" for f in info.fixes]

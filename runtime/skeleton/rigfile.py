@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..tomlfile import TomlDoc
-from .expressions import BLINK, LOOK, OVERRIDES, ColorBind, Expression, LookRange, TextureBind
+from .expressions import BLINK, LOOK, OVERRIDES, PRESETS, ColorBind, Expression, LookRange, TextureBind
 from .face import EMOTIONS, FACE_CHANNELS, VISEMES
 from .frame import detect_frame
 from .gltfdata import GltfData
@@ -107,6 +107,11 @@ class RigInfo:
             for slider, bw in self.expressions[name].morphs.items():
                 out[slider] = out.get(slider, 0.0) + w * bw
         return out
+
+    @property
+    def custom(self) -> list[str]:
+        """The rig's own expressions beyond the VRM presets and the face channels: asked for by name."""
+        return [n for n in self.expressions if n not in PRESETS and n not in FACE_CHANNELS]
 
     def skipped_controllers(self) -> list[str]:
         skipped = [c for c, needed in CONTROLLER_BONES.items() if any(b not in self.bones for b in needed)]

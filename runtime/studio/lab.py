@@ -17,9 +17,10 @@ import numpy as np
 from ..gesture.expressivity import Expressivity
 from ..gesture.grammar import Gesture, GestureError, load_lexicon
 from ..gesture.markup import parse_markup
+from ..gesture.moods import line_moods
 from ..gesture.planner import Planned, plan, schedule
 from ..sets.setfile import Camera, Piece, Product, SetSpec
-from ..show.lines import timed_moods
+from ..show.lines import line_voice, timed_moods
 from ..skeleton.skeleton import Skeleton
 from ..skeleton.take import placement_matrix, record
 from ..speech.line import Line
@@ -159,7 +160,7 @@ class Lab:
             ticks = cycle_ticks(planned, self.rate)
         else:
             marked = parse_markup(self.say if f"[{g.name}" in self.say else f"[{g.name}]{self.say}")
-            utterance = self.cache.get(marked.said, self.voice or Voice("en-us"))
+            utterance = self.cache.get(marked.said, line_voice(self.voice or Voice("en-us"), line_moods(marked)))
             lexicon = {**self.versions[h].watcher.lexicon, g.name: g}
             gestures = plan(marked, utterance, lexicon, ["product"], expressivity)
             planned = next((p for p in gestures if p.gesture.name == g.name and p.word in marked.placed), None)

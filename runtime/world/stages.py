@@ -23,7 +23,7 @@ Z = np.array([0.0, 0.0, 1.0])
 BLINK_CHANNELS = [CHANNEL_INDEX[b] for b in BLINKS]
 EMOTION_CHANNELS = [CHANNEL_INDEX[e] for e in EMOTIONS]
 BROW_UP = CHANNEL_INDEX["browUp"]
-MOOD_EASE_S = 1.0              # a mood takes this long to come fully onto the face or leave it
+MOOD_EASE_S = 1.0              # a mood takes about this long to come onto the face or leave it (92 %)
 LEFT_EYE, HEAD, CHEST = BONE_INDEX["leftEye"], BONE_INDEX["head"], BONE_INDEX["chest"]
 LEFT_SHOULDER, RIGHT_SHOULDER = BONE_INDEX["leftShoulder"], BONE_INDEX["rightShoulder"]
 
@@ -210,8 +210,9 @@ class Face(Stage):
         voiced = world.voiced
         face[voiced, :len(VISEMES)] = world.visemes[voiced]
         face[:, BLINK_CHANNELS] = world.closure[:, None]
+        resting = face[:, EMOTION_CHANNELS].copy()          # the body's resting face (idle.toml: a slight smile)
         self._ease_moods(world)
-        face[:, EMOTION_CHANNELS] = np.maximum(face[:, EMOTION_CHANNELS], world.mood_levels)
+        face[:, EMOTION_CHANNELS] = world.mood_levels
         face[:, BROW_UP] = np.maximum(face[:, BROW_UP], world.brows)
         t = tick / world.rate
         world.expressions = [e for e in world.expressions if e[3] + EXPRESSION_RAMP_S > t]
@@ -224,17 +225,20 @@ class Face(Stage):
                 face[h, c] = max(face[h, c], weight * ease)
             elif ease > 0:
                 world.custom[h][name] = max(world.custom[h].get(name, 0.0), weight * ease)
+        # Another emotion shown takes the place of the resting face: gone once that emotion is at half.
+        asked = face[:, EMOTION_CHANNELS]
+        others = np.stack([np.delete(asked, c, axis=1).max(axis=1) for c in range(len(EMOTIONS))], axis=1)
+        face[:, EMOTION_CHANNELS] = np.maximum(asked, resting * np.clip(1.0 - 2.0 * others, 0.0, 1.0))
         for h, given in world.puppets.items():
             for channel, value in given.items():
                 face[h, channel] = value
 
     @staticmethod
     def _ease_moods(world: World) -> None:
-        """Each host's mood on its face, eased toward the mood it is in over MOOD_EASE_S (a segment's change
-        of mood is seen, not cut)."""
+        """Each host's mood on its face, eased toward the mood it is in (a segment's change of mood is seen,
+        not cut): most of the way in about MOOD_EASE_S."""
         target = np.zeros_like(world.mood_levels)
         for h, mood in enumerate(world.moods):
             if mood is not None:
                 target[h, EMOTIONS.index(mood[0])] = mood[1]
-        step = 1.0 / (MOOD_EASE_S * world.rate)
-        world.mood_levels += np.clip(target - world.mood_levels, -step, step)
+        world.mood_levels += (target - world.mood_levels) * min(1.0, 2.5 / (MOOD_EASE_S * world.rate))
