@@ -354,8 +354,12 @@ def parser() -> argparse.ArgumentParser:
                         help="length (default 5; a pitch runs to its line's end plus 1 s)")
     _picture_options(render, debug=False)
     render.add_argument("--camera", help="named camera (default: the first in the scene)")
-    render.add_argument("--out", required=True, type=VIDEO_OUT, help="PATH.mp4 or a folder of numbered PNGs; "
-                                                                     "with many jobs: the folder for one MP4 per job")
+    where = render.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", type=VIDEO_OUT, help="PATH.mp4 or a folder of numbered PNGs; "
+                                                     "with many jobs: the folder for one MP4 per job")
+    where.add_argument("--stream", metavar="URL", help="stream in real time to rtmp://, rtmps://, srt:// or a "
+                                                       ".flv/.ts/.mkv file (H.264 CBR, AAC 48 kHz)")
+    render.add_argument("--video-bitrate", default="2500k", help="the stream's constant video bitrate (default 2500k)")
     render.add_argument("--shading", choices=("vertex", "pixel"),
                         help="pixel: per-pixel light and shadows (default: the scene's; slow without a GPU)")
     render.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT",

@@ -14,6 +14,16 @@ def cmd_render(args, default_scene: Path) -> int:
         return render_many(args, default_scene)
     started = time.perf_counter()
     (scene,) = args.scene
+    if args.stream:
+        from .onair.broadcast import stream_scene
+        from .onair.stream import StreamSettings
+        stats = stream_scene(scene, args.say or [], args.seconds,
+                             StreamSettings(args.stream, args.size, args.fps, args.video_bitrate), args.camera,
+                             args.shading, progress=not args.quiet)
+        print(f"streamed {stats.frames} frames to {args.stream}: {stats.sent} sent, {stats.repeated} repeated "
+              f"(not ready in time), {stats.lost} lost while the ingest was away; {stats.drops} drops, "
+              f"{stats.reconnects} reconnects")
+        return 0
     from .scene.capture import render_scene
     report = render_scene(scene, args.say or [], args.seconds, Path(args.out), args.fps, args.size, args.camera,
                           args.shading, progress=not args.quiet, started=started)

@@ -158,14 +158,18 @@ class OffscreenRenderer:
         data = np.frombuffer(bytes(self.texture.get_ram_image_as("RGB")), np.uint8)
         return data.reshape(self.texture.get_y_size(), self.texture.get_x_size(), 3)[::-1, :w]
 
+    def reach(self, i: int) -> None:
+        """Bring the stage to frame i's time (frames are reached in order, each once)."""
+        if i == 0:                     # tick 0, simulated when the stage was given its ticker
+            self._cut()
+            self.stage.show()
+        else:
+            self.advance()
+
     def frames(self, count: int) -> Iterator[np.ndarray]:
         """`count` frames; frame i shows simulation time i / fps (frame 0 is tick 0)."""
         for i in range(count):
-            if i == 0:                 # tick 0, simulated when the stage was given its ticker
-                self._cut()
-                self.stage.show()
-            else:
-                self.advance()
+            self.reach(i)
             yield self.frame()
 
     def close(self) -> None:

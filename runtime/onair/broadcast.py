@@ -1,0 +1,74 @@
+"""A show streamed as it plays: the offscreen renderer paced by the clock, into a Streamer."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..scene.render import OffscreenRenderer
+from ..scene.stage import Stage
+from ..sets.setfile import SetSpec
+from ..show.staging import on_stage
+from ..speech.line import mix_audio
+from ..usage import check_camera
+from .stream import AUDIO_IN_RATE, Streamer, StreamSettings, StreamStats
+
+
+def stream_to(spec: SetSpec, settings: StreamSettings, seconds: float | None, camera: str | None = None,
+              prepare: Callable[[Stage], None] | None = None, audio: np.ndarray | None = None,
+              events: Callable[..., None] | None = None, progress: bool = True) -> StreamStats:
+    """Stream the set for `seconds` (None: until interrupted) at real time: frame k goes out at k / fps
+    after the first, with its share of `audio` (the voices' mix, int16 at the voices' rate). A frame that
+    cannot be drawn in time is the last one again, counted, and the show keeps the clock's pace."""
+    renderer = OffscreenRenderer(spec, settings.size, camera, settings.fps)
+    if prepare is not None:
+        prepare(renderer.stage)
+    streamer = Streamer(settings, events)
+    silence = np.zeros(0, np.int16)
+    audio = silence if audio is None else audio
+    fps, frame = settings.fps, None
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=round(seconds * fps) if seconds else None, unit="frame", desc=f"stream {settings.target}",
+                   file=sys.stderr)
+    start = time.monotonic()
+    try:
+        k = 0
+        while seconds is None or k < round(seconds * fps):
+            renderer.reach(k)
+            due = start + k / fps
+            if frame is None or time.monotonic() < due + 1.0 / fps:      # in time: draw it
+                frame = renderer.frame().tobytes()
+            else:
+                streamer.stats.repeated += 1
+            a, b = streamer.audio_span(k)
+            chunk = audio[a:b]
+            chunk = np.concatenate([chunk, np.zeros(b - a - len(chunk), np.int16)]) if len(chunk) < b - a else chunk
+            time.sleep(max(0.0, due - time.monotonic()))
+            streamer.send(frame, chunk.astype("<i2").tobytes())
+            if bar is not None:
+                bar.update(1)
+            k += 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if bar is not None:
+            bar.close()
+        stats = streamer.close()
+        renderer.close()
+    return stats
+
+
+def stream_scene(scene: str | Path, says: list[str], seconds: float, settings: StreamSettings,
+                 camera: str | None = None, shading: str | None = None, progress: bool = False) -> StreamStats:
+    """A show or a set (with lines to say) streamed for `seconds` with its voices."""
+    spec, lines, bring_to_life = on_stage(scene, says, seconds)
+    check_camera(spec, camera)
+    spec.shading = shading or spec.shading
+    every = [line for host_lines in lines.values() for line in host_lines]
+    audio = mix_audio(every, AUDIO_IN_RATE, spec.tick_rate, seconds) if every else None
+    return stream_to(spec, settings, seconds, camera, bring_to_life, audio, progress=progress)

@@ -1,0 +1,107 @@
+"""Streaming: what platforms ask for, checked on what a real receiver got (ffmpeg listening for RTMP on
+127.0.0.1), and a stream that outlives its ingest going away."""
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+from runtime.onair.stream import StreamError, StreamSettings, Streamer, container
+
+from helpers import PROJECT
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listen(port: int, out) -> subprocess.Popen:
+    """An RTMP ingest: ffmpeg waiting for one publisher, recording what it gets."""
+    return subprocess.Popen([FFMPEG, "-hide_banner", "-loglevel", "error", "-listen", "1", "-i",
+                             f"rtmp://127.0.0.1:{port}/live/test", "-c", "copy", "-y", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stream(target: str, seconds: float, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "runtime", "render", "scenes/shop_studio.toml", "--seconds",
+                             str(seconds), "--size", "320x180", "--fps", "10", "--say",
+                             "Mei: Welcome to the shop! This kettle boils a full litre in under three minutes.",
+                             "--stream", target, "--quiet", *extra], cwd=PROJECT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def probe(path) -> str:
+    return subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+
+
+def durations(path) -> tuple[float, float]:
+    """(video, audio) seconds as decoded: frames / fps and samples / rate."""
+    frames = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-map", "0:v", "-f", "rawvideo", "-pix_fmt",
+                             "gray", "-"], capture_output=True, check=True).stdout
+    fps = float(re.search(r"(\d+(?:\.\d+)?) fps", probe(path)).group(1))
+    w, h = map(int, re.search(r", (\d+)x(\d+)", probe(path)).groups())
+    audio = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-map", "0:a", "-f", "s16le", "-ac", "1", "-ar",
+                            "48000", "-"], capture_output=True, check=True).stdout
+    return len(frames) / (w * h) / fps, len(audio) / 2 / 48000
+
+
+@pytest.mark.parametrize("target, message", [
+    ("http://example.com/live", "must start with rtmp://, rtmps:// or srt://"),
+    ("rtmp:///live", "no host in the URL"),
+    ("show.mp4", "a file must end in .flv, .ts or .mkv"),
+])
+def test_a_bad_target_is_a_clear_error_at_start(target, message):
+    with pytest.raises(StreamError, match=re.escape(message)):
+        container(target)
+    with pytest.raises(StreamError, match="even width and height"):
+        Streamer(StreamSettings("x.flv", (641, 360)))
+
+
+def test_the_stream_is_what_platforms_ask_for(tmp_path):
+    port, received = free_port(), tmp_path / "received.flv"
+    ingest = listen(port, received)
+    time.sleep(0.5)
+    sender = stream(f"rtmp://127.0.0.1:{port}/live/test", 6, "--video-bitrate", "800k")
+    out, err = sender.communicate(timeout=120)
+    assert sender.returncode == 0, err
+    ingest.wait(timeout=20)
+    info = probe(received)
+    assert re.search(r"Video: h264 .*yuv420p.*320x180", info) and "10 fps" in info, info
+    assert re.search(r"Audio: aac .*48000 Hz, stereo", info), info
+    video, audio = durations(received)
+    assert abs(video - 6.0) <= 0.1 + 1e-9 and abs(audio - video) <= 0.1 + 0.025, (video, audio)   # a frame
+    keyframes = subprocess.run([FFMPEG, "-v", "error", "-skip_frame", "nokey", "-i", str(received), "-vf",
+                                "showinfo", "-f", "null", "-"], capture_output=True, text=True).stderr
+    times = [float(t) for t in re.findall(r"pts_time:([\d.]+)", keyframes)]
+    assert len(times) >= 3 and np.allclose(np.diff(times), 2.0, atol=0.11), times     # a keyframe every 2 s
+    assert "0 drops" in out
+
+
+def test_the_show_goes_on_when_the_ingest_goes_away_and_comes_back(tmp_path):
+    port = free_port()
+    first = listen(port, tmp_path / "first.flv")
+    time.sleep(0.5)
+    sender = stream(f"rtmp://127.0.0.1:{port}/live/test", 16)
+    time.sleep(5.0)
+    first.kill()                                      # the ingest goes away mid-stream
+    first.wait()
+    time.sleep(3.0)
+    back = time.monotonic()
+    second = listen(port, tmp_path / "second.flv")    # ... and comes back
+    out, err = sender.communicate(timeout=120)
+    second.wait(timeout=20)
+    assert sender.returncode == 0, err
+    assert "1 drops, 1 reconnects" in out, out
+    assert "went away" in err                         # one log line for the drop
+    video, _ = durations(tmp_path / "second.flv")
+    ended = time.monotonic()
+    # The second recording holds what was streamed after the ingest came back, less the time to reconnect.
+    assert video >= (ended - back) - 5.0 - 1.0, (video, ended - back)
