@@ -155,8 +155,26 @@ def cmd_serve(args) -> int:
         built["show"] = LiveShow(spec, show, tuple(args.block), chat_model, skeletons, inputs, outputs)
         return built["show"]
 
-    window = None
-    if args.headless:
+    window = stream = None
+    if args.stream and not args.headless:
+        raise SystemExit("cohost serve: --stream goes with --headless (a window is captured with OBS instead)")
+    if args.stream:
+        from .onair.broadcast import LiveStream
+        from .onair.stream import StreamError, StreamSettings
+
+        def perform(stage):
+            live = on_air(stage.skeletons())
+            stage.perform(live.ticker)
+            stage.follow(live.director)
+        try:
+            stream = LiveStream(spec, StreamSettings(args.stream, args.size, args.fps, args.video_bitrate), perform,
+                                events=lambda kind, **fields: built["show"].director.emit(kind, **fields))
+        except StreamError as e:
+            raise SystemExit(f"cohost serve: {e}") from None
+        live = built["show"]
+        live.director.listeners.append(stream.mix.hear)          # the voices, as lines go on air
+        print(f"streaming to {args.stream} at {args.size[0]}x{args.size[1]}, {args.fps} fps", flush=True)
+    elif args.headless:
         live = on_air()
     else:
         from .scene.window import Window
@@ -180,9 +198,14 @@ def cmd_serve(args) -> int:
 
     try:
         asyncio.run(serve(live, args.chat_port, api, args.api_port or 0, args.bind, window,
-                          ready=lambda text: print(text, flush=True)))
+                          ready=lambda text: print(text, flush=True), stream=stream))
     except OSError as e:
         raise SystemExit(f"cohost serve: cannot listen on {args.bind}: {e.strerror}") from None
+    finally:
+        if stream is not None:
+            s = stream.close()
+            print(f"stream: {s.sent} frames sent, {s.repeated} repeated (not ready in time), {s.lost} lost while "
+                  f"the ingest was away; {s.drops} drops, {s.reconnects} reconnects")
     counts = ", ".join(f"{k} {v}" for k, v in sorted(live.moderator.counts.items())) or "none"
     print(f"stopped at tick {live.tick}; viewer messages: {counts}; answers: {live.latency_report()}")
     return 0
@@ -489,7 +512,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--api-port", type=int, help="the operator API on ws://BIND:PORT (0: any free port; off if not given)")
     serve.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--headless", action="store_true", help="no window (servers, tests)")
-    serve.add_argument("--size", type=_size, default=(1280, 720), help="window size (default 1280x720)")
+    serve.add_argument("--size", type=_size, default=(1280, 720), help="window or stream size (default 1280x720)")
+    serve.add_argument("--stream", metavar="URL", help="stream the show with its voices to rtmp://, rtmps://, srt:// "
+                                                       "or a .flv/.ts/.mkv file (needs --headless)")
+    serve.add_argument("--fps", type=_positive(int), default=30, help="the stream's frames per second (default 30)")
+    serve.add_argument("--video-bitrate", default="2500k", help="the stream's constant video bitrate (default 2500k)")
     serve.add_argument("--borderless", action="store_true", help="window without decorations (for capture)")
     serve.add_argument("--block", nargs="+", default=[], metavar="WORD", help="refuse messages with these words")
     serve.add_argument("--vmc-out", metavar="[HOST:]PORT", help="send a host's bones and blend shapes over VMC "

@@ -105,3 +105,57 @@ def test_the_show_goes_on_when_the_ingest_goes_away_and_comes_back(tmp_path):
     ended = time.monotonic()
     # The second recording holds what was streamed after the ingest came back, less the time to reconnect.
     assert video >= (ended - back) - 5.0 - 1.0, (video, ended - back)
+
+
+def test_serve_streams_its_live_answers_and_tells_the_operator_of_drops(tmp_path):
+    """A served show streamed to an RTMP ingest that is killed and restarted: the show answers a viewer
+    throughout, the operator hears the drop and the reconnect, and the second recording carries the
+    answer's voice with video and audio a frame apart at most."""
+    import json
+    import os
+    from websockets.sync.client import connect
+    port, config = free_port(), tmp_path / "config"
+    first = listen(port, tmp_path / "first.flv")
+    time.sleep(0.5)
+    serve = subprocess.Popen([sys.executable, "-m", "runtime", "serve", "--headless", "--chat-port", "0",
+                              "--api-port", "0", "--stream", f"rtmp://127.0.0.1:{port}/live/test", "--size", "320x180",
+                              "--fps", "10"], cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "XDG_CONFIG_HOME": str(config)})
+    said = "".join(serve.stdout.readline() for _ in range(3))
+    chat, api = map(int, re.findall(r"ws://127\.0\.0\.1:(\d+)", said))
+    token = (config / "cohost" / "api-token").read_text().strip()
+    try:
+        with connect(f"ws://127.0.0.1:{api}") as operator:
+            operator.send(json.dumps({"request": "auth", "token": token}))
+            time.sleep(3.0)
+            first.kill()
+            first.wait()
+
+            def wait_for(kind: str, seconds: float) -> dict:
+                deadline = time.monotonic() + seconds
+                while time.monotonic() < deadline:
+                    event = json.loads(operator.recv(timeout=seconds))
+                    if event.get("event") == kind:
+                        return event
+                raise AssertionError(f"no {kind} event")
+            wait_for("stream_drop", 10.0)
+            time.sleep(2.0)
+            second = listen(port, tmp_path / "second.flv")
+            back = time.monotonic()
+            wait_for("stream_reconnect", 10.0)
+            assert time.monotonic() - back <= 5.0 + 1.0          # on air within 5 s (+ the second it proves it)
+            with connect(f"ws://127.0.0.1:{chat}") as viewer:
+                viewer.send(json.dumps({"user": "ana", "text": "How much is the kettle?"}))
+                assert json.loads(viewer.recv(timeout=30))["accepted"]
+            time.sleep(6.0)
+    finally:
+        serve.terminate()
+        out, err = serve.communicate(timeout=30)
+    second.wait(timeout=20)
+    assert "1 drops, 1 reconnects" in out, out + err
+    video, audio = durations(tmp_path / "second.flv")
+    assert video > 5.0 and abs(video - audio) <= 0.1 + 0.025, (video, audio)
+    sound = subprocess.run([FFMPEG, "-v", "error", "-i", str(tmp_path / "second.flv"), "-f", "s16le", "-ac", "1",
+                            "-ar", "16000", "-"], capture_output=True).stdout
+    level = np.abs(np.frombuffer(sound, np.int16).astype(float))
+    assert level.max() > 3000                                   # the answer (and the show's lines) were heard

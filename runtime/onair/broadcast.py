@@ -1,4 +1,5 @@
-"""A show streamed as it plays: the offscreen renderer paced by the clock, into a Streamer."""
+"""A show streamed as it plays: a recorded one paced by the clock (`cohost render --stream`), or a live
+one drawn as its ticks pass (`cohost serve --stream`), into a Streamer with the voices' mix."""
 from __future__ import annotations
 
 import sys
@@ -72,3 +73,61 @@ def stream_scene(scene: str | Path, says: list[str], seconds: float, settings: S
     every = [line for host_lines in lines.values() for line in host_lines]
     audio = mix_audio(every, AUDIO_IN_RATE, spec.tick_rate, seconds) if every else None
     return stream_to(spec, settings, seconds, camera, bring_to_life, audio, progress=progress)
+
+
+class LiveMix:
+    """The voices of a live show as they are put on air: each line's audio from its start tick, a line cut
+    short replaced by what is left of it, read out one frame's samples at a time."""
+
+    def __init__(self, tick_rate: int) -> None:
+        self.tick_rate = tick_rate
+        self.playing: dict[tuple[str, int], tuple[int, np.ndarray]] = {}   # (host, start tick) -> (first sample, audio)
+
+    def hear(self, event: dict) -> None:
+        """A director's event: a line starts, or is cut short (the same line, shorter: it takes its place)."""
+        if event["event"] in ("line", "cut"):
+            line = event["_line"]
+            self.playing[(event["host"], line.start_tick)] = (line.start_tick * AUDIO_IN_RATE // self.tick_rate,
+                                                              line.utterance.audio)
+
+    def samples(self, a: int, b: int) -> np.ndarray:
+        """Samples a..b of the mix (int16), dropping lines that have ended."""
+        out = np.zeros(b - a, np.float64)
+        for key, (start, audio) in list(self.playing.items()):
+            if start + len(audio) <= a:
+                del self.playing[key]
+                continue
+            lo, hi = max(a, start), min(b, start + len(audio))
+            if lo < hi:
+                out[lo - a:hi - a] += audio[lo - start:hi - start]
+        return np.clip(out, -32768, 32767).astype(np.int16)
+
+
+class LiveStream:
+    """A live show's frames, drawn as its ticks pass, and its voices, into a Streamer. `catch_up(tick)`
+    after the show's ticks run sends every frame due by then; one that would be late is the last again."""
+
+    def __init__(self, spec: SetSpec, settings: StreamSettings, prepare: Callable[[Stage], object],
+                 events: Callable[..., None] | None = None) -> None:
+        self.streamer = Streamer(settings, events)
+        self.renderer = OffscreenRenderer(spec, settings.size, None, settings.fps)
+        prepare(self.renderer.stage)
+        self.mix = LiveMix(spec.tick_rate)
+        self.tick_rate, self.fps = spec.tick_rate, settings.fps
+        self.next, self._frame = 0, None
+
+    def catch_up(self, tick: int) -> None:
+        while self.next * self.tick_rate <= tick * self.fps:
+            late = (tick * self.fps - self.next * self.tick_rate) >= self.tick_rate   # a frame or more behind
+            if self._frame is None or not late:
+                self.renderer.present()
+                self._frame = self.renderer.frame().tobytes()
+            else:
+                self.streamer.stats.repeated += 1
+            self.streamer.send(self._frame, self.mix.samples(*self.streamer.audio_span(self.next)).astype("<i2").tobytes())
+            self.next += 1
+
+    def close(self) -> StreamStats:
+        stats = self.streamer.close()
+        self.renderer.close()
+        return stats

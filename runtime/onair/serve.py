@@ -48,7 +48,7 @@ async def answer(show: LiveShow, raw: str | bytes) -> dict:
 
 
 async def serve(show: LiveShow, chat_port: int, api: Operator | None = None, api_port: int = 0,
-                bind: str = "127.0.0.1", window=None, ready=print) -> None:
+                bind: str = "127.0.0.1", window=None, ready=print, stream=None) -> None:
     """Run until SIGINT/SIGTERM (Ctrl-C, a service manager): viewer events on ws://bind:chat_port, the
     operator API on ws://bind:api_port. The signals end the loop between ticks, so everything closes
     cleanly."""
@@ -72,6 +72,8 @@ async def serve(show: LiveShow, chat_port: int, api: Operator | None = None, api
             said.append(f"operator API on ws://{bind}:{_port(operator, api_port)}")
         if window is None:
             show.run_ticks(0.0)                                 # tick 0 is on air before anyone asks
+            if stream is not None:
+                stream.catch_up(show.tick)
         ready(f"serving {show.spec.name}: {', '.join(said)} (Ctrl-C stops)")
         last = time.monotonic()
         while not stop.is_set():
@@ -83,6 +85,8 @@ async def serve(show: LiveShow, chat_port: int, api: Operator | None = None, api
             now = time.monotonic()
             show.run_ticks(now - last)
             last = now
+            if stream is not None:
+                stream.catch_up(show.tick)              # the frames due by this tick, with their sound
 
 
 def quiet_when_gone(who: str) -> Callable[[Handler], Handler]:

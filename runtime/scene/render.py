@@ -161,10 +161,14 @@ class OffscreenRenderer:
     def reach(self, i: int) -> None:
         """Bring the stage to frame i's time (frames are reached in order, each once)."""
         if i == 0:                     # tick 0, simulated when the stage was given its ticker
-            self._cut()
-            self.stage.show()
+            self.present()
         else:
             self.advance()
+
+    def present(self) -> None:
+        """Show the world as its ticker has it now (a ticker stepped by someone else: a live show)."""
+        self._cut()
+        self.stage.show()
 
     def frames(self, count: int) -> Iterator[np.ndarray]:
         """`count` frames; frame i shows simulation time i / fps (frame 0 is tick 0)."""
