@@ -134,10 +134,18 @@ def cmd_serve(args) -> int:
     from .show.chat_model import ChatModel
     from .show.live import LiveShow
     from .show.script import is_show, load_show
+    from .onair.record import ShowRecord, record_path
     show = None
     if args.show or is_show(args.scene):
         show = load_show(args.show or args.scene)
     spec = show.spec if show else load_set(args.scene)
+    record = None
+    if not args.no_record:
+        try:
+            record = ShowRecord(args.record or record_path(args.show or args.scene))
+        except ValueError as e:
+            raise SystemExit(f"cohost serve: {e}") from None
+        show, greeted = record.resume_show(show)
     chat_model = ChatModel(args.llm, args.llm_model) if args.llm else None
     names = [h.name for h in spec.hosts]
     vmc_host = args.vmc_host or names[0]
@@ -152,8 +160,12 @@ def cmd_serve(args) -> int:
     built: dict = {}
 
     def on_air(skeletons=None) -> LiveShow:
-        built["show"] = LiveShow(spec, show, tuple(args.block), chat_model, skeletons, inputs, outputs)
-        return built["show"]
+        built["show"] = live = LiveShow(spec, show, tuple(args.block), chat_model, skeletons, inputs, outputs)
+        if record is not None:
+            for user in greeted:                     # a restarted show does not greet its viewers again
+                live.greeted.add(user, 0.0)
+            live.director.listeners.append(record.hear)
+        return live
 
     window = stream = None
     if args.stream and not args.headless:
@@ -193,15 +205,17 @@ def cmd_serve(args) -> int:
     api = None
     if args.api_port is not None:
         token, path = api_token()
-        api = Operator(live, token)
+        api = Operator(live, token, record)
         print(f"operator API token: {path}", flush=True)
 
     try:
         asyncio.run(serve(live, args.chat_port, api, args.api_port or 0, args.bind, window,
-                          ready=lambda text: print(text, flush=True), stream=stream))
+                          ready=lambda text: print(text, flush=True), stream=stream, record=record))
     except OSError as e:
         raise SystemExit(f"cohost serve: cannot listen on {args.bind}: {e.strerror}") from None
     finally:
+        if record is not None:
+            record.close()
         if stream is not None:
             s = stream.close()
             print(f"stream: {s.sent} frames sent, {s.repeated} repeated (not ready in time), {s.lost} lost while "
@@ -226,6 +240,28 @@ def cmd_soak(args) -> int:
     held = report.exceptions == 0 and report.drift_ticks < 1.0 and (report.growth < 0.01 or not report.judged)
     print(("held: no exceptions, no drift" + (", memory flat" if report.judged else "")) if held else "FAILED: see above")
     return 0 if held else 1
+
+
+def cmd_log(args) -> int:
+    from .onair.record import print_log, read_log
+    since = None
+    if args.since:
+        import datetime
+        try:
+            since = datetime.datetime.fromisoformat(args.since).timestamp()
+        except ValueError:
+            raise SystemExit(f"cohost log: --since {args.since!r}: expected a date and time like 2026-11-30T14:00")
+    try:
+        rows = read_log(args.record, since, args.kind)
+    except ValueError as e:
+        raise SystemExit(f"cohost log: {e}") from None
+    if args.csv:
+        with open(args.csv, "w", newline="", encoding="utf-8") as f:
+            print_log(rows, f, as_csv=True)
+        print(f"wrote {len(rows)} rows to {args.csv}")
+    else:
+        print_log(rows)
+    return 0
 
 
 def cmd_token(args) -> int:
@@ -516,6 +552,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--stream", metavar="URL", help="stream the show with its voices to rtmp://, rtmps://, srt:// "
                                                        "or a .flv/.ts/.mkv file (needs --headless)")
     serve.add_argument("--fps", type=_positive(int), default=30, help="the stream's frames per second (default 30)")
+    serve.add_argument("--record", metavar="PATH.db", help="the show's record (SQLite); default: one per show in "
+                                                           "~/.local/share/cohost/records/; a restart goes on from it")
+    serve.add_argument("--no-record", action="store_true", help="keep no record (and start from the beginning)")
     serve.add_argument("--video-bitrate", default="2500k", help="the stream's constant video bitrate (default 2500k)")
     serve.add_argument("--borderless", action="store_true", help="window without decorations (for capture)")
     serve.add_argument("--block", nargs="+", default=[], metavar="WORD", help="refuse messages with these words")
@@ -554,6 +593,16 @@ def parser() -> argparse.ArgumentParser:
     set_.add_argument("--camera", help="start on this camera")
     set_.add_argument("--size", type=_size, default=(1280, 720), help="window or image size (default 1280x720)")
     set_.set_defaults(func=cmd_set)
+
+    log_ = _command(sub, "log", help="print or export a show's record: viewer events, lines, operator requests",
+                          epilog="examples:\n  cohost log ~/.local/share/cohost/records/shop_show.db\n"
+                                 "  cohost log show.db --kind viewer --since 2026-11-30T14:00\n"
+                                 "  cohost log show.db --kind line operator --csv lines.csv")
+    log_.add_argument("record", help="the show's .db file (cohost serve says where it keeps it)")
+    log_.add_argument("--since", metavar="DATETIME", help="rows from this local time on (2026-11-30T14:00)")
+    log_.add_argument("--kind", nargs="+", metavar="KIND", help="viewer, line, operator, segment, stream")
+    log_.add_argument("--csv", metavar="PATH", help="write the rows as CSV instead")
+    log_.set_defaults(func=cmd_log)
 
     token = _command(sub, "token", help="print the operator API token (made on first use, kept in your config dir)",
                            epilog="examples:\n  cohost token               where it is kept, and the token\n"

@@ -76,8 +76,8 @@ class RequestError(ValueError):
 
 
 class Operator:
-    def __init__(self, show, token: str) -> None:
-        self.show, self.token = show, token
+    def __init__(self, show, token: str, record=None) -> None:
+        self.show, self.token, self.record = show, token, record      # record: the show's ShowRecord, if kept
         self.director = show.director
         self.names = [h.name for h in show.spec.hosts]
         self.subscribers: set[asyncio.Queue] = set()
@@ -251,13 +251,15 @@ class Operator:
                     await ws.send(json.dumps({**reply, "ok": True, "hosts": self.names}))
                     continue
                 try:
-                    out = await self.request(data)
-                    await ws.send(json.dumps({**reply, "ok": True, **out}, ensure_ascii=False))
+                    reply = {**reply, "ok": True, **await self.request(data)}
                 except RequestError as e:
-                    await ws.send(json.dumps({**reply, "ok": False, "error": str(e)}, ensure_ascii=False))
+                    reply = {**reply, "ok": False, "error": str(e)}
                 except Exception as e:  # an operator's request must never stop the show
                     log.exception("operator request %r failed", data.get("request"))
-                    await ws.send(json.dumps({**reply, "ok": False, "error": f"failed: {e}"}))
+                    reply = {**reply, "ok": False, "error": f"failed: {e}"}
+                if self.record is not None:
+                    self.record.operator(data, reply)
+                await ws.send(json.dumps(reply, ensure_ascii=False))
         finally:
             if queue is not None:
                 self.subscribers.discard(queue)

@@ -17,13 +17,15 @@ from typing import Any, Awaitable, Callable
 from ..show.live import MAX_MESSAGE, LiveShow, Reply
 from ..speech.voices import synthesize
 from .operator import Operator
+from .record import ShowRecord
 
 log = logging.getLogger("cohost.serve")
 Handler = Callable[[Any], Awaitable[None]]          # a websockets connection handler
 
 
-async def answer(show: LiveShow, raw: str | bytes) -> dict:
-    """One viewer event: read, prepared off the tick loop, put on air."""
+async def answer(show: LiveShow, raw: str | bytes, record: ShowRecord | None = None) -> dict:
+    """One viewer event: read, prepared off the tick loop, put on air; in the show's record before its
+    reply goes out."""
     arrived = time.monotonic()
     read = show.read(raw, arrived)
     turned = time.monotonic() - arrived
@@ -44,11 +46,14 @@ async def answer(show: LiveShow, raw: str | bytes) -> dict:
             read = Reply(True, f"not answered: {e}")
         finally:
             show.in_flight -= 1
-    return show.reply_json(read)
+    reply = show.reply_json(read)
+    if record is not None:
+        record.viewer(raw, reply)
+    return reply
 
 
 async def serve(show: LiveShow, chat_port: int, api: Operator | None = None, api_port: int = 0,
-                bind: str = "127.0.0.1", window=None, ready=print, stream=None) -> None:
+                bind: str = "127.0.0.1", window=None, ready=print, stream=None, record: ShowRecord | None = None) -> None:
     """Run until SIGINT/SIGTERM (Ctrl-C, a service manager): viewer events on ws://bind:chat_port, the
     operator API on ws://bind:api_port. The signals end the loop between ticks, so everything closes
     cleanly."""
@@ -61,7 +66,7 @@ async def serve(show: LiveShow, chat_port: int, api: Operator | None = None, api
     @quiet_when_gone("viewer")
     async def viewer(connection) -> None:
         async for message in connection:
-            await connection.send(json.dumps(await answer(show, message), ensure_ascii=False))
+            await connection.send(json.dumps(await answer(show, message, record), ensure_ascii=False))
 
     async with contextlib.AsyncExitStack() as stack:
         chat = await stack.enter_async_context(ws_serve(viewer, bind, chat_port, max_size=MAX_MESSAGE))
