@@ -121,6 +121,18 @@ def test_the_operator_api_takes_only_its_token(on_air):
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=10)
         assert closed.value.rcvd.code == 4001
+    waits = []
+    for _ in range(4):                                # guessing again and again: each refusal comes later
+        with connect(f"ws://127.0.0.1:{on_air.api}") as ws:
+            sent = time.monotonic()
+            ws.send(json.dumps({"request": "auth", "token": "guess"}))
+            assert json.loads(ws.recv(timeout=30))["error"] == "wrong token"
+            waits.append(time.monotonic() - sent)
+    assert all(b > a + 0.2 for a, b in zip(waits, waits[1:])), waits          # 0.5, 1, 2, 4 s
+    with connect(f"ws://127.0.0.1:{on_air.api}") as ws:  # the right token is taken at once, and resets the count
+        sent = time.monotonic()
+        ws.send(json.dumps({"request": "auth", "token": on_air.token}))
+        assert json.loads(ws.recv(timeout=10))["ok"] and time.monotonic() - sent < 2.0
 
 
 def test_the_operator_drives_the_show_and_hears_its_events(on_air):

@@ -47,6 +47,8 @@ from ..tomlfile import unknown_name
 log = logging.getLogger("cohost.operator")
 EVENTS_QUEUED = 1000          # events held for a slow operator client before the oldest are dropped
 DEFAULT_SECONDS = 2.0
+WRONG_TOKEN_DELAY_S = 0.25    # the first wrong token's wait; each next one from the same address doubles it ...
+WRONG_TOKEN_DELAY_MAX_S = 8.0  # ... up to this
 FACE = (*EMOTIONS, "browUp", "neutral")       # and each rig's own expressions
 FACE_ALIASES = {"smile": "happy", "joy": "happy", "sorrow": "sad", "fun": "relaxed"}   # VRM 0.x names
 REQUESTS = ("auth", "state", "say", "gesture", "expression", "gaze", "camera", "product", "price", "hold", "put_down",
@@ -81,6 +83,7 @@ class Operator:
         self.director = show.director
         self.names = [h.name for h in show.spec.hosts]
         self.subscribers: set[asyncio.Queue] = set()
+        self.failures: dict[str, int] = {}          # address -> wrong tokens in a row
         self.director.listeners.append(self.publish)
 
     def publish(self, event: dict) -> None:
@@ -239,11 +242,19 @@ class Operator:
                         await ws.send(json.dumps({**reply, "ok": False, "error": 'not authenticated: send '
                                                   '{"request": "auth", "token": "..."} first (cohost token prints it)'}))
                         continue
+                    peer = (ws.remote_address or ("?",))[0]
                     if not hmac.compare_digest(str(data.get("token", "")).encode(), self.token.encode()):
-                        log.warning("operator API: a wrong token was refused")
+                        # Each wrong token from the same address waits longer before its refusal: guessing
+                        # a token gets slower and slower, and the show is not slowed (only this client waits).
+                        self.failures[peer] = self.failures.get(peer, 0) + 1
+                        delay = min(WRONG_TOKEN_DELAY_S * 2 ** (self.failures[peer] - 1), WRONG_TOKEN_DELAY_MAX_S)
+                        log.warning("operator API: a wrong token from %s was refused (%d in a row; %.2f s wait)",
+                                    peer, self.failures[peer], delay)
+                        await asyncio.sleep(delay)
                         await ws.send(json.dumps({**reply, "ok": False, "error": "wrong token"}))
                         await ws.close(4001, "wrong token")
                         return
+                    self.failures.pop(peer, None)
                     queue = asyncio.Queue(EVENTS_QUEUED)
                     if data.get("events", True):
                         self.subscribers.add(queue)
