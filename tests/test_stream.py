@@ -159,3 +159,20 @@ def test_serve_streams_its_live_answers_and_tells_the_operator_of_drops(tmp_path
                             "-ar", "16000", "-"], capture_output=True).stdout
     level = np.abs(np.frombuffer(sound, np.int16).astype(float))
     assert level.max() > 3000                                   # the answer (and the show's lines) were heard
+
+
+def test_srt_reaches_an_srt_listener(tmp_path):
+    port, received = free_port(), tmp_path / "received.ts"
+    ingest = subprocess.Popen([FFMPEG, "-hide_banner", "-loglevel", "error", "-i",
+                               f"srt://127.0.0.1:{port}?mode=listener", "-c", "copy", "-y", str(received)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    sender = stream(f"srt://127.0.0.1:{port}", 4)
+    out, err = sender.communicate(timeout=120)
+    ingest.wait(timeout=20)
+    assert sender.returncode == 0 and "0 drops" in out, err
+    info = probe(received)
+    assert "Video: h264" in info and "Audio: aac" in info, info
+    # The listener joins a moment in (SRT's handshake): what it got is whole, within two frames.
+    video, audio = durations(received)
+    assert video > 3.0 and abs(video - audio) <= 0.2 + 0.025, (video, audio)
