@@ -22,7 +22,7 @@ def cmd_render(args, default_scene: Path) -> int:
                              args.shading, progress=not args.quiet)
         print(f"streamed {stats.frames} frames to {args.stream}: {stats.sent} sent, {stats.repeated} repeated "
               f"(not ready in time), {stats.lost} lost while the ingest was away; {stats.drops} drops, "
-              f"{stats.reconnects} reconnects")
+              f"{stats.reconnects} reconnects; encoding took {stats.encoder_cpu_s / args.seconds:.0%} of a core")
         return 0
     from .scene.capture import render_scene
     report = render_scene(scene, args.say or [], args.seconds, Path(args.out), args.fps, args.size, args.camera,

@@ -78,7 +78,7 @@ def test_the_stream_is_what_platforms_ask_for(tmp_path):
     assert re.search(r"Audio: aac .*48000 Hz, stereo", info), info
     video, audio = durations(received)
     assert abs(video - 6.0) <= 0.1 + 1e-9 and abs(audio - video) <= 0.1 + 0.025, (video, audio)   # a frame
-    keyframes = subprocess.run([FFMPEG, "-v", "error", "-skip_frame", "nokey", "-i", str(received), "-vf",
+    keyframes = subprocess.run([FFMPEG, "-hide_banner", "-skip_frame", "nokey", "-i", str(received), "-vf",
                                 "showinfo", "-f", "null", "-"], capture_output=True, text=True).stderr
     times = [float(t) for t in re.findall(r"pts_time:([\d.]+)", keyframes)]
     assert len(times) >= 3 and np.allclose(np.diff(times), 2.0, atol=0.11), times     # a keyframe every 2 s

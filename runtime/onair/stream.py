@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import resource
 import subprocess
 import tempfile
 import threading
@@ -149,6 +150,7 @@ class StreamStats:
     lost: int = 0            # frames that passed while there was no connection
     drops: int = 0           # times the ingest went away
     reconnects: int = 0
+    encoder_cpu_s: float = 0.0   # CPU seconds the encoders took (read when they have ended)
 
 
 class Streamer:
@@ -220,4 +222,6 @@ class Streamer:
         for leftover in self._folder.iterdir():
             leftover.unlink()
         self._folder.rmdir()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)       # the ffmpeg processes, all waited for
+        self.stats.encoder_cpu_s = children.ru_utime + children.ru_stime
         return self.stats
