@@ -27,10 +27,10 @@ SHOW = PROJECT / "scenes" / "shop_show.toml"
 SIZES = ("640x360", "960x540", "1280x720")
 
 
-def streams(count: int, size: str, seconds: float, folder: Path) -> list[tuple[float, float, float]]:
+def streams(count: int, size: str, seconds: float, folder: Path, fps: int) -> list[tuple[float, float, float]]:
     """(repeated share, CPU share of a core, the encoder's share of it) of `count` streams run at once."""
     procs = [subprocess.Popen([sys.executable, "-m", "runtime", "render", str(SHOW), "--seconds", str(seconds),
-                               "--size", size, "--fps", "30", "--stream", str(folder / f"s{k}.flv"), "--quiet"],
+                               "--size", size, "--fps", str(fps), "--stream", str(folder / f"{size}-{count}-{k}.flv"), "--quiet"],
                               cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
              for k in range(count)]
     started = time.monotonic()
@@ -40,7 +40,7 @@ def streams(count: int, size: str, seconds: float, folder: Path) -> list[tuple[f
         wall = time.monotonic() - started
         text = proc.stdout.read()
         proc.returncode = os.waitstatus_to_exitcode(status)
-        m = re.search(r"streamed (\d+) frames .*?(\d+) repeated.*encoding took (\d+)%", text)
+        m = re.search(r"streamed (\d+) frames .*?(\d+) repeated.*?encoding took (\d+)%", text)
         if proc.returncode or not m:
             raise SystemExit(f"a stream failed: {text}")
         frames, repeated, encoding = int(m.group(1)), int(m.group(2)), int(m.group(3)) / 100 * seconds
@@ -53,24 +53,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--most", type=int, default=6, help="the most streams tried at once")
+    parser.add_argument("--fps", type=int, default=30, help="frames per second of every stream (default 30)")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; {args.seconds:g} s per run, including each process's start")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        print("one stream at 30 fps:")
+        fps = args.fps
+        print(f"one stream at {fps} fps:")
         for size in SIZES:
-            (repeated, cpu, encoding), = streams(1, size, args.seconds, folder)
+            (repeated, cpu, encoding), = streams(1, size, args.seconds, folder, fps)
             print(f"  {size:>9}: {repeated:6.1%} frames repeated, {cpu:5.0%} of a core, {encoding:4.0%} of it encoding")
         best = 0
         for n in range(1, args.most + 1):
-            result = streams(n, "640x360", args.seconds, folder)
+            result = streams(n, "640x360", args.seconds, folder, fps)
             worst = max(r for r, _, _ in result)
             share = sum(c for _, c, _ in result) / n
-            print(f"  {n} x 640x360@30: worst {worst:6.1%} repeated, {share:5.0%} of a core per stream")
+            print(f"  {n} x 640x360@{fps}: worst {worst:6.1%} repeated, {share:5.0%} of a core per stream")
             if worst >= 0.01:
                 break
             best = n
-        print(f"sustained: {best} stream(s) of 640x360@30 with < 1 % repeated frames")
+        print(f"sustained: {best} stream(s) of 640x360@{fps} with < 1 % repeated frames")
 
 
 if __name__ == "__main__":

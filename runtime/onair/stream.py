@@ -76,7 +76,7 @@ class StreamSettings:
         w, h = self.size
         rate = self.video_bitrate
         keyframes = str(round(KEYFRAME_S * self.fps))
-        return [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin",
+        return [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",     # a file is replaced
                 "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(self.fps), "-i", "pipe:0",
                 "-f", "s16le", "-ar", str(AUDIO_IN_RATE), "-ac", "1", "-i", str(audio_pipe),
                 "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
