@@ -227,7 +227,8 @@ class Face(Stage):
                 world.custom[h][name] = max(world.custom[h].get(name, 0.0), weight * ease)
         # Another emotion shown takes the place of the resting face: gone once that emotion is at half.
         asked = face[:, EMOTION_CHANNELS]
-        others = np.stack([np.delete(asked, c, axis=1).max(axis=1) for c in range(len(EMOTIONS))], axis=1)
+        top, second = (np.partition(asked, -2, axis=1)[:, k] for k in (-1, -2))
+        others = np.where(asked == top[:, None], second[:, None], top[:, None])   # each channel: the strongest other
         face[:, EMOTION_CHANNELS] = np.maximum(asked, resting * np.clip(1.0 - 2.0 * others, 0.0, 1.0))
         for h, given in world.puppets.items():
             for channel, value in given.items():
@@ -237,8 +238,4 @@ class Face(Stage):
     def _ease_moods(world: World) -> None:
         """Each host's mood on its face, eased toward the mood it is in (a segment's change of mood is seen,
         not cut): most of the way in about MOOD_EASE_S."""
-        target = np.zeros_like(world.mood_levels)
-        for h, mood in enumerate(world.moods):
-            if mood is not None:
-                target[h, EMOTIONS.index(mood[0])] = mood[1]
-        world.mood_levels += (target - world.mood_levels) * min(1.0, 2.5 / (MOOD_EASE_S * world.rate))
+        world.mood_levels += (world.moods - world.mood_levels) * min(1.0, 2.5 / (MOOD_EASE_S * world.rate))

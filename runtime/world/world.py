@@ -102,8 +102,8 @@ class World:
         # Expressions asked for: (host, name, from s, to s, weight); a name is a face channel or one of the
         # rig's own expressions. Each host's mood (a segment's) is held under them.
         self.expressions: list[tuple[int, str, float, float, float]] = []
-        self.moods: list[tuple[str, float] | None] = [None] * H
-        self.mood_levels = np.zeros((H, len(EMOTIONS)))                    # each mood on the face, eased
+        self.moods = np.zeros((H, len(EMOTIONS)))                          # the mood each host is in
+        self.mood_levels = np.zeros((H, len(EMOTIONS)))                    # ... as its face shows it, eased
         self.custom: list[dict[str, float]] = [{} for _ in cast]           # this tick's own expressions
         self.brows = np.zeros(H)                                           # brow raises on stressed syllables
         # Hosts driven from outside (VMC input, a mocap clip) -> the face channels they give this tick; the
@@ -165,7 +165,9 @@ class World:
 
     def set_mood(self, h: int, emotion: str, weight: float) -> None:
         """Host h's face rests in `emotion` at `weight` until told otherwise ("neutral": no mood)."""
-        self.moods[h] = None if emotion == "neutral" else (emotion, weight)
+        self.moods[h] = 0.0
+        if emotion != "neutral":
+            self.moods[h, EMOTIONS.index(emotion)] = weight
 
     def look_at(self, h: int, tick: int, point: np.ndarray, seconds: float, pin: bool = False) -> None:
         """Host h looks at a point in set coordinates (a product, a spot on the screen) from `tick` on."""
