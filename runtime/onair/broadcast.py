@@ -13,24 +13,23 @@ from ..scene.render import OffscreenRenderer
 from ..scene.stage import Stage
 from ..sets.setfile import SetSpec
 from ..show.staging import on_stage
-from ..speech.line import mix_audio
+from ..speech.line import Line
 from ..usage import check_camera
 from .stream import AUDIO_IN_RATE, Streamer, StreamSettings, StreamStats
 
 
 def stream_to(spec: SetSpec, settings: StreamSettings, seconds: float | None, camera: str | None = None,
-              prepare: Callable[[Stage], None] | None = None, audio: np.ndarray | None = None,
+              prepare: Callable[[Stage], None] | None = None, mix: LiveMix | None = None,
               events: Callable[..., None] | None = None, progress: bool = True) -> StreamStats:
     """Stream the set for `seconds` (None: until interrupted) at real time: frame k goes out at k / fps
-    after the first, with its share of `audio` (the voices' mix, int16 at the voices' rate). A frame that
-    cannot be drawn in time is the last one again, counted, and the show keeps the clock's pace."""
+    after the first, with its share of `mix` (the voices). A frame that cannot be drawn in time is the
+    last one again, counted, and the show keeps the clock's pace."""
     renderer = OffscreenRenderer(spec, settings.size, camera, settings.fps)
     if prepare is not None:
         prepare(renderer.stage)
     streamer = Streamer(settings, events)
-    silence = np.zeros(0, np.int16)
-    audio = silence if audio is None else audio
-    fps, frame = settings.fps, None
+    mix = mix or LiveMix(spec.tick_rate)
+    fps = settings.fps
     bar = None
     if progress:
         from tqdm import tqdm
@@ -42,15 +41,10 @@ def stream_to(spec: SetSpec, settings: StreamSettings, seconds: float | None, ca
         while seconds is None or k < round(seconds * fps):
             renderer.reach(k)
             due = start + k / fps
-            if frame is None or time.monotonic() < due + 1.0 / fps:      # in time: draw it
-                frame = renderer.frame().tobytes()
-            else:
-                streamer.stats.repeated += 1
-            a, b = streamer.audio_span(k)
-            chunk = audio[a:b]
-            chunk = np.concatenate([chunk, np.zeros(b - a - len(chunk), np.int16)]) if len(chunk) < b - a else chunk
+            frame = streamer.frame(renderer.frame, late=time.monotonic() >= due + 1.0 / fps)
+            voices = mix.samples(*streamer.audio_span(k))
             time.sleep(max(0.0, due - time.monotonic()))
-            streamer.send(frame, chunk.astype("<i2").tobytes())
+            streamer.send(frame, voices.astype("<i2").tobytes())
             if bar is not None:
                 bar.update(1)
             k += 1
@@ -70,9 +64,11 @@ def stream_scene(scene: str | Path, says: list[str], seconds: float, settings: S
     spec, lines, bring_to_life = on_stage(scene, says, seconds)
     check_camera(spec, camera)
     spec.shading = shading or spec.shading
-    every = [line for host_lines in lines.values() for line in host_lines]
-    audio = mix_audio(every, AUDIO_IN_RATE, spec.tick_rate, seconds) if every else None
-    return stream_to(spec, settings, seconds, camera, bring_to_life, audio, progress=progress)
+    mix = LiveMix(spec.tick_rate)
+    for host, host_lines in lines.items():
+        for line in host_lines:
+            mix.add(host, line)
+    return stream_to(spec, settings, seconds, camera, bring_to_life, mix, progress=progress)
 
 
 class LiveMix:
@@ -83,12 +79,14 @@ class LiveMix:
         self.tick_rate = tick_rate
         self.playing: dict[tuple[str, int], tuple[int, np.ndarray]] = {}   # (host, start tick) -> (first sample, audio)
 
+    def add(self, host: str, line: Line) -> None:
+        """Host's line from its start tick (the same line again, shorter, takes its place)."""
+        self.playing[(host, line.start_tick)] = (line.start_tick * AUDIO_IN_RATE // self.tick_rate, line.utterance.audio)
+
     def hear(self, event: dict) -> None:
-        """A director's event: a line starts, or is cut short (the same line, shorter: it takes its place)."""
+        """A director's event: a line starts, or is cut short."""
         if event["event"] in ("line", "cut"):
-            line = event["_line"]
-            self.playing[(event["host"], line.start_tick)] = (line.start_tick * AUDIO_IN_RATE // self.tick_rate,
-                                                              line.utterance.audio)
+            self.add(event["host"], event["_line"])
 
     def samples(self, a: int, b: int) -> np.ndarray:
         """Samples a..b of the mix (int16), dropping lines that have ended."""
@@ -114,18 +112,18 @@ class LiveStream:
         prepare(self.renderer.stage)
         self.mix = LiveMix(spec.tick_rate)
         self.tick_rate, self.fps = spec.tick_rate, settings.fps
-        self.next, self._frame = 0, None
+        self.next = 0
 
     def catch_up(self, tick: int) -> None:
         while self.next * self.tick_rate <= tick * self.fps:
             late = (tick * self.fps - self.next * self.tick_rate) >= self.tick_rate   # a frame or more behind
-            if self._frame is None or not late:
-                self.renderer.present()
-                self._frame = self.renderer.frame().tobytes()
-            else:
-                self.streamer.stats.repeated += 1
-            self.streamer.send(self._frame, self.mix.samples(*self.streamer.audio_span(self.next)).astype("<i2").tobytes())
+            frame = self.streamer.frame(self._draw, late)
+            self.streamer.send(frame, self.mix.samples(*self.streamer.audio_span(self.next)).astype("<i2").tobytes())
             self.next += 1
+
+    def _draw(self) -> np.ndarray:
+        self.renderer.present()
+        return self.renderer.frame()
 
     def close(self) -> StreamStats:
         stats = self.streamer.close()

@@ -170,6 +170,15 @@ class Streamer:
         self._taken = 0                   # frames the current encoder has taken
         self._away_since: float | None = None
         self._retry_at, self._tries = 0.0, 0
+        self._last: bytes | None = None       # the frame last drawn
+
+    def frame(self, draw: Callable[[], object], late: bool) -> bytes:
+        """The next frame: drawn, or, when it would be late, the last one again (counted)."""
+        if self._last is None or not late:
+            self._last = draw().tobytes()
+        else:
+            self.stats.repeated += 1
+        return self._last
 
     def audio_span(self, frame: int) -> tuple[int, int]:
         """The voices' samples (at AUDIO_IN_RATE) that go with frame `frame`: whole samples, no drift."""
