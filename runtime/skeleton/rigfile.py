@@ -49,6 +49,8 @@ EMOTIONS_FROM_ARKIT: dict[str, dict[str, float]] = {
                   "eyeWideRight": 1.0, "jawOpen": 0.25},
     "browUp": {"browInnerUp": 0.6, "browOuterUpLeft": 0.8, "browOuterUpRight": 0.8},
 }
+# A shape a rig lacks, made by another it has (the built-in hosts open the jaw with their viseme).
+STAND_INS = {"jawOpen": ("aa",)}
 # Surprise widens the eyes: blinks fade as it grows (VRM's "blend" override).
 ARKIT_OVERRIDES = {"surprised": ("blend", "none", "none")}
 # Single morphs that some rigs name after what they show.
@@ -382,9 +384,11 @@ def _expressions(sliders: list[str], own: dict[str, Expression]
         if channel in exprs:
             feed[channel] = {channel: 1.0}
             continue
-        arkit = {lower[k.lower()]: w for k, w in EMOTIONS_FROM_ARKIT.get(channel, {}).items() if k.lower() in lower}
-        if "jawOpen" in EMOTIONS_FROM_ARKIT.get(channel, {}) and "jawopen" not in lower and "aa" in lower:
-            arkit[lower["aa"]] = EMOTIONS_FROM_ARKIT[channel]["jawOpen"]     # no jawOpen: the open viseme
+        arkit = {}
+        for shape, w in EMOTIONS_FROM_ARKIT.get(channel, {}).items():
+            found = next((lower[n.lower()] for n in (shape, *STAND_INS.get(shape, ())) if n.lower() in lower), None)
+            if found:
+                arkit[found] = w
         if len(arkit) >= 2:
             made(channel, arkit, ARKIT_OVERRIDES.get(channel, ("none", "none", "none")))
             continue
