@@ -41,6 +41,7 @@ from ..gesture.markup import MarkupError, parse_markup
 from ..gesture.planner import schedule
 from ..show.lines import check_gestures, host_voice, lexicon, rig_expressions
 from ..skeleton.face import EMOTIONS
+from ..skeleton.rigfile import VRM0_PRESETS
 from ..speech.voices import synthesize
 from ..tomlfile import unknown_name
 
@@ -50,7 +51,7 @@ DEFAULT_SECONDS = 2.0
 WRONG_TOKEN_DELAY_S = 0.25    # the first wrong token's wait; each next one from the same address doubles it ...
 WRONG_TOKEN_DELAY_MAX_S = 8.0  # ... up to this
 FACE = (*EMOTIONS, "browUp", "neutral")       # and each rig's own expressions
-FACE_ALIASES = {"smile": "happy", "joy": "happy", "sorrow": "sad", "fun": "relaxed"}   # VRM 0.x names
+FACE_ALIASES = {"smile": "happy", **{old: new for old, new in VRM0_PRESETS.items() if new in EMOTIONS}}  # VRM 0.x
 REQUESTS = ("auth", "state", "say", "gesture", "expression", "gaze", "camera", "product", "price", "hold", "put_down",
             "interrupt", "swap")
 
