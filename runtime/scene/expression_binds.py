@@ -54,12 +54,19 @@ class ExpressionBinds:
             elif b.kind == "emissionColor":
                 self.colors[(b.material, b.kind)] = np.array([*materials[b.material].get("emissiveFactor", (0, 0, 0)), 1.0])
 
+        self._applied: np.ndarray | None = None       # the outputs of the bound expressions last applied
+
     @property
     def empty(self) -> bool:
         return not (self.textures or self.colors)
 
     def apply(self, out: np.ndarray) -> None:
-        """Set the bound materials for resolved expression outputs `out`."""
+        """Set the bound materials for resolved expression outputs `out` (nothing to do if theirs have not
+        changed since the last frame)."""
+        bound = out[self.engine.materials]
+        if self._applied is not None and np.array_equal(bound, self._applied):
+            return
+        self._applied = bound.copy()
         for m, (scale, offset) in self.engine.texture_transforms(out, self.textures).items():
             transform = _panda_texture_matrix(scale, offset)
             for node, i, state in self.geoms[m]:

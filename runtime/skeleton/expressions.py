@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .face import CHANNEL_INDEX, FACE_CHANNELS, VISEMES
+from .face import CHANNEL_INDEX, EMOTIONS, FACE_CHANNELS, VISEMES
 
 MOUTH = ("aa", "ih", "ou", "ee", "oh")
 BLINK = ("blink", "blinkLeft", "blinkRight")
 LOOK = ("lookUp", "lookDown", "lookLeft", "lookRight")
-PRESETS = MOUTH + BLINK + LOOK + ("happy", "angry", "sad", "relaxed", "surprised", "neutral")
+PRESETS = MOUTH + BLINK + LOOK + EMOTIONS + ("neutral",)
 OVERRIDES = ("none", "block", "blend")
-GROUPS = ("blink", "lookAt", "mouth")
-COLOR_KINDS = ("color", "emissionColor", "shadeColor", "matcapColor", "rimColor", "outlineColor")
 
 
 def group_of(name: str) -> int:
@@ -42,7 +40,7 @@ def group_of(name: str) -> int:
 @dataclass
 class ColorBind:
     material: int
-    kind: str                             # one of COLOR_KINDS
+    kind: str                             # color, emissionColor, shadeColor, matcapColor, rimColor, outlineColor
     target: tuple[float, float, float, float]
 
 
