@@ -20,6 +20,7 @@ from .operator import Operator
 from .record import ShowRecord
 
 log = logging.getLogger("cohost.serve")
+HEADLESS_CATCH_UP_S = 10      # a headless show runs every tick due after a stall of up to this long
 Handler = Callable[[Any], Awaitable[None]]          # a websockets connection handler
 
 
@@ -76,6 +77,9 @@ async def serve(show: LiveShow, chat_port: int, api: Operator | None = None, api
                                                                 api_port, max_size=1 << 20))
             said.append(f"operator API on ws://{bind}:{_port(operator, api_port)}")
         if window is None:
+            # Headless, the show keeps the wall clock's pace whatever stalls it (a streamed frame drawn in
+            # software GL): ticks are cheap, so every one due runs; only a window's cap drops time.
+            show.ticker.clock.max_catch_up = HEADLESS_CATCH_UP_S * show.spec.tick_rate
             show.run_ticks(0.0)                                 # tick 0 is on air before anyone asks
             if stream is not None:
                 stream.catch_up(show.tick)
