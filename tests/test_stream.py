@@ -85,6 +85,25 @@ def test_the_stream_is_what_platforms_ask_for(tmp_path):
     assert "0 drops" in out
 
 
+def test_lips_and_voice_arrive_together(tmp_path):
+    """The MP4 test's check on what an RTMP ingest received: at each line the lips part within a frame
+    of the voice's onset."""
+    from runtime.studio.lip_sync import line_syncs, mouth_track, read_video
+    port, received, fps, starts = free_port(), tmp_path / "received.flv", 30, [0.8, 2.8]
+    says = [f"Mei@{t}: Ah, hello!" for t in starts]
+    ingest = listen(port, received)
+    time.sleep(0.5)
+    sender = subprocess.run([sys.executable, "-m", "runtime", "render", "scenes/shop_studio.toml", "--camera", "mei",
+                             "--seconds", "4.5", "--size", "640x360", "--fps", str(fps), "--stream",
+                             f"rtmp://127.0.0.1:{port}/live/test", "--quiet", *(a for s in says for a in ("--say", s))],
+                            cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    ingest.wait(timeout=20)
+    assert sender.returncode == 0, sender.stderr
+    mouths = mouth_track(PROJECT / "scenes" / "shop_studio.toml", says, (640, 360), "mei", fps, int(4.5 * fps) + 1)
+    syncs = line_syncs(read_video(received, mouths), starts)
+    assert len(syncs) == 2 and all(abs(s.offset) <= 1.0 / fps + 1e-6 for s in syncs), syncs
+
+
 def test_the_show_goes_on_when_the_ingest_goes_away_and_comes_back(tmp_path):
     port = free_port()
     first = listen(port, tmp_path / "first.flv")

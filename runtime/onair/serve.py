@@ -10,6 +10,7 @@ import contextlib
 import functools
 import json
 import logging
+import resource
 import signal
 import time
 from typing import Any, Awaitable, Callable
@@ -60,6 +61,7 @@ async def serve(show: LiveShow, chat_port: int, api: Operator | None = None, api
     cleanly."""
     from websockets.asyncio.server import serve as ws_serve
 
+    raise_open_file_limit()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -96,6 +98,14 @@ async def serve(show: LiveShow, chat_port: int, api: Operator | None = None, api
             last = now
             if stream is not None:
                 stream.catch_up(show.tick)              # the frames due by this tick, with their sound
+
+
+def raise_open_file_limit() -> None:
+    """Every viewer is a socket: a soft limit of 1024 open files (common) would refuse viewers long before
+    the show is busy, so it is raised to the hard limit the system allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def quiet_when_gone(who: str) -> Callable[[Handler], Handler]:
