@@ -1,3 +1,6 @@
+import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,3 +24,19 @@ def own_records(tmp_path_factory):
     show must not make the next one go on from its segment."""
     import os
     os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def node_tools() -> Path:
+    """tests/js with its npm packages (the Khronos glTF Validator), installed once from its lockfile. Where
+    node or npm is missing the tests that need them are skipped, saying so."""
+    folder = PROJECT / "tests" / "js"
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        pytest.skip("node and npm are not installed: this check runs the Khronos glTF Validator from npm")
+    wanted = json.loads((folder / "package.json").read_text())["dependencies"]
+    if not all((folder / "node_modules" / name).is_dir() for name in wanted):
+        out = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=folder, capture_output=True,
+                             text=True, timeout=900)
+        assert out.returncode == 0, f"npm ci in {folder} failed:\n{out.stderr[-2000:]}"
+    return folder

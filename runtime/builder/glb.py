@@ -97,8 +97,11 @@ def _merge(parts: list[Part], target_names: list[str]) -> Part:
 
 def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]],
               materials: list[Material], target_names: dict[str, list[str]], extras: dict) -> bytes:
-    """Write one skinned character: a root node holding the armature and every mesh (one skin)."""
+    """Write one skinned character: a root node holding the armature, and every mesh (one skin) as a root
+    node of its own beside it (glTF ignores a skinned mesh's parents, and its validator warns of them)."""
     buf = _Buffer()
+    used = {p.material for parts in meshes.values() for p in parts}
+    materials = [m for m in materials if m.name in used]          # an unused one is a validator's note
     mat_index = {m.name: i for i, m in enumerate(materials)}
     nodes: list[dict] = [{"name": name, "children": []}]
     first_joint = 1
@@ -136,7 +139,7 @@ def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]
             attrs = {
                 "POSITION": buf.add(part.positions, FLOAT, "VEC3", ARRAY_BUFFER, with_bounds=True),
                 "NORMAL": buf.add(snap(part.normals), FLOAT, "VEC3", ARRAY_BUFFER),
-                "JOINTS_0": buf.add(part.joints, USHORT, "VEC4", ARRAY_BUFFER),
+                "JOINTS_0": buf.add(np.where(part.weights > 0, part.joints, 0), USHORT, "VEC4", ARRAY_BUFFER),
                 "WEIGHTS_0": buf.add(part.weights, FLOAT, "VEC4", ARRAY_BUFFER),
             }
             big = len(part.positions) > 65535
@@ -152,11 +155,10 @@ def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]
             mesh["weights"] = [0.0] * len(names)
         gl_meshes.append(mesh)
         nodes.append({"name": mesh_name, "mesh": len(gl_meshes) - 1, "skin": 0})
-        nodes[0]["children"].append(len(nodes) - 1)
 
     doc = {
         "asset": {"version": "2.0", "generator": "cohost host builder"},
-        "scene": 0, "scenes": [{"nodes": [0]}],
+        "scene": 0, "scenes": [{"nodes": [0] + [i for i, n in enumerate(nodes) if "mesh" in n]}],
         "nodes": nodes, "skins": [skin], "meshes": gl_meshes,
         "materials": [{"name": m.name, "doubleSided": m.double_sided,
                        "pbrMetallicRoughness": {"baseColorFactor": [round(c, 5) for c in m.color] + [1.0],

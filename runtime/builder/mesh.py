@@ -42,7 +42,12 @@ def vertex_normals(positions: np.ndarray, indices: np.ndarray) -> np.ndarray:
     for k in range(3):
         np.add.at(n, tri[:, k], face)
     length = np.linalg.norm(n, axis=1, keepdims=True)
-    return n / np.where(length > 1e-12, length, 1.0)
+    # A point no triangle uses (or whose triangles cancel) still needs a unit normal: glTF requires one.
+    # Outward from the part's centre serves; straight up if it sits on the centre.
+    outward = positions - positions.mean(axis=0)
+    outward[np.linalg.norm(outward, axis=1) < 1e-12] = (0.0, 0.0, 1.0)
+    n = np.where(length > 1e-12, n, outward)
+    return n / np.linalg.norm(n, axis=1, keepdims=True)
 
 
 def close_grid(points: np.ndarray, start_cap: bool, end_cap: bool) -> tuple[np.ndarray, np.ndarray]:
