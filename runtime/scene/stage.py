@@ -136,6 +136,10 @@ class Stage:
         self.root.set_shader(shader)
         flags = [0, 0, 0, 0]
         span = max(self.spec.floor_size) + 2.0
+        for k, (np_, _) in enumerate(lit):
+            # The shader's light k must be the set's light k, whose flag says if it casts a shadow: Panda
+            # orders the lights it hands a shader by priority, and lights of equal priority by address.
+            np_.node().set_priority(len(lit) - k)
         for k, (np_, shadows) in enumerate(lit[:4]):
             if shadows and isinstance(np_.node(), (DirectionalLight, Spotlight)):
                 np_.node().set_shadow_caster(True, SHADOW_MAP, SHADOW_MAP)
