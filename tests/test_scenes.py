@@ -140,7 +140,7 @@ def test_gltf_prop_on_the_set(tmp_path, project):
 name = "fox"
 shape = "model"
 model = "{fox}"
-size = [0.01, 0.01, 0.01]
+size = [0.3, 0.8, 0.6]
 position = [0.0, -1.0, 0.0]
 """
     (tmp_path / "set.toml").write_text(text)
@@ -148,8 +148,13 @@ position = [0.0, -1.0, 0.0]
     with OffscreenRenderer(spec, (320, 180), camera="full") as renderer:
         frame = renderer.frame().astype(int)
         x0, y0, x1, y1 = renderer.project(*[np.array(v) for v in renderer.stage.props_bounds("fox")])
+        lo, hi = renderer.stage.props_bounds("fox")
     region = frame[y0:y1, x0:x1]
     assert (np.abs(region - [0, 255, 0]).sum(-1) > 60).mean() > 0.2
+    # Scaled as a whole to fit its size box (one side touching it), standing on its position.
+    size = np.array([0.3, 0.8, 0.6])
+    assert np.allclose([lo[2], (lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2], [0.0, 0.0, -1.0], atol=1e-3), (lo, hi)
+    assert np.all(hi - lo <= size + 1e-3) and np.any(np.abs(hi - lo - size) < 1e-3), (lo, hi)
 
 
 @pytest.mark.parametrize("old, new, at, message", [

@@ -71,6 +71,8 @@ def piece_prop(piece: Piece, to_host: np.ndarray) -> Prop:
     sx, sy, sz = piece.size
     if piece.shape == "cylinder":
         return Prop("cylinder", centre, up, max(sx, sy) / 2, np.array([sz / 2, 0.0, 0.0]))
+    if piece.shape == "kettle":                  # held by its body, as deep as the kettle (spout and handle aside)
+        return Prop("cylinder", centre, up, sy / 2, np.array([sz / 2, 0.0, 0.0]))
     if piece.shape == "sphere":
         return Prop("sphere", centre, radius=max(piece.size) / 2)
     return Prop("box", centre, half=np.array([sx / 2, sz / 2, sy / 2]))

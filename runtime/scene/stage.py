@@ -22,6 +22,7 @@ from panda3d.core import (
     Shader,
     Spotlight,
     Texture,
+    Vec3,
 )
 from panda3d.core import Camera as PandaCamera
 
@@ -34,18 +35,37 @@ from ..tomlfile import srgb_to_linear
 from ..world.assemble import world_of
 from ..world.tick import Ticker, standard_stages
 from .character import Character, to_panda_matrix
+from .product_shapes import ACCENTS, PRODUCT_SHAPES
 from .shapes import SHAPES, geom_node
 
 SHADERS = Path(__file__).parent / "shaders"
 SHADOW_MAP = 1024
 
+def _fit_model(model: NodePath, size) -> None:
+    """Scale a model uniformly to fit in `size` (w, d, h metres), its base centred on its parent's origin,
+    as the built-in shapes stand."""
+    lo, hi = (np.array(v) for v in model.get_tight_bounds(model.get_parent()))
+    model.set_scale(model.get_scale() * float(np.min(np.asarray(size) / np.maximum(hi - lo, 1e-9))))
+    lo, hi = (np.array(v) for v in model.get_tight_bounds(model.get_parent()))
+    model.set_pos(model.get_pos() - Vec3(*((lo + hi) / 2)[:2], lo[2]))
+
+
 def _material(color) -> Material:
+    """A set piece's material: its sRGB colour with a faint, broad highlight."""
+    return _linear_material(srgb_to_linear(color), 0.08, 24.0)
+
+
+def _gloss_material(lin, gloss: float) -> Material:
+    """A product part's material: `gloss` 0..1 from a matte finish to a tight, bright highlight (steel, glass)."""
+    return _linear_material(lin, gloss, 24.0 + 100.0 * gloss)
+
+
+def _linear_material(lin, specular: float, shininess: float) -> Material:
     m = Material()
-    lin = srgb_to_linear(color)
     m.set_diffuse((*lin, 1.0))
     m.set_ambient((*lin, 1.0))
-    m.set_specular((0.08, 0.08, 0.08, 1.0))
-    m.set_shininess(24.0)
+    m.set_specular((specular, specular, specular, 1.0))
+    m.set_shininess(shininess)
     return m
 
 
@@ -95,8 +115,17 @@ class Stage:
         if piece.shape == "model":
             from ..skeleton.rigfile import load_rig_info
             from .character import load_model
-            np_ = self.root.attach_new_node(load_model(load_rig_info(piece.model)).node())
-            np_.set_scale(*piece.size)
+            np_ = self.root.attach_new_node(piece.name)
+            model = load_model(load_rig_info(piece.model))
+            model.reparent_to(np_)
+            _fit_model(model, piece.size)
+        elif piece.shape in PRODUCT_SHAPES:
+            np_ = self.root.attach_new_node(piece.name)
+            body = srgb_to_linear(piece.color)
+            for part in PRODUCT_SHAPES[piece.shape](piece.size):
+                child = np_.attach_new_node(geom_node(part.name, *part.mesh))
+                child.set_material(_gloss_material(body if part.role == "body" else ACCENTS[part.role],
+                                                   part.gloss), 1)
         else:
             pos, nrm, tris = SHAPES[piece.shape](piece.size)
             np_ = self.root.attach_new_node(geom_node(piece.name, pos, nrm, tris))

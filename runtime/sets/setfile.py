@@ -16,7 +16,7 @@ from ..speech.voices import voice_table
 from ..tomlfile import FileError, TomlDoc, parse_color, unknown_name
 
 PROJECT = Path(__file__).resolve().parents[2]
-SHAPES = ("box", "cylinder", "sphere", "plane", "model")
+SHAPES = ("box", "cylinder", "sphere", "plane", "kettle", "phone", "gift_box", "model")
 LIGHT_TYPES = ("ambient", "directional", "point", "spot")
 CHROMA_GREEN = (0.0, 1.0, 0.0)
 SHADING = ("vertex", "pixel")
