@@ -54,7 +54,7 @@ def main() -> None:
         received = Path(args.keep or Path(folder) / "received.flv")
         port = free_port()
         url = f"rtmp://127.0.0.1:{port}/live/check"
-        ingest = subprocess.Popen([ffmpeg, "-hide_banner", "-loglevel", "error", "-listen", "1", "-i", url, "-c", "copy",
+        ingest = subprocess.Popen([ffmpeg, "-hide_banner", "-loglevel", "fatal", "-listen", "1", "-i", url, "-c", "copy",
                                    "-y", str(received)])
         time.sleep(0.5)
         says = [f"Mei@{t:g}: {LINE}" for t in starts]
