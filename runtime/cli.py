@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -103,6 +104,13 @@ def _size(text: str) -> tuple[int, int]:
     if not (16 <= w <= 7680 and 16 <= h <= 4320):
         raise argparse.ArgumentTypeError(f"size {w}x{h} is out of range (16..7680 x 16..4320)")
     return w, h
+
+
+def _bitrate(text: str) -> str:
+    """A bitrate as ffmpeg takes it: bits a second, with k or M (2500k, 3M, 800000)."""
+    if not re.fullmatch(r"[1-9]\d*(\.\d+)?[kKM]?", text):
+        raise argparse.ArgumentTypeError(f"a bitrate looks like 2500k or 3M, got {text!r}")
+    return text
 
 
 def _positive(kind):
@@ -284,9 +292,12 @@ def cmd_chat(args) -> int:
     except (OSError, TimeoutError) as e:
         raise SystemExit(f"cohost chat: no show answering on ws://127.0.0.1:{args.port} ({e}); "
                          f"start one with 'cohost serve'") from None
-    if not reply.get("accepted") or (reply.get("reason") and reply.get("host") is None):
-        # refused by moderation, or read but not answered (hosts busy, a failed answer): the viewer gets no line
+    if not reply.get("accepted"):
         print(f"refused: {reply.get('reason') or 'no reason given'}", file=sys.stderr)
+        return 1
+    if reply.get("reason") and reply.get("host") is None:
+        # read but not answered (hosts busy, a failed answer): the viewer gets no line
+        print(reply["reason"], file=sys.stderr)
         return 1
     print(f"{reply['host']} at tick {reply['tick']}: {reply['answer']}" if reply.get("answer") else "(no answer)")
     return 0
@@ -400,7 +411,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--debug", action="store_true", help="show tick, camera and frame-rate overlay")
     run.add_argument("--camera", help="start on this named camera (keys 1-9 switch, c cycles)")
     run.add_argument("--shading", choices=("vertex", "pixel"),
-                        help="pixel: per-pixel light and shadows (default: the scene's; slow without a GPU)")
+                        help="pixel: per-pixel light and soft shadows; vertex: lit at the vertices, the cheapest "
+                             "(default: the set's; vertex unless it says)")
     run.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT",
                      help="a line for a host to speak (repeatable; lines follow each other unless timed)")
     run.set_defaults(func=cmd_run)
@@ -418,9 +430,11 @@ def parser() -> argparse.ArgumentParser:
                                                      "with many jobs: the folder for one MP4 per job")
     where.add_argument("--stream", metavar="URL", help="stream in real time to rtmp://, rtmps://, srt:// or a "
                                                        ".flv/.ts/.mkv file (H.264 CBR, AAC 48 kHz)")
-    render.add_argument("--video-bitrate", default="2500k", help="the stream's constant video bitrate (default 2500k)")
+    render.add_argument("--video-bitrate", type=_bitrate, default="2500k",
+                        help="the stream's constant video bitrate (default 2500k)")
     render.add_argument("--shading", choices=("vertex", "pixel"),
-                        help="pixel: per-pixel light and shadows (default: the scene's; slow without a GPU)")
+                        help="pixel: per-pixel light and soft shadows; vertex: lit at the vertices, the cheapest "
+                             "(default: the set's; vertex unless it says)")
     render.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT",
                         help="a line for a host to speak, muxed into the MP4 (repeatable)")
     render.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
@@ -555,7 +569,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--record", metavar="PATH.db", help="the show's record (SQLite); default: one per show in "
                                                            "~/.local/share/cohost/records/; a restart goes on from it")
     serve.add_argument("--no-record", action="store_true", help="keep no record (and start from the beginning)")
-    serve.add_argument("--video-bitrate", default="2500k", help="the stream's constant video bitrate (default 2500k)")
+    serve.add_argument("--video-bitrate", type=_bitrate, default="2500k",
+                       help="the stream's constant video bitrate (default 2500k)")
     serve.add_argument("--borderless", action="store_true", help="window without decorations (for capture)")
     serve.add_argument("--block", nargs="+", default=[], metavar="WORD", help="refuse messages with these words")
     serve.add_argument("--vmc-out", metavar="[HOST:]PORT", help="send a host's bones and blend shapes over VMC "
@@ -600,7 +615,7 @@ def parser() -> argparse.ArgumentParser:
                                  "  cohost log show.db --kind line operator --csv lines.csv")
     log_.add_argument("record", help="the show's .db file (cohost serve says where it keeps it)")
     log_.add_argument("--since", metavar="DATETIME", help="rows from this local time on (2026-11-30T14:00)")
-    log_.add_argument("--kind", nargs="+", metavar="KIND", help="viewer, line, operator, segment, stream")
+    log_.add_argument("--kind", nargs="+", metavar="KIND", help="viewer, line, operator, segment, stream, show")
     log_.add_argument("--csv", metavar="PATH", help="write the rows as CSV instead")
     log_.set_defaults(func=cmd_log)
 

@@ -16,10 +16,13 @@ def cmd_render(args, default_scene: Path) -> int:
     (scene,) = args.scene
     if args.stream:
         from .onair.broadcast import stream_scene
-        from .onair.stream import StreamSettings
-        stats = stream_scene(scene, args.say or [], args.seconds,
-                             StreamSettings(args.stream, args.size, args.fps, args.video_bitrate), args.camera,
-                             args.shading, progress=not args.quiet)
+        from .onair.stream import StreamError, StreamSettings
+        try:
+            stats = stream_scene(scene, args.say or [], args.seconds,
+                                 StreamSettings(args.stream, args.size, args.fps, args.video_bitrate), args.camera,
+                                 args.shading, progress=not args.quiet)
+        except StreamError as e:
+            raise SystemExit(f"cohost render: {e}") from None
         print(f"streamed {stats.frames} frames to {args.stream}: {stats.sent} sent, {stats.repeated} repeated "
               f"(not ready in time), {stats.lost} lost while the ingest was away; {stats.drops} drops, "
               f"{stats.reconnects} reconnects; encoding took {stats.encoder_cpu_s / args.seconds:.0%} of a core")

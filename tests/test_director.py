@@ -245,3 +245,24 @@ def test_holding_a_product_the_host_gestures_with_the_free_hand(tmp_path):
     still, free = wrists[:, 1], wrists[:, 0]
     assert np.ptp(still, axis=0).max() < 0.03                           # the right hand keeps the kettle up
     assert np.linalg.norm(np.diff(free, axis=0), axis=1).sum() > 0.3     # the left one presents it
+
+
+def test_a_question_read_while_the_hosts_are_busy_is_not_answered_and_its_viewer_is_greeted_later(tmp_path):
+    live, _ = live_show(tmp_path, ["Mei: Welcome to the shop, everyone."])
+    live.run_until(RATE)
+    first = live.handle(json.dumps({"user": "ben", "text": "How much is the kettle?"}), 1.0)
+    busy = live.handle(json.dumps({"user": "ana", "text": "Is the tea in stock?"}), 1.1)
+    assert first["host"] and "39" in first["answer"]
+    assert busy == {"accepted": True, "now": live.tick, "reason": "hosts busy: read, not answered",
+                    "answer": None, "host": None, "tick": None}              # no answer claimed that is never said
+    live.run_until(live.tick + RATE * 8)                                     # ben's answer said
+    later = live.handle(json.dumps({"user": "ana", "text": "What colours does the phone come in?"}), 9.0)
+    assert later["answer"].startswith("Hi ana!") and "midnight blue" in later["answer"]
+
+
+def test_an_answer_is_split_at_its_sentences_not_at_a_decimal_point():
+    from runtime.show.live import first_sentence
+    assert first_sentence("The kettle's capacity: 1.7 L. It boils fast.") == ("The kettle's capacity: 1.7 L.",
+                                                                            "It boils fast.")
+    assert first_sentence("只要39美元。今天包邮！") == ("只要39美元。", "今天包邮！")
+    assert first_sentence("Version 2.5 ships today") == ("Version 2.5 ships today", "")

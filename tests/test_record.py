@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from websockets.sync.client import connect
 
-from runtime.onair.record import read_log
+from runtime.onair.record import ShowRecord, read_log
 
 from helpers import PROJECT
 
@@ -54,9 +54,10 @@ def test_a_killed_show_keeps_what_it_answered_and_goes_on_where_it_was(tmp_path)
     answered = [r for r in replies if r["accepted"]]
     assert 0 < len(answered) < 80, len(answered)              # killed during the burst
     rows = read_log(record, kinds=["viewer"])
-    kept = {(r[5], r[9], r[10]) for r in rows}                # (user, verdict, answer)
+    kept = {(r[5], r[9], r[10]) for r in rows}                # (user, verdict, answer or why not)
     for reply in answered:
-        assert any(verdict == "accepted" and answer == reply["answer"] for _, verdict, answer in kept), reply
+        said = reply["answer"] or reply.get("reason")
+        assert any(verdict == "accepted" and detail == said for _, verdict, detail in kept), reply
     segments = [r[8] for r in read_log(record, kinds=["segment"])]
     started = time.monotonic()
     proc, port = serve(record)
@@ -120,3 +121,16 @@ def test_a_bad_since_is_a_clear_error(tmp_path, since):
     out = subprocess.run([sys.executable, "-m", "runtime", "log", str(tmp_path / "s.db"), "--since", since],
                          cwd=PROJECT, capture_output=True, text=True)
     assert out.returncode != 0 and "expected a date and time like 2026-11-30T14:00" in out.stderr
+
+
+def test_a_question_read_while_the_hosts_were_busy_keeps_its_reason_and_greets_no_one(tmp_path):
+    record = ShowRecord(tmp_path / "show.db")
+    record.viewer('{"user": "ben", "text": "How much is the kettle?"}',
+                  {"accepted": True, "now": 5, "answer": "Hi ben! The kettle is 39 USD.", "host": "Jun", "tick": 9})
+    record.viewer('{"user": "ana", "text": "Is the tea in stock?"}',
+                  {"accepted": True, "now": 6, "reason": "hosts busy: read, not answered", "answer": None,
+                   "host": None, "tick": None})
+    rows = read_log(tmp_path / "show.db", kinds=["viewer"])
+    assert [(r[5], r[9], r[10]) for r in rows] == [("ben", "accepted", "Hi ben! The kettle is 39 USD."),
+                                                    ("ana", "accepted", "hosts busy: read, not answered")]
+    assert record.resume().greeted == ["ben"]                # ana was never greeted: she is, next time

@@ -64,8 +64,11 @@ def test_bad_messages_are_refused_and_the_show_keeps_ticking(server):
     assert not any(r["accepted"] for r in refusals)
     assert reasons[0].startswith("too large") and reasons[1].startswith("invalid JSON")
     assert reasons[2].startswith("unknown event type") and reasons[3] == "blocked word"
-    time.sleep(0.3)
-    later = ask(server, {"user": "dee", "text": "What colours does the phone come in?"})
+    for _ in range(30):                     # bo's greeting may still be waiting to be said: hosts busy
+        time.sleep(1.0)
+        later = ask(server, {"user": "dee", "text": "What colours does the phone come in?"})
+        if later.get("answer"):
+            break
     assert later["accepted"] and "midnight blue" in later["answer"]
     assert later["now"] > first["now"]                             # time went on through all of it
 

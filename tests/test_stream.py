@@ -65,6 +65,16 @@ def test_a_bad_target_is_a_clear_error_at_start(target, message):
         Streamer(StreamSettings("x.flv", (641, 360)))
 
 
+@pytest.mark.parametrize("extra, message", [
+    (["--stream", "http://example.com/live"], "cohost render: cannot stream to 'http://example.com/live': the URL"),
+    (["--stream", "show.flv", "--video-bitrate", "lots"], "a bitrate looks like 2500k or 3M, got 'lots'"),
+])
+def test_a_bad_stream_on_the_command_line_is_one_clear_line(extra, message):
+    out = subprocess.run([sys.executable, "-m", "runtime", "render", "scenes/shop_studio.toml", "--seconds", "1",
+                          *extra], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and message in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
 def test_the_stream_is_what_platforms_ask_for(tmp_path):
     port, received = free_port(), tmp_path / "received.flv"
     ingest = listen(port, received)

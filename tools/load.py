@@ -277,9 +277,9 @@ def report(f: Figures) -> str:
     memory = [m for _, m in f.memory_mb]
     lines = [f"{f.sent} messages from {f.viewers} viewers in {f.seconds:g} s ({f.sent / f.seconds:.1f}/s); "
              f"{f.replies} replies, {f.missing} missing; {f.connect_failures} could not connect, "
-             f"{f.dropped} were dropped",
-             f"accepted {f.accepted}: reply p50 {ms('accepted', 50)} ms, p95 {ms('accepted', 95)} ms, "
-             f"p99 {ms('accepted', 99)} ms",
+             f"{f.dropped} cut off by the server",
+             f"accepted {f.accepted} (read; thanked, answered or read while the hosts were busy): reply p50 "
+             f"{ms('accepted', 50)} ms, p95 {ms('accepted', 95)} ms, p99 {ms('accepted', 99)} ms",
              f"refused {len(f.latency_refused)}: reply p95 {ms('refused', 95)} ms",
              f"answered on air {f.spoken}: reply p50 {ms('spoken', 50)} ms, p95 {ms('spoken', 95)} ms "
              f"(the first sentence synthesised first)",
@@ -308,10 +308,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, help="the show's chat port")
     parser.add_argument("--pid", type=int, help="the server's process id, to follow its memory")
     parser.add_argument("--serve", action="store_true", help="start `cohost serve --headless` and drive that")
-    parser.add_argument("--viewers", type=int, default=500)
-    parser.add_argument("--rate", type=float, default=100.0, help="messages a second from all viewers together")
-    parser.add_argument("--churn", type=float, default=2.0, help="viewers that come and vanish, a second")
-    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--viewers", type=int, default=500, help="connections open throughout (default 500)")
+    parser.add_argument("--rate", type=float, default=100.0,
+                        help="messages a second from all viewers together (default 100)")
+    parser.add_argument("--churn", type=float, default=2.0, help="viewers that come and vanish, a second (default 2)")
+    parser.add_argument("--minutes", type=float, default=5.0, help="how long (default 5)")
     parser.add_argument("--json", metavar="PATH", help="write the figures here")
     args = parser.parse_args()
     if args.serve == (args.port is not None):

@@ -40,10 +40,10 @@ def free_port() -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--fps", type=int, default=30)
-    parser.add_argument("--size", default="640x360")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].rstrip(":") + ".")
+    parser.add_argument("--minutes", type=float, default=10.0, help="how long to stream (default 10)")
+    parser.add_argument("--fps", type=int, default=30, help="frames a second (default 30)")
+    parser.add_argument("--size", default="640x360", help="frame size (default 640x360)")
     parser.add_argument("--keep", metavar="PATH.flv", help="keep the received recording here")
     args = parser.parse_args()
     seconds = 60 * args.minutes

@@ -88,8 +88,8 @@ class ShowRecord:
         row = self.db.execute("SELECT segment FROM log WHERE kind = 'segment' ORDER BY id DESC LIMIT 1").fetchone()
         if last is None or last[0] == "stopped":
             row = None
-        users = [u for (u,) in self.db.execute("SELECT DISTINCT user FROM log WHERE kind = 'viewer' AND "
-                                               "verdict = 'accepted' AND user IS NOT NULL")]
+        users = [u for (u,) in self.db.execute("SELECT DISTINCT user FROM log WHERE kind = 'viewer' AND "     # answered
+                                               "verdict = 'accepted' AND host IS NOT NULL AND user IS NOT NULL")]
         return Resume(row[0] if row else None, users)
 
     def resume_show(self, show: Show | None) -> tuple[Show | None, list[str]]:

@@ -203,7 +203,7 @@ class Streamer:
             self.stats.reconnects += 1
             away = now - self._away_since
             self._away_since, self._tries = None, 0
-            log.info("stream: on air again at %s after %.1f s away", self.settings.target, away)
+            log.warning("stream: on air again at %s after %.1f s away", self.settings.target, away)  # pairs with the drop
             self.events("stream_reconnect", target=self.settings.target, away_s=round(away, 2))
 
     def _ended(self, now: float) -> None:

@@ -38,7 +38,7 @@ LATENCIES_KEPT = 10_000       # the latest answers' latencies, for the report
 
 def first_sentence(text: str) -> tuple[str, str]:
     """(the first sentence, the rest): an answer's first sentence is said while the rest is synthesised."""
-    m = re.search(r"(?<=[.!?。！？])\s*(?=\S)", text)
+    m = re.search(r"(?<=[.!?])\s+(?=\S)|(?<=[。！？])\s*(?=\S)", text)     # "1.7 L" is not two sentences
     return (text[:m.start()].strip(), text[m.end():].strip()) if m else (text, "")
 
 
@@ -108,14 +108,16 @@ class LiveShow:
             log.info("rejected a viewer message: %s", verdict.reason)
             return Reply(False, verdict.reason)
         answer = self.responder.respond(verdict, self.director.product or self._first_product())
-        answer = self._greeting(verdict, answer, now)
+        answer = self._greeting(verdict, answer)
         if answer is None and self.chat_model is not None and verdict.kind == "chat":
             answer = Answer("", None, "free")          # nothing in the catalogue: the chat model may know
         if answer is None:
             return Reply(True)
         if self.director.waiting() + self.in_flight >= MAX_WAITING:
-            self.unanswered += 1
-            return Reply(True, "hosts busy: read, not answered", answer.text)
+            self.unanswered += 1                       # not said: a first message is greeted next time
+            return Reply(True, "hosts busy: read, not answered")
+        if verdict.kind == "chat":
+            self.greeted.add(verdict.user, now)        # greeted now, in the answer about to be said
         h = self.director.free_host()
         self.director.turn_to_viewers(h)
         voice = host_voice(self.spec, self.spec.hosts[h].name)       # a Mandarin answer is said in Mandarin
@@ -124,13 +126,9 @@ class LiveShow:
     def _first_product(self) -> str | None:
         return self.spec.products[0].id if self.spec.products else None
 
-    def _greeting(self, event: Event, answer: Answer | None, now: float) -> Answer | None:
+    def _greeting(self, event: Event, answer: Answer | None) -> Answer | None:
         """A viewer's first chat message is greeted by name (with the answer, if there is one)."""
-        if event.kind != "chat":
-            return answer
-        known = event.user in self.greeted
-        self.greeted.add(event.user, now)
-        if known:
+        if event.kind != "chat" or event.user in self.greeted:
             return answer
         hello = f"{event.user}你好！" if answer and is_mandarin(answer.text) else f"Hi {event.user}!"
         return Answer(f"{hello} {answer.text}" if answer else hello, answer.product if answer else None, "greeting")
