@@ -58,9 +58,9 @@ def preview(path: Path, size: tuple[int, int], camera: str | None) -> None:
 
     def reload(spec: SetSpec) -> None:
         overlay = window.stage.overlay
-        window.stage.root.remove_node()
+        window.stage.close()
         window.spec, window.names = spec, [c.name for c in spec.cameras]
-        window.stage = Stage(spec, window.base.render.attach_new_node("set"))
+        window.stage = Stage(spec, window.base.render.attach_new_node("set"), window.base.win)
         window.stage.overlay = overlay
         window.base.win.set_clear_color(LColor(*srgb_to_linear(spec.backdrop), 1.0))
         window.use_camera(window.camera if window.camera in window.names else window.names[0])

@@ -159,8 +159,10 @@ position = [0.0, -1.0, 0.0]
 
 @pytest.mark.parametrize("old, new, at, message", [
     ("fov = 30", "fvo = 30", "fvo", "cameras[2].fvo: unknown key 'fvo'; did you mean 'fov'?"),
-    ("intensity = 0.5", "intensty = 0.5", "intensty",
-     "lights[2].intensty: unknown key 'intensty'; did you mean 'intensity'?"),
+    ('lighting = "studio"', 'lighting = "studo"', 'lighting = "studo"',
+     "set.lighting: unknown lighting preset 'studo'; did you mean 'studio'?"),
+    ("[[cameras]]", '[[lights]]\nname = "lamp"\nintensty = 0.5\n\n[[cameras]]', "intensty",
+     "lights[0].intensty: unknown key 'intensty'; did you mean 'intensity'?"),
     ("facing = -8", "facng = -8", "facng", "hosts[1].facng: unknown key 'facng'; did you mean 'facing'?"),
     ('shape = "cylinder"', 'shapex = "cylinder"', "shapex",
      "pieces[5].shapex: unknown key 'shapex'; did you mean 'shape'?"),
@@ -172,7 +174,7 @@ position = [0.0, -1.0, 0.0]
      "hosts[1].expressivity.fluidty: unknown key 'fluidty'; did you mean 'fluidity'?"),
     ("[[cameras]]", "[[camras]]", "[[camras]]", "camras: unknown key 'camras'; did you mean 'cameras'?"),
     ("tick_rate = 60", "zzz = 60", "zzz", "set.zzz: unknown key 'zzz'; expected one of name, backdrop, backdrop_image, "
-     "floor, floor_size, tick_rate, shading"),
+     "floor, floor_size, tick_rate, shading, lighting"),
 ])
 def test_a_typo_in_any_table_names_its_line_and_the_nearest_key(tmp_path, project, old, new, at, message):
     text = (project / "scenes" / "shop_studio.toml").read_text().replace(old, new, 1)
@@ -199,33 +201,45 @@ def test_unknown_set_key_is_named(tmp_path, project):
                       FileError)
 
 
-def test_pixel_shading_casts_shadows(project, tmp_path):
-    """`cohost render --shading pixel`: the key light's shadow darkens the set behind the hosts."""
-    import subprocess
-    import sys
-
-    from panda3d.core import PNMImage
-
+def test_pixel_shading_casts_soft_shadows(project):
+    """Under per-pixel light the studio key light's shadow darkens the wall and the counter behind and
+    under the hosts, shelves and products, and its edge is a ramp, not a step."""
     def frame(shadows: bool) -> np.ndarray:
-        text = (project / "scenes" / "shop_studio.toml").read_text()
-        scene = tmp_path / f"set_{shadows}.toml"
-        scene.write_text(text if shadows else text.replace("shadows = true", "shadows = false"))
-        out = tmp_path / f"frames_{shadows}"
-        done = subprocess.run([sys.executable, "-m", "runtime", "render", str(scene), "--shading", "pixel",
-                               "--seconds", "0.2", "--fps", "10", "--size", "320x180", "--out", str(out),
-                               "--quiet"], cwd=project, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr
-        img = PNMImage()
-        assert img.read(str(out / "frame_00001.png"))
-        return np.array([[[round(c * 255) for c in img.get_xel(x, y)] for x in range(320)] for y in range(180)])
+        spec = load_set(project / "scenes" / "shop_studio.toml")
+        spec.shading = "pixel"
+        assert any(light.shadows for light in spec.lights)
+        for light in spec.lights:
+            light.shadows = light.shadows and shadows
+        with OffscreenRenderer(spec, (640, 360)) as renderer:
+            return renderer.frame().astype(int)
 
     lit, shadowed = frame(False), frame(True)
-    darker = (lit - shadowed).sum(-1) > 45
-    assert darker.sum() > 800                               # shadows fall on the wall and the counter
-    assert ((shadowed - lit).sum(-1) > 45).sum() < 50       # and nothing gets brighter
+    darker = (lit - shadowed).sum(-1)
+    assert (darker > 45).sum() > 3000                       # shadows fall on the wall and the counter
+    assert ((shadowed - lit).sum(-1) > 45).sum() < 200      # and nothing gets brighter
+    # A soft edge: along the shelf's shadow on the wall, darkening rises over several pixels.
+    ramp = ((darker > 6) & (darker < 0.6 * np.percentile(darker[darker > 45], 90))).sum()
+    assert ramp > 0.4 * (darker > 45).sum(), ramp            # 0.47 with four taps; one tap gives 0.33
+
+
+def test_edges_are_antialiased(project):
+    """Multisampling is on and takes effect: against the same frame drawn without it, the pixels that
+    change lie on edges, and there are many of them."""
+    def frame(multisamples: int) -> np.ndarray:
+        with OffscreenRenderer(load_set(project / "scenes" / "shop_studio.toml"), (640, 360), camera="medium",
+                               multisamples=multisamples) as renderer:
+            return renderer.frame().astype(int)
+
+    smooth, hard = frame(4), frame(0)
+    changed = np.abs(smooth - hard).sum(-1) > 24
+    step = np.zeros(hard.shape[:2], bool)                  # where the unsmoothed frame jumps to a neighbour
+    step[:, 1:] |= np.abs(np.diff(hard, axis=1)).sum(-1) > 40
+    step[1:, :] |= np.abs(np.diff(hard, axis=0)).sum(-1) > 40
+    near_step = step | np.roll(step, 1, 0) | np.roll(step, 1, 1) | np.roll(step, -1, 0) | np.roll(step, -1, 1)
+    assert changed.sum() > 1500 and (changed & near_step).sum() > 0.9 * changed.sum(), changed.sum()
 
 
 def test_unknown_shading_is_named(tmp_path, project):
-    text = (project / "scenes" / "shop_studio.toml").read_text().replace('shading = "vertex"', 'shading = "ray"')
+    text = (project / "scenes" / "shop_studio.toml").read_text().replace('[set]\n', '[set]\nshading = "ray"\n')
     assert_file_error(tmp_path / "s.toml", text, load_set,
                       r"s\.toml:\d+:1: set\.shading: shading must be one of vertex, pixel", FileError)

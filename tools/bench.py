@@ -1,10 +1,14 @@
-"""Render benchmark: Cohost's per-frame cost against bare Panda3D rendering the same models.
+"""Render benchmark: Cohost's per-frame cost against bare Panda3D rendering the same models, and what each
+part of the full look costs.
 
-Three loops render the shop studio offscreen at the same size, interleaved in rounds so that machine
-noise hits them alike, and the medians are compared:
-  cohost   - OffscreenRenderer: fixed-tick idle controllers, pose write-back, morph sliders
-  static   - bare Panda3D: the same set, both rigs loaded with panda3d-gltf, nothing moving
+Loops render the shop studio offscreen at the same size, interleaved in rounds so that machine noise
+hits them alike, and the medians are compared:
+  cohost   - OffscreenRenderer lit per vertex (the default), no multisampling: fixed-tick idle
+             controllers, pose write-back, morph sliders
+  static   - bare Panda3D: the same set lit per vertex, both rigs loaded with panda3d-gltf, nothing moving
   animated - bare Panda3D: as static, plus the same joints moved each frame through controlJoint
+  and cohost with the look's parts added: 4x multisampling; per-pixel light; per-pixel light with soft
+  shadows; all three (`cohost render --shading pixel`).
 Also reports the time from `cohost render` start to its first frame (a subprocess, as users run it).
 
     python tools/bench.py [--size 1280x720] [--frames 40] [--rounds 3]
@@ -18,27 +22,30 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from panda3d.core import NodePath, PandaNode  # noqa: E402
+from panda3d.core import PandaNode  # noqa: E402
 
+from runtime.scene.character import load_model  # noqa: E402
 from runtime.scene.render import OffscreenRenderer  # noqa: E402
 from runtime.sets.setfile import load_set  # noqa: E402
+from runtime.skeleton.rigfile import load_rig_info  # noqa: E402
 
 SCENE = PROJECT / "scenes" / "shop_studio.toml"
 
 
 def bare_panda(renderer: OffscreenRenderer, animated: bool):
-    """Swap Cohost's hosts for raw panda3d-gltf loads of the same files; returns a per-frame step."""
-    import gltf
-
+    """Swap Cohost's hosts for plain panda3d-gltf loads of the same files (their JSON with the loader's
+    fix-ups: the built hosts' skinned meshes sit beside the armature, which panda3d-gltf 1.3 cannot take
+    as they are); returns a per-frame step."""
     controls = []
     for host in renderer.stage.hosts:
         host.character.root.hide()
-        raw = NodePath(gltf.load_model(str(host.placement.rig)))
+        raw = load_model(load_rig_info(host.placement.rig))
         raw.reparent_to(host.holder)
         raw.set_mat(host.character.root.get_mat())
         if animated:
@@ -75,23 +82,33 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
-    spec = load_set(SCENE)
+    spec = replace(load_set(SCENE), shading="vertex")
+    pixel = replace(spec, shading="pixel")
+    unshadowed = replace(pixel, lights=[replace(light, shadows=False) for light in spec.lights])
 
-    cohost = OffscreenRenderer(spec, size)
+    def cohost_loop(renderer: OffscreenRenderer):
+        def step() -> None:
+            renderer.advance()
+            renderer.engine.render_frame()
+        return step
 
-    def cohost_step() -> None:
-        cohost.advance()
-        cohost.engine.render_frame()
-
-    static_r, animated_r = OffscreenRenderer(spec, size), OffscreenRenderer(spec, size)
-    loops = {"cohost": cohost_step, "static": bare_panda(static_r, False), "animated": bare_panda(animated_r, True)}
-    # Only one buffer renders per engine.render_frame() call: keep the others inactive.
-    buffers = {"cohost": cohost.buffer, "static": static_r.buffer, "animated": animated_r.buffer}
+    renderers = {"cohost": OffscreenRenderer(spec, size, multisamples=0),
+                 "static": OffscreenRenderer(spec, size, multisamples=0),
+                 "animated": OffscreenRenderer(spec, size, multisamples=0),
+                 "+msaa": OffscreenRenderer(spec, size, multisamples=4),
+                 "pixel": OffscreenRenderer(unshadowed, size, multisamples=0),
+                 "+shadows": OffscreenRenderer(pixel, size, multisamples=0),
+                 "full": OffscreenRenderer(pixel, size, multisamples=4)}
+    loops = {name: cohost_loop(r) for name, r in renderers.items()}
+    loops["static"] = bare_panda(renderers["static"], False)
+    loops["animated"] = bare_panda(renderers["animated"], True)
+    cohost = renderers["cohost"]
+    # Only one buffer renders per engine.render_frame() call: keep the others (and their shadow maps) inactive.
     times: dict[str, list[float]] = {k: [] for k in loops}
     for _ in range(args.rounds):
         for name, step in loops.items():
-            for other, buf in buffers.items():
-                buf.set_active(other == name)
+            for other, renderer in renderers.items():
+                renderer.set_active(other == name)
             times[name].append(timed(step, args.frames))
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"renderer: {cohost.renderer_name}, {size[0]}x{size[1]}, {args.frames} frames x {args.rounds} rounds")
@@ -99,6 +116,10 @@ def main() -> None:
         print(f"  {k:9s} {v * 1000:7.1f} ms/frame")
     print(f"ratio cohost / bare Panda3D static:   {med['cohost'] / med['static']:.2f}x")
     print(f"ratio cohost / bare Panda3D animated: {med['cohost'] / med['animated']:.2f}x")
+    looks = {"+msaa": "4x multisampling", "pixel": "per-pixel light", "+shadows": "per-pixel light, soft shadows",
+             "full": "per-pixel light, soft shadows, 4x multisampling"}
+    for name, what in looks.items():
+        print(f"ratio {what} / cohost lit per vertex: {med[name] / med['cohost']:.2f}x")
 
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()

@@ -12,7 +12,16 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import numpy as np
-from panda3d.core import CharacterJoint, LMatrix4f, NodePath, PandaNode
+from panda3d.core import (
+    CharacterJoint,
+    GeomEnums,
+    GeomVertexArrayFormat,
+    GeomVertexFormat,
+    InternalName,
+    LMatrix4f,
+    NodePath,
+    PandaNode,
+)
 
 from ..skeleton import quat
 from ..skeleton.expressions import ExpressionEngine
@@ -52,7 +61,35 @@ def load_model(info: RigInfo) -> NodePath:
         raise RigError(f"{info.path}: the glTF loader failed: {type(e).__name__}: {e}") from None
     for line in chatter.getvalue().splitlines():
         log.debug("%s: %s", info.path.name, line)
-    return converter.active_scene
+    scene = converter.active_scene
+    _first_uvs_as_default(scene)
+    return scene
+
+
+def _first_uvs_as_default(scene: NodePath) -> None:
+    """panda3d-gltf names a mesh's first UV set `texcoord.0`, which a GLSL program cannot ask for
+    (p3d_MultiTexCoord0 is `texcoord`): the UVs are copied into a `texcoord` column of their own and the
+    texture stages that used the first set use it."""
+    first, default = InternalName.get_texcoord_name("0"), InternalName.get_texcoord()
+    for node in scene.find_all_matches("**/+GeomNode"):
+        geom_node = node.node()
+        for i in range(geom_node.get_num_geoms()):
+            vdata = geom_node.modify_geom(i).modify_vertex_data()
+            fmt = vdata.get_format()
+            if not fmt.has_column(first) or fmt.has_column(default):
+                continue
+            source = fmt.get_array(fmt.get_array_with(first))
+            column = source.get_column(first)
+            raw = np.frombuffer(bytes(vdata.get_array(fmt.get_array_with(first)).get_handle().get_data()), np.uint8)
+            rows = raw.reshape(-1, source.get_stride())[:, column.get_start():column.get_start() + 8]
+            extended = GeomVertexFormat(fmt)
+            extended.add_array(GeomVertexArrayFormat(default, 2, GeomEnums.NT_float32, GeomEnums.C_texcoord))
+            vdata.set_format(GeomVertexFormat.register_format(extended))
+            uvs = vdata.modify_array(vdata.get_format().get_array_with(default)).modify_handle()
+            uvs.copy_data_from(np.ascontiguousarray(rows).tobytes())
+    for stage in scene.find_all_texture_stages():
+        if stage.get_texcoord_name() == first:
+            stage.set_texcoord_name(default)
 
 
 class Character:

@@ -74,8 +74,16 @@ class OffscreenRenderer:
         fb.set_depth_bits(24)
         fb.set_srgb_color(True)
         fb.set_multisamples(multisamples)
-        self.buffer = self.engine.make_output(self.pipe, "cohost-offscreen", 0, fb,
-                                              WindowProperties.size(*size), GraphicsPipe.BF_refuse_window)
+        # Multisampling needs a framebuffer object, which Panda makes on a host buffer's GL context; a
+        # buffer of its own (an EGL pbuffer) takes the request and draws without it.
+        plain = FrameBufferProperties()
+        plain.set_rgba_bits(8, 8, 8, 8)
+        self.host = self.engine.make_output(self.pipe, "cohost-host", -100, plain, WindowProperties.size(16, 16),
+                                            GraphicsPipe.BF_refuse_window)
+        self.buffer = None
+        if self.host is not None:
+            self.buffer = self.engine.make_output(self.pipe, "cohost-offscreen", 0, fb, WindowProperties.size(*size),
+                                                  GraphicsPipe.BF_refuse_window, self.host.get_gsg(), self.host)
         if self.buffer is None:
             fb.set_multisamples(0)
             self.buffer = self.engine.make_output(self.pipe, "cohost-offscreen", 0, fb,
@@ -86,7 +94,7 @@ class OffscreenRenderer:
         self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_copy_ram)
         self.buffer.set_clear_color(LColor(*srgb_to_linear(spec.backdrop), 1.0))
         self.scene = NodePath("scene")
-        self.stage = Stage(spec, self.scene.attach_new_node("set"))
+        self.stage = Stage(spec, self.scene.attach_new_node("set"), self.buffer)
         self.lens = PerspectiveLens()
         self.camera = self.scene.attach_new_node(PandaCamera("camera", self.lens))
         add_backdrop_image(self.buffer, spec)
@@ -176,11 +184,21 @@ class OffscreenRenderer:
             self.reach(i)
             yield self.frame()
 
+    def set_active(self, active: bool) -> None:
+        """Draw (or not) on the engine's next frames: the picture and its shadow map."""
+        self.buffer.set_active(active)
+        if self.stage.shadow_map is not None:
+            self.stage.shadow_map.buffer.set_active(active)
+
     def close(self) -> None:
         if self.buffer is not None:
+            self.stage.close()
             self.engine.remove_window(self.buffer)
             self.buffer = None
             self.scene.remove_node()
+        if self.host is not None:
+            self.engine.remove_window(self.host)
+            self.host = None
 
     def __enter__(self) -> "OffscreenRenderer":
         return self

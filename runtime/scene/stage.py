@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -10,7 +9,9 @@ from panda3d.core import (
     AmbientLight,
     CardMaker,
     DirectionalLight,
+    GraphicsOutput,
     LineSegs,
+    LMatrix4,
     Material,
     NodePath,
     OrthographicLens,
@@ -18,7 +19,6 @@ from panda3d.core import (
     PerspectiveLens,
     Point3,
     PointLight,
-    PTA_int,
     Shader,
     Spotlight,
     Texture,
@@ -35,11 +35,10 @@ from ..tomlfile import srgb_to_linear
 from ..world.assemble import world_of
 from ..world.tick import Ticker, standard_stages
 from .character import Character, to_panda_matrix
+from .lighting import LitLight, ShadowMap, fragment_source, vertex_source
 from .product_shapes import ACCENTS, PRODUCT_SHAPES
 from .shapes import SHAPES, geom_node
 
-SHADERS = Path(__file__).parent / "shaders"
-SHADOW_MAP = 1024
 
 def _fit_model(model: NodePath, size) -> None:
     """Scale a model uniformly to fit in `size` (w, d, h metres), its base centred on its parent's origin,
@@ -80,8 +79,10 @@ class Stage:
     """The set's scene graph under `root`, its cameras, and its hosts, posed from a World stepped by its
     ticker (the hosts idling with their controllers, until `perform` hands it a show's)."""
 
-    def __init__(self, spec: SetSpec, root: NodePath | None = None) -> None:
+    def __init__(self, spec: SetSpec, root: NodePath | None = None, output: GraphicsOutput | None = None) -> None:
+        """`output`: where the set is drawn (a window or buffer), to draw its shadow map alongside."""
         self.spec = spec
+        self.shadow_map: ShadowMap | None = None
         self.root = root if root is not None else NodePath(PandaNode("set"))
         self.props: dict[str, NodePath] = {}
         if spec.floor is not None:
@@ -91,7 +92,7 @@ class Stage:
             self._piece(piece)
         for product in spec.products:
             self.props[product.id] = self._piece(product.piece)
-        self._lights()
+        self._lights(output)
         self.hosts = [self._host(h) for h in spec.hosts]
         self.camera_cues: dict[int, str] = {}        # tick -> camera to cut to (a show's directions)
         self._grips: dict[str, NodePath] = {}
@@ -135,7 +136,7 @@ class Stage:
         np_.set_name(piece.name)
         return np_
 
-    def _lights(self) -> None:
+    def _lights(self, output: GraphicsOutput | None) -> None:
         lit: list[tuple[NodePath, bool]] = []
         for light in self.spec.lights:
             color = tuple(c * light.intensity for c in srgb_to_linear(light.color)) + (1.0,)
@@ -157,27 +158,30 @@ class Stage:
             if light.type != "ambient":
                 lit.append((np_, light.shadows))
         if self.spec.shading == "pixel":
-            self._pixel_shading(lit)
+            self._pixel_shading(lit, output)
 
-    def _pixel_shading(self, lit: list[tuple[NodePath, bool]]) -> None:
-        """Per-pixel lighting, and shadow maps for lights that cast them (the set's floor spans the map)."""
-        shader = Shader.load(Shader.SL_GLSL, vertex=str(SHADERS / "lit.vert"), fragment=str(SHADERS / "lit.frag"))
-        self.root.set_shader(shader)
-        flags = [0, 0, 0, 0]
+    def _pixel_shading(self, lit: list[tuple[NodePath, bool]], output: GraphicsOutput | None) -> None:
+        """Per-pixel lighting, and soft shadows from the first light that casts them (its map spans the
+        set's floor) when there is an output to draw the map with."""
         span = max(self.spec.floor_size) + 2.0
+        caster = next((np_ for np_, shadows in lit if shadows and isinstance(np_.node(), (DirectionalLight, Spotlight))),
+                      None)
+        self.root.set_shader_input("cohost_shadow_matrix", LMatrix4.ident_mat())
+        if caster is not None and output is not None:
+            self.shadow_map = ShadowMap(self.root, caster, span, output)
         for k, (np_, _) in enumerate(lit):
-            # The shader's light k must be the set's light k, whose flag says if it casts a shadow: Panda
-            # orders the lights it hands a shader by priority, and lights of equal priority by address.
+            # The program's light k must be the set's light k: Panda orders the lights it hands a shader by
+            # priority, and lights of equal priority by address.
             np_.node().set_priority(len(lit) - k)
-        for k, (np_, shadows) in enumerate(lit[:4]):
-            if shadows and isinstance(np_.node(), (DirectionalLight, Spotlight)):
-                np_.node().set_shadow_caster(True, SHADOW_MAP, SHADOW_MAP)
-                if isinstance(np_.node(), DirectionalLight):
-                    np_.node().get_lens().set_film_size(span, span)
-                    np_.node().get_lens().set_near_far(0.1, 4 * span)
-                flags[k] = 1
-        self.root.set_shader_input("cohost_shadowed", PTA_int(flags))
-        self.root.set_shader_input("cohost_lights", min(len(lit), 4))
+        shadowed = [LitLight(self.shadow_map is not None and np_ == caster) for np_, _ in lit]
+        self.root.set_shader(Shader.make(Shader.SL_GLSL, vertex=vertex_source(span), fragment=fragment_source(shadowed)))
+
+    def close(self) -> None:
+        """Let go of what the stage drew with (its shadow map's buffer) and its scene graph."""
+        if self.shadow_map is not None:
+            self.shadow_map.close()
+            self.shadow_map = None
+        self.root.remove_node()
 
     def _host(self, placement: HostPlacement) -> Host:
         character = Character(placement.rig, placement.mapping)

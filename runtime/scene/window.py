@@ -41,7 +41,7 @@ class Window:
         base.win.set_clear_color(LColor(*srgb_to_linear(spec.backdrop), 1.0))
         add_backdrop_image(base.win, spec)
         self.spec = spec
-        self.stage = Stage(spec, base.render.attach_new_node("set"))
+        self.stage = Stage(spec, base.render.attach_new_node("set"), base.win)
         self.stage.overlay = Overlay(base.win)
         self.names = [c.name for c in spec.cameras]
         self.camera = camera or self.names[0]

@@ -14,6 +14,7 @@ from ..gesture.expressivity import KEYS as EXPRESSIVITY_KEYS
 from ..gesture.expressivity import Expressivity
 from ..speech.voices import voice_table
 from ..tomlfile import FileError, TomlDoc, parse_color, unknown_name
+from .lighting import PRESETS, preset_lights
 
 PROJECT = Path(__file__).resolve().parents[2]
 SHAPES = ("box", "cylinder", "sphere", "plane", "kettle", "phone", "gift_box", "model")
@@ -22,7 +23,7 @@ CHROMA_GREEN = (0.0, 1.0, 0.0)
 SHADING = ("vertex", "pixel")
 # The keys each table may hold: anything else is a typo, reported with the nearest key.
 TABLES = ("set", "lights", "cameras", "pieces", "hosts", "products")
-SET_KEYS = ("name", "backdrop", "backdrop_image", "floor", "floor_size", "tick_rate", "shading")
+SET_KEYS = ("name", "backdrop", "backdrop_image", "floor", "floor_size", "tick_rate", "shading", "lighting")
 LIGHT_KEYS = ("name", "type", "color", "intensity", "position", "look_at", "shadows")
 CAMERA_KEYS = ("name", "position", "look_at", "fov")
 PIECE_KEYS = ("name", "shape", "size", "position", "rotation", "color", "model")
@@ -111,7 +112,7 @@ class SetSpec:
     hosts: list[HostPlacement]
     products: list[Product]
     tick_rate: int = 60
-    shading: str = "vertex"          # "vertex" (fast everywhere) or "pixel" (per-pixel light, shadows)
+    shading: str = "vertex"          # "vertex" (lit at the vertices, cheap) or "pixel" (per-pixel light, soft shadows)
 
     def camera(self, name: str | None) -> Camera:
         if name is None:
@@ -213,7 +214,10 @@ def load_set(path: str | Path) -> SetSpec:
     if not 10 <= rate <= 480:
         raise d.error(f"tick_rate {rate} is out of range [10, 480]", "set", "tick_rate")
 
-    lights = []
+    preset = d.get(top, "lighting", str, "set", "lighting", default=None)
+    if preset is not None and preset not in PRESETS:
+        raise d.error(unknown_name(preset, PRESETS, "lighting preset"), "set", "lighting")
+    lights = [Light(*t) for t in preset_lights(preset)] if preset else []
     for i, t in enumerate(r.tables("lights", LIGHT_KEYS)):
         p = ("lights", i)
         kind = d.get(t, "type", str, *p, "type", default="directional")
