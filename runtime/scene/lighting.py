@@ -2,8 +2,8 @@
 
 The fragment program is generated, not general: one straight line of code per light, its shadow taps
 only where that light casts one. Software GL (llvmpipe) runs a shader over blocks of pixels at once, and a
-loop over a uniform light count with branches inside cost it five times the unrolled code; unrolled, the
-per-pixel look costs about what vertex lighting does.
+loop over a uniform light count with branches inside cost it nearly four times the unrolled code;
+unrolled, per-pixel light costs about twice vertex lighting.
 
 - Lambert diffuse and Blinn specular, from the material's colours and shininess, or from a glTF
   material's base colour, metallic and roughness.
