@@ -243,3 +243,18 @@ def test_unknown_shading_is_named(tmp_path, project):
     text = (project / "scenes" / "shop_studio.toml").read_text().replace('[set]\n', '[set]\nshading = "ray"\n')
     assert_file_error(tmp_path / "s.toml", text, load_set,
                       r"s\.toml:\d+:1: set\.shading: shading must be one of vertex, pixel", FileError)
+
+
+def test_lighting_presets_light_the_set_differently(tmp_path, project):
+    """The same set under each preset: the same four lights, "bright" brighter than "studio" and
+    "dramatic" much darker."""
+    text = (project / "scenes" / "shop_studio.toml").read_text()
+    frames = {}
+    for preset in ("studio", "bright", "dramatic"):
+        (tmp_path / f"{preset}.toml").write_text(text.replace('lighting = "studio"', f'lighting = "{preset}"'))
+        spec = load_set(tmp_path / f"{preset}.toml")
+        assert [light.name for light in spec.lights] == ["key", "fill", "rim", "ambient"]
+        with OffscreenRenderer(spec, (320, 180), camera="mei") as renderer:
+            frames[preset] = renderer.frame().astype(float)
+    mean = {k: f.mean() for k, f in frames.items()}
+    assert mean["bright"] > mean["studio"] + 5 and mean["dramatic"] < mean["studio"] - 15, mean
