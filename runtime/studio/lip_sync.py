@@ -12,6 +12,8 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 
+from ..skeleton import quat
+
 
 AUDIO_RATE = 22050
 MOUTH_BOX = (14, 10)           # half width, half height in pixels of the patch read around the lips (640x360)
@@ -59,11 +61,12 @@ def mouth_track(scene: str | Path, says: list[str], size: tuple[int, int], camer
         for i in range(count):
             r.reach(i)
             # The lips sit in front of the head (host frame), turned with it: its rotation from rest.
-            turned = skeleton.local_to_model(r.stage.ticker.world.pose(host).rotations)[head_bone, :3, :3]
-            lips = character.bone_positions()["head"] + character.frame @ turned @ LIPS_FROM_HEAD
+            turned, _ = skeleton.joint_world(r.stage.ticker.world.pose(host).rotations, head_bone)
+            lips = character.bone_positions()["head"] + character.frame @ quat.rotate(turned, LIPS_FROM_HEAD)
             point = np.array(r.scene.get_relative_point(character.root, tuple(lips)))
             pixels[i] = r.project(point, point)[:2]
-            forward = np.array(r.scene.get_relative_vector(character.root, tuple(character.frame @ turned[:, 2])))
+            ahead = character.frame @ quat.rotate(turned, np.array([0.0, 0.0, 1.0]))
+            forward = np.array(r.scene.get_relative_vector(character.root, tuple(ahead)))
             to_camera = np.array(r.camera.get_pos(r.scene)) - point
             facing[i] = forward @ to_camera / (np.linalg.norm(forward) * np.linalg.norm(to_camera))
     return MouthTrack(pixels, facing)
