@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..builder.mesh import grid_indices
+from .shapes import box
+
 Mesh = tuple[np.ndarray, np.ndarray, np.ndarray]    # positions (N, 3), unit normals (N, 3), triangle indices
 
 
@@ -30,12 +33,10 @@ SIDES = 48
 
 
 def _grid(points: np.ndarray, normals: np.ndarray, wrap: bool) -> Mesh:
-    """A (rows, cols) grid of points as triangles; `wrap` joins the last column to the first."""
+    """A (rows, cols) grid of points as triangles; `wrap` joins the last column to the first. Wound so
+    that a grid whose rows run along +T and whose columns turn about +T faces outward."""
     rows, cols, _ = points.shape
-    r, c = np.meshgrid(np.arange(rows - 1), np.arange(cols if wrap else cols - 1), indexing="ij")
-    a, b = r * cols + c, r * cols + (c + 1) % cols
-    d, e = a + cols, b + cols
-    tris = np.stack([a, b, e, a, e, d], axis=-1).reshape(-1)
+    tris = grid_indices(rows, cols, wrap).reshape(-1, 3)[:, ::-1].reshape(-1)
     return points.reshape(-1, 3), normals.reshape(-1, 3), tris
 
 
@@ -107,29 +108,6 @@ def slab(outline: np.ndarray, y0: float, y1: float) -> Mesh:
             tris = tris[:, [0, 2, 1]]
         parts.append((pts, nrm, tris.reshape(-1)))
     return merge(parts)
-
-
-def box(lo, hi) -> Mesh:
-    """An axis-aligned box between two corners, flat faces."""
-    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
-    pos, nrm, tris = [], [], []
-    for axis in range(3):
-        for sign in (-1.0, 1.0):
-            u, v = [a for a in range(3) if a != axis]
-            base = len(pos)
-            for cu, cv in ((0, 0), (1, 0), (1, 1), (0, 1)):
-                p = lo.copy()
-                p[axis] = hi[axis] if sign > 0 else lo[axis]
-                p[u] = hi[u] if cu else lo[u]
-                p[v] = hi[v] if cv else lo[v]
-                pos.append(p)
-                n = np.zeros(3)
-                n[axis] = sign
-                nrm.append(n)
-            quad = [base, base + 1, base + 2, base, base + 2, base + 3]
-            facing = np.cross(pos[base + 1] - pos[base], pos[base + 2] - pos[base]) @ nrm[base]
-            tris += quad if facing > 0 else [base, base + 2, base + 1, base, base + 3, base + 2]
-    return np.array(pos), np.array(nrm), np.array(tris)
 
 
 def merge(meshes: list[Mesh]) -> Mesh:

@@ -29,28 +29,33 @@ def geom_node(name: str, pos: np.ndarray, nrm: np.ndarray, tris: np.ndarray) -> 
     return node
 
 
-def _box(size) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unit-based box with its base centred on the origin, flat-shaded faces."""
-    w, d, h = size
+def box(lo, hi) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An axis-aligned box between two corners, flat-shaded faces wound outward."""
+    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
     pos, nrm, tris = [], [], []
     for axis in range(3):
         for sign in (-1.0, 1.0):
-            n = np.zeros(3)
-            n[axis] = sign
             u, v = [a for a in range(3) if a != axis]
-            corners = []
-            for cu, cv in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
-                p = np.zeros(3)
-                p[axis], p[u], p[v] = sign, cu, cv
-                corners.append(p)
-            if np.dot(np.cross(corners[1] - corners[0], corners[2] - corners[0]), n) < 0:
-                corners.reverse()
             base = len(pos)
-            pos += corners
-            nrm += [n] * 4
-            tris += [base, base + 1, base + 2, base, base + 2, base + 3]
-    p = np.array(pos) * [w / 2, d / 2, h / 2] + [0, 0, h / 2]
-    return p, np.array(nrm), np.array(tris)
+            for cu, cv in ((0, 0), (1, 0), (1, 1), (0, 1)):
+                p = lo.copy()
+                p[axis] = hi[axis] if sign > 0 else lo[axis]
+                p[u] = hi[u] if cu else lo[u]
+                p[v] = hi[v] if cv else lo[v]
+                pos.append(p)
+                n = np.zeros(3)
+                n[axis] = sign
+                nrm.append(n)
+            facing = np.cross(pos[base + 1] - pos[base], pos[base + 2] - pos[base]) @ nrm[base]
+            tris += ([base, base + 1, base + 2, base, base + 2, base + 3] if facing > 0 else
+                     [base, base + 2, base + 1, base, base + 3, base + 2])
+    return np.array(pos), np.array(nrm), np.array(tris)
+
+
+def _box(size) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A box with its base centred on the origin."""
+    w, d, h = size
+    return box((-w / 2, -d / 2, 0.0), (w / 2, d / 2, h))
 
 
 def _cylinder(size, sides: int = 32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
