@@ -46,9 +46,8 @@ def stream_to(spec: SetSpec, settings: StreamSettings, seconds: float | None, ca
             renderer.reach(k)
             due = start + k / fps
             frame = streamer.frame(renderer.frame, late=time.monotonic() >= due + 1.0 / fps)
-            voices = mix.samples(*streamer.audio_span(k))
             time.sleep(max(0.0, due - time.monotonic()))
-            streamer.send(frame, voices.astype("<i2").tobytes())
+            send(streamer, k, frame, mix)
             if bar is not None:
                 bar.update(1)
             k += 1
@@ -73,6 +72,11 @@ def stream_scene(scene: str | Path, says: list[str], seconds: float, settings: S
         for line in host_lines:
             mix.add(host, line)
     return stream_to(spec, settings, seconds, camera, bring_to_life, mix, progress=progress)
+
+
+def send(streamer: Streamer, k: int, frame: bytes, mix: LiveMix) -> None:
+    """Frame k and the voices' samples that go with it."""
+    streamer.send(frame, mix.samples(*streamer.audio_span(k)).astype("<i2").tobytes())
 
 
 class LiveMix:
@@ -121,8 +125,7 @@ class LiveStream:
     def catch_up(self, tick: int) -> None:
         while self.next * self.tick_rate <= tick * self.fps:
             late = (tick * self.fps - self.next * self.tick_rate) >= self.tick_rate   # a frame or more behind
-            frame = self.streamer.frame(self._draw, late)
-            self.streamer.send(frame, self.mix.samples(*self.streamer.audio_span(self.next)).astype("<i2").tobytes())
+            send(self.streamer, self.next, self.streamer.frame(self._draw, late), self.mix)
             self.next += 1
 
     def _draw(self) -> np.ndarray:
