@@ -2,8 +2,8 @@
 
 The fragment program is generated, not general: one straight line of code per light, its shadow taps
 only where that light casts one. Software GL (llvmpipe) runs a shader over blocks of pixels at once, and a
-loop over a uniform light count with branches inside cost it nearly four times the unrolled code;
-unrolled, per-pixel light costs about twice vertex lighting.
+loop over a uniform light count with branches inside cost it nearly four times the unrolled code. The
+key light (and any light casting shadows) is lit per pixel; fills and rims per vertex.
 
 - Lambert diffuse and Blinn specular, from the material's colours and shininess, or from a glTF
   material's base colour, metallic and roughness.
@@ -40,15 +40,20 @@ SHADOW_OFFSET_TEXELS = 2.0     # a point is looked up this far off its surface: 
 SHOULDER = 0.8                 # linear values above this are compressed toward 1.0
 
 VERTEX_SOURCE = """#version 130
-// Positions and normals in view space for the fragment program, and where the point falls in the shadow
-// map (pushed off its surface along the normal by two texels, so a surface does not shadow itself).
+// Positions and normals in view space for the fragment program; where the point falls in the shadow map
+// (pushed off its surface along the normal by two texels, so a surface does not shadow itself); the
+// diffuse light of the lights lit per vertex.
 uniform mat4 p3d_ModelViewProjectionMatrix;
 uniform mat4 p3d_ModelViewMatrix;
 uniform mat4 p3d_ModelMatrix;
 uniform mat3 p3d_NormalMatrix;
 uniform mat4 p3d_TextureMatrix[1];           // a texture's offset and scale (expressions animate them)
 uniform mat4 cohost_shadow_matrix;          // world to shadow map texture coordinates and depth
-in vec4 p3d_Vertex;
+uniform struct p3d_LightSourceParameters {{
+    vec4 color;
+    vec4 position;              // view space; w = 0 for a directional light
+}} p3d_LightSource[{count}];
+{material}in vec4 p3d_Vertex;
 in vec3 p3d_Normal;
 in vec2 p3d_MultiTexCoord0;
 in vec4 p3d_Color;
@@ -57,6 +62,8 @@ out vec3 v_normal;
 out vec2 v_uv;
 out vec4 v_color;
 out vec4 v_shadow;
+out vec3 v_diffuse;
+flat out float v_shininess;
 
 void main() {{
     gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex;
@@ -66,7 +73,22 @@ void main() {{
     v_color = p3d_Color;
     vec3 world_normal = normalize(mat3(p3d_ModelMatrix) * p3d_Normal);
     v_shadow = cohost_shadow_matrix * vec4((p3d_ModelMatrix * p3d_Vertex).xyz + world_normal * {offset}, 1.0);
-}}
+    // A glTF roughness as a Blinn exponent; a classic material's own shininess.
+    float r4 = pow(max(p3d_Material.roughness, 0.05), 4.0);
+    v_shininess = p3d_Material.shininess >= 1.0 ? p3d_Material.shininess : clamp(2.0 / r4 - 2.0, 1.0, 512.0);
+    v_diffuse = vec3(0.0);
+{vertex_lights}}}
+"""
+
+# Declared alike in both programs: GLSL links a uniform shared by two stages only if its type is the same.
+MATERIAL = """uniform struct {
+    vec4 emission;
+    vec3 specular;
+    float shininess;
+    vec4 baseColor;             // a glTF material's; the diffuse colour of a classic one
+    float roughness;
+    float metallic;
+} p3d_Material;
 """
 
 FRAGMENT_HEAD = """#version 130
@@ -76,89 +98,103 @@ uniform struct p3d_LightSourceParameters {{
 }} p3d_LightSource[{count}];
 uniform sampler2DShadow cohost_shadow_map;
 uniform struct {{ vec4 ambient; }} p3d_LightModel;
-uniform struct {{
-    vec4 emission;
-    vec3 specular;
-    float shininess;
-    vec4 baseColor;             // a glTF material's; the diffuse colour of a classic one
-    float roughness;
-    float metallic;
-}} p3d_Material;
-uniform vec4 p3d_ColorScale;
+{material}uniform vec4 p3d_ColorScale;
 uniform sampler2D p3d_Texture0;
 in vec3 v_position;
 in vec3 v_normal;
 in vec2 v_uv;
 in vec4 v_color;
 in vec4 v_shadow;
+in vec3 v_diffuse;
+flat in float v_shininess;
 out vec4 frag;
 
+// Four taps of the map, each filtered by the hardware (a 2x2 comparison): the edge is a ramp about three
+// texels wide.
 float soft_shadow() {{
-    vec4 c = v_shadow;
-    c.z -= 0.0008 * c.w;
-    vec2 t = vec2(0.75 / {texels}.0) * c.w;
-    return 0.25 * (textureProj(cohost_shadow_map, c + vec4(-t.x, -t.y, 0.0, 0.0))
-                 + textureProj(cohost_shadow_map, c + vec4(t.x, -t.y, 0.0, 0.0))
-                 + textureProj(cohost_shadow_map, c + vec4(-t.x, t.y, 0.0, 0.0))
-                 + textureProj(cohost_shadow_map, c + vec4(t.x, t.y, 0.0, 0.0)));
+    vec3 c = v_shadow.xyz / v_shadow.w;
+    c.z -= 0.0008;
+    float t = 0.75 / {texels}.0;
+    return 0.25 * (texture(cohost_shadow_map, c + vec3(-t, -t, 0.0)) + texture(cohost_shadow_map, c + vec3(t, -t, 0.0))
+                 + texture(cohost_shadow_map, c + vec3(-t, t, 0.0)) + texture(cohost_shadow_map, c + vec3(t, t, 0.0)));
 }}
 
-vec3 shade(vec4 position, vec3 color, float shadow, vec3 n, vec3 view, vec3 diffuse, vec3 specular, float shininess) {{
-    vec3 l = position.w == 0.0 ? normalize(position.xyz) : normalize(position.xyz - v_position);
+// Blinn's highlight, pow(h, n) taken as exp(n (h - 1)) (ln h ~ h - 1 near 1): one exponential instead
+// of a logarithm and an exponential per pixel, the same where the highlight is bright.
+vec3 shade(vec3 l, vec3 color, float shadow, vec3 n, vec3 view, vec3 diffuse, vec3 specular) {{
     float d = max(dot(n, l), 0.0);
-    float spec = step(1e-6, d) * pow(max(dot(n, normalize(l + view)), 0.0), shininess);
+    float h = max(dot(n, normalize(l + view)), 0.0);
+    float spec = step(1e-6, d) * exp2(v_shininess * 1.442695 * (h - 1.0));
     return color * shadow * (d * diffuse + spec * specular);
 }}
 
+// Linear values up to {shoulder} pass unchanged; a brighter colour rolls off towards 1 (a rational curve
+// with the same slope at the knee) instead of clipping, scaled as a whole by its brightest channel so a
+// highlight keeps its hue.
 vec3 shoulder(vec3 x) {{
-    vec3 over = max(x - {shoulder}, 0.0);
-    return min(x, {shoulder}) + (1.0 - {shoulder}) * (1.0 - exp(-over / (1.0 - {shoulder})));
+    float top = max(max(x.r, x.g), x.b);
+    float over = max(top - {shoulder}, 0.0);
+    return x * ((min(top, {shoulder}) + over * (1.0 - {shoulder}) / (over + (1.0 - {shoulder}))) / max(top, 1e-6));
 }}
 
 // Half a step of 8-bit sRGB of noise, fixed per pixel (interleaved gradient noise): a smooth highlight
-// on a dark surface would otherwise show bands one sRGB step apart.
+// on a dark surface would otherwise show bands one sRGB step apart. Sized by the brightest channel.
 vec3 dither(vec3 x) {{
     float noise = fract(52.9829189 * fract(dot(gl_FragCoord.xy, vec2(0.06711056, 0.00583715)))) - 0.5;
-    return x + noise * 2.2 / 255.0 * sqrt(max(x, 1e-4));
+    return x + noise * 2.2 / 255.0 * sqrt(max(max(x.r, x.g), max(x.b, 1e-4)));
 }}
 
 void main() {{
     vec4 base = p3d_Material.baseColor * v_color * texture(p3d_Texture0, v_uv) * p3d_ColorScale;
     // Metallic-roughness as Blinn-Phong: a metal reflects in its own colour and diffuses nothing; a
-    // dielectric has at least a 4 % highlight; a classic material keeps its specular and shininess.
+    // dielectric has at least a 4 % highlight; a classic material keeps its specular.
     float metal = p3d_Material.metallic;
     vec3 diffuse = base.rgb * (1.0 - metal);
     vec3 specular = max(mix(p3d_Material.specular, base.rgb, metal), vec3(0.04 * (1.0 - metal)));
-    float r4 = pow(max(p3d_Material.roughness, 0.05), 4.0);
-    float shininess = p3d_Material.shininess >= 1.0 ? p3d_Material.shininess : clamp(2.0 / r4 - 2.0, 1.0, 512.0);
     vec3 n = normalize(v_normal);
     if (!gl_FrontFacing) n = -n;
     vec3 view = normalize(-v_position);
-    vec3 light = p3d_LightModel.ambient.rgb * base.rgb + p3d_Material.emission.rgb;
+    vec3 light = (p3d_LightModel.ambient.rgb + v_diffuse) * diffuse + p3d_Material.emission.rgb;
 """
 
 
 @dataclass(frozen=True)
 class LitLight:
-    """A light as the program sees it, in the order Panda hands lights over (by priority)."""
+    """A light as the programs see it, in the order Panda hands lights over (by priority): lit per pixel
+    (diffuse, highlight, its shadow if it casts one) or per vertex (diffuse only, interpolated)."""
     shadowed: bool
+    per_pixel: bool = True
+    directional: bool = True
+
+
+def _direction(i: int, light: LitLight, position: str) -> str:
+    """GLSL for the direction towards light i (view space) from a point at `position`: a directional
+    light's is the same everywhere (Panda gives it normalised)."""
+    if light.directional:
+        return f"p3d_LightSource[{i}].position.xyz"
+    return f"normalize(p3d_LightSource[{i}].position.xyz - {position})"
 
 
 def fragment_source(lights: list[LitLight]) -> str:
     """The fragment program for these lights (at least one; an ambient light is not among them)."""
     count = max(1, len(lights))
-    lines = [FRAGMENT_HEAD.format(count=count, texels=SHADOW_MAP, shoulder=f"{SHOULDER:.3f}")]
+    lines = [FRAGMENT_HEAD.format(count=count, texels=SHADOW_MAP, shoulder=f"{SHOULDER:.3f}", material=MATERIAL)]
     for i, light in enumerate(lights):
-        shadow = "soft_shadow()" if light.shadowed else "1.0"
-        lines.append(f"    light += shade(p3d_LightSource[{i}].position, p3d_LightSource[{i}].color.rgb, {shadow}, "
-                     "n, view, diffuse, specular, shininess);\n")
+        if light.per_pixel:
+            shadow = "soft_shadow()" if light.shadowed else "1.0"
+            lines.append(f"    light += shade({_direction(i, light, 'v_position')}, p3d_LightSource[{i}].color.rgb, "
+                         f"{shadow}, n, view, diffuse, specular);\n")
     lines.append("    frag = vec4(dither(shoulder(light)), base.a);\n}\n")
     return "".join(lines)
 
 
-def vertex_source(shadow_span: float) -> str:
+def vertex_source(lights: list[LitLight], shadow_span: float) -> str:
     """The vertex program; `shadow_span`: metres the shadow map covers (the offset is in its texels)."""
-    return VERTEX_SOURCE.format(offset=f"{SHADOW_OFFSET_TEXELS * shadow_span / SHADOW_MAP:.5f}")
+    per_vertex = "".join(f"    v_diffuse += p3d_LightSource[{i}].color.rgb * max(dot(v_normal, "
+                         f"{_direction(i, light, 'v_position')}), 0.0);\n"
+                         for i, light in enumerate(lights) if not light.per_pixel)
+    return VERTEX_SOURCE.format(count=max(1, len(lights)), vertex_lights=per_vertex, material=MATERIAL,
+                                offset=f"{SHADOW_OFFSET_TEXELS * shadow_span / SHADOW_MAP:.5f}")
 
 
 class ShadowMap:

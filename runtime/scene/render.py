@@ -14,6 +14,8 @@ from typing import Iterator
 import numpy as np
 from panda3d.core import Camera as PandaCamera
 from panda3d.core import (
+    CullBinEnums,
+    CullBinManager,
     FrameBufferProperties,
     GraphicsEngine,
     GraphicsOutput,
@@ -47,6 +49,10 @@ def configure_panda() -> None:
         "audio-library-name null", "notify-level warning", "notify-level-device fatal",
         "notify-level-egldisplay fatal", "framebuffer-srgb true", "sync-video false",
     ]))
+    # Opaque geometry nearest first: software GL tests depth before it shades, so what is hidden behind
+    # the hosts and the counter is not lit pixel by pixel only to be covered.
+    bins = CullBinManager.get_global_ptr()
+    bins.set_bin_type(bins.find_bin("opaque"), CullBinEnums.BT_front_to_back)
     _configured = True
 
 

@@ -173,8 +173,12 @@ class Stage:
             # The program's light k must be the set's light k: Panda orders the lights it hands a shader by
             # priority, and lights of equal priority by address.
             np_.node().set_priority(len(lit) - k)
-        shadowed = [LitLight(self.shadow_map is not None and np_ == caster) for np_, _ in lit]
-        self.root.set_shader(Shader.make(Shader.SL_GLSL, vertex=vertex_source(span), fragment=fragment_source(shadowed)))
+        # The key (the set's first light) and a light casting shadows are lit per pixel; fills and rims,
+        # broad and soft, are lit per vertex at a fraction of the cost.
+        programs = [LitLight(self.shadow_map is not None and np_ == caster, k == 0 or np_ == caster,
+                             isinstance(np_.node(), DirectionalLight)) for k, (np_, _) in enumerate(lit)]
+        self.root.set_shader(Shader.make(Shader.SL_GLSL, vertex=vertex_source(programs, span),
+                                         fragment=fragment_source(programs)))
 
     def close(self) -> None:
         """Let go of what the stage drew with (its shadow map's buffer) and its scene graph."""
