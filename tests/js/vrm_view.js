@@ -1,8 +1,9 @@
 // A VTuber app's check of a VRM file: three.js + @pixiv/three-vrm load it in headless Chromium (the machine's
 // own, driven by puppeteer-core; nothing is downloaded), served from 127.0.0.1.
-//   node vrm_view.js CHROMIUM FILE.vrm OUT_DIR [EXPRESSION ...]
+//   node vrm_view.js [--closeup] CHROMIUM FILE.vrm OUT_DIR [EXPRESSION ...]
 // writes OUT_DIR/neutral.png and OUT_DIR/EXPRESSION.png, and prints one JSON line: what three-vrm parsed, the
 // face's box in pixels in each picture, and how far the left eye turned toward a point 20 degrees to the host's left.
+// The pictures are 480x640 from the head to the waist, or with --closeup 400x400 of the head.
 const http = require("http");
 const fs = require("fs");
 const path = require("path");
@@ -31,7 +32,10 @@ function serve(vrmFile) {
 }
 
 (async () => {
-  const [chromium, vrmFile, outDir, ...expressions] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const closeup = args[0] === "--closeup";
+  const [chromium, vrmFile, outDir, ...expressions] = closeup ? args.slice(1) : args;
+  const [width, height] = closeup ? [400, 400] : [480, 640];
   const server = await serve(path.resolve(vrmFile));
   const browser = await puppeteer.launch({
     executablePath: chromium, headless: true,
@@ -44,8 +48,9 @@ function serve(vrmFile) {
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));
     page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-    await page.setViewport({ width: 480, height: 640 });
-    await page.goto(`http://127.0.0.1:${server.address().port}/?width=480&height=640`);
+    await page.setViewport({ width, height });
+    await page.goto(`http://127.0.0.1:${server.address().port}/?width=${width}&height=${height}`
+                    + (closeup ? "&framing=head" : ""));
     await page.waitForFunction("window.viewer !== undefined", { timeout: 60000 });
     const report = await page.evaluate("window.viewer.ready");
     const canvas = await page.$("canvas");
