@@ -722,6 +722,7 @@ def _main(argv: list[str] | None) -> int:
                         format="%(levelname)s %(message)s")
     if args.command is None:
         args = parser().parse_args(["run", *(argv or sys.argv[1:])])
+    from .builder.vrm import VrmError
     from .show.staging import SayError
     from .skeleton.bvh import BvhError
     from .skeleton.rigfile import RigError
@@ -730,7 +731,8 @@ def _main(argv: list[str] | None) -> int:
     from .speech.utterance import SpeechError
     try:
         return args.func(args)
-    except (UsageError, FileError, RigError, BvhError, SpeechError, SsmlError, TrackError, SayError) as e:
+    except (UsageError, FileError, RigError, BvhError, SpeechError, SsmlError, TrackError, SayError,
+            VrmError) as e:
         print(f"cohost {args.command}: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,6 +1,7 @@
 """The built hosts as VRM 1.0 files: what the file holds, the rules it keeps, and what a VTuber app makes of it
 (three.js + three-vrm in headless Chromium)."""
 import json
+import re
 import subprocess
 
 import numpy as np
@@ -46,6 +47,14 @@ def test_build_host_writes_the_vrm_beside_the_glb_or_where_asked(project, tmp_pa
     assert out.returncode == 0 and (tmp_path / "b.vrm").exists() and not (tmp_path / "a.vrm").exists()
     refused = cohost("build-host", "rigs/jun.toml", "--vrm", str(tmp_path / "jun.glb"))
     assert refused.returncode == 2 and "use PATH.vrm" in refused.stderr
+    # A host named like one of its meshes: one line saying so, and neither file half written.
+    clash = tmp_path / "face.toml"
+    clash.write_text((project / "rigs" / "jun.toml").read_text().replace('name = "Jun"', 'name = "Face"'))
+    refused = cohost("build-host", str(clash))
+    assert refused.returncode == 2 and re.fullmatch(
+        rf"cohost build-host: {re.escape(str(clash))}: nodes 0 and \d+ are both named 'Face'; VRM 1.0 needs "
+        r"unique node names \(the host is named after a bone or a mesh: rename the host\)\n", refused.stderr)
+    assert not clash.with_suffix(".glb").exists() and not clash.with_suffix(".vrm").exists()
 
 
 def test_the_vrm_holds_meta_humanoid_expressions_and_look_at(project):
@@ -113,7 +122,7 @@ def test_models_vrm_cannot_describe_are_refused_naming_the_file(mei):
     def rename(old, new):
         return lambda d: next(n for n in d["nodes"] if n.get("name") == old).update(name=new)
 
-    refused(rename("leftFoot", "Face"), "node .* named 'Face', which another node has")
+    refused(rename("leftFoot", "Face"), r"nodes \d+ and \d+ are both named 'Face'; VRM 1.0 needs unique node names$")
     refused(rename("rightUpperLeg", "thighR"), "requires the bones rightUpperLeg")
     # Arms down at 45 degrees: an A-pose is not VRM's rest pose.
     joints, meshes, materials = build_host(spec)
@@ -134,29 +143,61 @@ def test_the_vrm_passes_the_khronos_validator(project, node_tools):
     assert all(m.startswith("UNSUPPORTED_EXTENSION") for m in report["messages"]), report   # VRMC_vrm itself
 
 
+def view_in_three_vrm(node_tools, chromium, vrm_file, folder, *expressions) -> dict:
+    """What three-vrm parsed of `vrm_file`, with its pictures (neutral and each expression) in `folder`."""
+    out = subprocess.run(["node", str(node_tools / "vrm_view.js"), str(chromium), str(vrm_file), str(folder),
+                          *expressions], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout.splitlines()[-1])
+    assert report["errors"] == [], report["errors"]
+    return report
+
+
 @pytest.fixture(scope="module")
 def in_three_vrm(project, node_tools, chromium, tmp_path_factory):
     """Mei's VRM as a VTuber app shows it: what three-vrm parsed, and pictures neutral, happy and aa."""
     folder = tmp_path_factory.mktemp("three_vrm")
-    out = subprocess.run(["node", str(node_tools / "vrm_view.js"), str(chromium), str(project / "rigs" / "mei.vrm"),
-                          str(folder), "happy", "aa"], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    report = json.loads(out.stdout.splitlines()[-1])
+    report = view_in_three_vrm(node_tools, chromium, project / "rigs" / "mei.vrm", folder, "happy", "aa")
     pictures = {n: np.asarray(Image.open(folder / f"{n}.png").convert("RGB")) for n in ("neutral", "happy", "aa")}
     return report, pictures
 
 
-def test_three_vrm_reads_the_humanoid_expressions_and_look_at(in_three_vrm):
+def _springs_and_mtoon(doc: dict) -> tuple[int, int]:
+    """The spring joints three-vrm makes of a file (one per joint that has a next one in its chain) and the
+    file's MToon materials."""
+    springs = doc.get("extensions", {}).get("VRMC_springBone", {}).get("springs", [])
+    mtoon = [m for m in doc["materials"] if "VRMC_materials_mtoon" in m.get("extensions", {})]
+    return sum(max(len(s["joints"]) - 1, 0) for s in springs), len(mtoon)
+
+
+def test_three_vrm_reads_the_humanoid_expressions_and_look_at(project, in_three_vrm):
     report, _ = in_three_vrm
-    assert report["errors"] == [], report["errors"]
     assert report["specVersion"] == "1.0" and report["name"] == "Mei"
     assert report["humanBones"] == len(BONE_NAMES)
     assert set(report["expressions"]) == PRESETS
     assert report["lookAtType"] == "bone"
     # The eyes turn toward a point 20 degrees to the host's left by as much (the range maps are 1:1).
     assert report["look"]["leftEyeYaw"] == pytest.approx(report["look"]["targetYaw"], abs=2.0)
-    # The builder writes neither yet; the other checks show they are carried when it does.
-    assert report["springJoints"] == 0 and report["mtoonMaterials"] == 0 and report["materials"] > 5
+    springs, mtoon = _springs_and_mtoon(unpack_glb((project / "rigs" / "mei.vrm").read_bytes())[0])
+    assert report["springJoints"] == springs and (report["mtoonMaterials"] > 0) == (mtoon > 0), report
+
+
+def test_three_vrm_runs_the_spring_bones_and_mtoon_the_builder_writes(mei, node_tools, chromium, tmp_path):
+    """Spring bones and MToon carried from the builder's glTF are what three-vrm makes springs and toon
+    materials of (a two-link chain on the left arm and an MToon skin stand in for the builder's own)."""
+    spec, glb = mei
+    doc, binary = unpack_glb(glb)
+    node = {n["name"]: i for i, n in enumerate(doc["nodes"])}
+    doc["extensions"] = {"VRMC_springBone": {"specVersion": "1.0", "springs": [
+        {"name": "arm", "joints": [{"node": node[b], "stiffness": 1.0, "hitRadius": 0.02}
+                                   for b in ("leftUpperArm", "leftLowerArm", "leftHand")]}]}}
+    doc["extensionsUsed"] = ["VRMC_springBone"]
+    skin = next(m for m in doc["materials"] if m["name"] == "skin")
+    skin["extensions"] = {"VRMC_materials_mtoon": {"specVersion": "1.0", "shadeColorFactor": [0.8, 0.5, 0.45]}}
+    (tmp_path / "springs.vrm").write_bytes(vrm_from_glb(pack_glb(doc, binary), spec))
+    report = view_in_three_vrm(node_tools, chromium, tmp_path / "springs.vrm", tmp_path)
+    assert report["springJoints"] == 2 and report["mtoonMaterials"] >= 1, report
+    assert report["humanBones"] == len(BONE_NAMES)
 
 
 @pytest.mark.parametrize("expression", ["happy", "aa"])

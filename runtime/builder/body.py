@@ -24,7 +24,7 @@ from .mesh import (
     tube,
 )
 from .spec import HostSpec, load_host_spec
-from .vrm import write_vrm
+from .vrm import vrm_from_glb
 
 VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou")
 # ARKit blend shapes that an expression engine mixes into emotions; Left is the host's own left (+X).
@@ -598,5 +598,8 @@ def build_file(toml_path: str | Path, out: str | Path | None = None,
     spec = load_host_spec(toml_path)
     out = Path(out) if out else Path(toml_path).with_suffix(".glb")
     vrm_out = Path(vrm_out) if vrm_out else out.with_suffix(".vrm")
-    write_vrm(build_glb(spec, out), spec, vrm_out)
+    glb = build_glb(spec)
+    vrm = vrm_from_glb(glb, spec)                 # a host VRM cannot describe fails before anything is written
+    out.write_bytes(glb)
+    vrm_out.write_bytes(vrm)
     return out, vrm_out

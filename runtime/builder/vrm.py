@@ -73,21 +73,17 @@ def vrm_from_glb(glb: bytes, spec: HostSpec) -> bytes:
     return pack_glb(doc, binary)
 
 
-def write_vrm(glb: bytes, spec: HostSpec, out: str | Path) -> Path:
-    out = Path(out)
-    out.write_bytes(vrm_from_glb(glb, spec))
-    return out
-
-
 def _unique_nodes(doc: dict, source: Path) -> dict[str, int]:
     """Node name -> index; VRM apps find bones and meshes by name, so every name must be unique."""
     index: dict[str, int] = {}
     for i, node in enumerate(doc["nodes"]):
         name = node.get("name", "")
-        if not name or name in index:
-            raise VrmError(f"{source}: node {i} is named {name!r}, "
-                           + ("which another node has" if name else "and has no name")
-                           + ": VRM 1.0 needs unique node names")
+        if not name:
+            raise VrmError(f"{source}: node {i} has no name; VRM 1.0 needs every node named, each differently")
+        if name in index:
+            hint = " (the host is named after a bone or a mesh: rename the host)" if index[name] == 0 else ""
+            raise VrmError(f"{source}: nodes {index[name]} and {i} are both named {name!r}; VRM 1.0 needs "
+                           f"unique node names{hint}")
         index[name] = i
     return index
 
