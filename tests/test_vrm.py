@@ -12,7 +12,7 @@ from runtime.builder.body import build_glb, build_host
 from runtime.builder.glb import pack_glb, unpack_glb, write_glb
 from runtime.builder.spec import load_host_spec
 from runtime.builder.vrm import VrmError, vrm_from_glb
-from runtime.skeleton.humanoid import BONE_NAMES
+from runtime.skeleton.humanoid import BONE_NAMES, PARENT
 from runtime.skeleton.rigfile import load_rig_info
 
 from helpers import changed_pixels
@@ -108,6 +108,12 @@ def test_the_builders_spring_bones_and_mtoon_are_kept_and_declared(mei):
     assert plain["extensionsUsed"] == ["VRMC_vrm"] and "VRMC_springBone" not in plain["extensions"]
 
 
+def _descends_from(bone: str | None, ancestor: str) -> bool:
+    while bone and bone != ancestor:
+        bone = PARENT[bone]
+    return bone == ancestor
+
+
 def test_models_vrm_cannot_describe_are_refused_naming_the_file(mei):
     spec, glb = mei
     doc, binary = unpack_glb(glb)
@@ -124,14 +130,13 @@ def test_models_vrm_cannot_describe_are_refused_naming_the_file(mei):
 
     refused(rename("leftFoot", "Face"), r"nodes \d+ and \d+ are both named 'Face'; VRM 1.0 needs unique node names$")
     refused(rename("rightUpperLeg", "thighR"), "requires the bones rightUpperLeg")
-    # Arms down at 45 degrees: an A-pose is not VRM's rest pose.
+    # The left arm down at 45 degrees: an A-pose is not VRM's rest pose.
     joints, meshes, materials = build_host(spec)
+    shoulder = next(j for j in joints if j.name == "leftUpperArm").position.copy()
+    down = np.array([[0.7071, 0.7071, 0.0], [-0.7071, 0.7071, 0.0], [0.0, 0.0, 1.0]])
     for j in joints:
-        if j.name.startswith("left") and ("Arm" in j.name or "Hand" in j.name or any(
-                f in j.name for f in ("Thumb", "Index", "Middle", "Ring", "Little"))):
-            shoulder = next(s for s in joints if s.name == "leftUpperArm").position
-            d = j.position - shoulder
-            j.position = shoulder + np.array([d[0] * 0.7071 + d[1] * 0.7071, d[1] * 0.7071 - d[0] * 0.7071, d[2]])
+        if _descends_from(j.name, "leftUpperArm"):
+            j.position = shoulder + down @ (j.position - shoulder)
     a_pose = write_glb(None, spec.name, joints, meshes, materials, {}, {})
     with pytest.raises(VrmError, match="left arm is 45 degrees off the X axis"):
         vrm_from_glb(a_pose, spec)
