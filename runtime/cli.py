@@ -344,8 +344,8 @@ def cmd_inspect_tick(args) -> int:
 
 def cmd_build_host(args) -> int:
     from .builder.body import build_file
-    out = build_file(args.spec, args.out)
-    print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
+    for out in build_file(args.spec, args.out, args.vrm):
+        print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
     return 0
 
 
@@ -673,11 +673,16 @@ def parser() -> argparse.ArgumentParser:
                                                            "(default %(default)s: only the list)")
     tick.set_defaults(func=cmd_inspect_tick)
 
-    build = _command(sub, "build-host", help="build a host .glb from its description (rigs/*.toml)",
-                           epilog="examples:\n  cohost build-host rigs/mei.toml                 writes rigs/mei.glb\n"
-                                  "  cohost build-host my_host.toml --out rigs/lin.glb")
+    build = _command(sub, "build-host", help="build a host .glb and its VRM 1.0 .vrm from its description "
+                                             "(rigs/*.toml)",
+                     epilog="examples:\n  cohost build-host rigs/mei.toml                 writes rigs/mei.glb and "
+                            "rigs/mei.vrm\n"
+                            "  cohost build-host my_host.toml --out rigs/lin.glb --vrm ~/avatars/lin.vrm")
     build.add_argument("spec", help="host description, e.g. rigs/mei.toml")
-    build.add_argument("--out", help="output .glb (default: next to the description)")
+    build.add_argument("--out", type=out_path({".glb": "the host for Cohost"}),
+                       help="output .glb (default: next to the description)")
+    build.add_argument("--vrm", type=out_path({".vrm": "the host for VTuber apps"}),
+                       help="output VRM 1.0 file (default: the .glb's path ending in .vrm)")
     build.set_defaults(func=cmd_build_host)
     return p
 
@@ -717,6 +722,7 @@ def _main(argv: list[str] | None) -> int:
                         format="%(levelname)s %(message)s")
     if args.command is None:
         args = parser().parse_args(["run", *(argv or sys.argv[1:])])
+    from .builder.vrm import VrmError
     from .show.staging import SayError
     from .skeleton.bvh import BvhError
     from .skeleton.rigfile import RigError
@@ -725,7 +731,8 @@ def _main(argv: list[str] | None) -> int:
     from .speech.utterance import SpeechError
     try:
         return args.func(args)
-    except (UsageError, FileError, RigError, BvhError, SpeechError, SsmlError, TrackError, SayError) as e:
+    except (UsageError, FileError, RigError, BvhError, SpeechError, SsmlError, TrackError, SayError,
+            VrmError) as e:
         print(f"cohost {args.command}: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

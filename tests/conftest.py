@@ -28,15 +28,27 @@ def own_records(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def node_tools() -> Path:
-    """tests/js with its npm packages (the Khronos glTF Validator), installed once from its lockfile. Where
-    node or npm is missing the tests that need them are skipped, saying so."""
+    """tests/js with its npm packages (the Khronos glTF Validator, three.js and three-vrm, puppeteer-core),
+    installed once from its lockfile. Where node or npm is missing the tests that need them are skipped,
+    saying so."""
     folder = PROJECT / "tests" / "js"
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
-        pytest.skip("node and npm are not installed: this check runs the Khronos glTF Validator from npm")
+        pytest.skip("node and npm are not installed: this check runs the Khronos glTF Validator or three-vrm "
+                    "from npm")
     wanted = json.loads((folder / "package.json").read_text())["dependencies"]
     if not all((folder / "node_modules" / name).is_dir() for name in wanted):
         out = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=folder, capture_output=True,
                              text=True, timeout=900)
         assert out.returncode == 0, f"npm ci in {folder} failed:\n{out.stderr[-2000:]}"
     return folder
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The machine's Chromium, which the VTuber app check drives headless (nothing is downloaded)."""
+    found = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    if not found:
+        pytest.skip("Chromium is not installed (apt-get install chromium): this check opens the host's VRM file "
+                    "with three-vrm in headless Chromium")
+    return Path(found)

@@ -24,6 +24,7 @@ from .mesh import (
     tube,
 )
 from .spec import HostSpec, load_host_spec
+from .vrm import vrm_from_glb
 
 VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou")
 # ARKit blend shapes that an expression engine mixes into emotions; Left is the host's own left (+X).
@@ -590,9 +591,15 @@ def build_glb(spec: HostSpec, out: str | Path | None = None) -> bytes:
     return write_glb(out, spec.name, joints, meshes, materials, {"Face": list(TARGET_NAMES)}, extras)
 
 
-def build_file(toml_path: str | Path, out: str | Path | None = None) -> Path:
-    """Build `rigs/NAME.toml` into `rigs/NAME.glb` (or `out`)."""
+def build_file(toml_path: str | Path, out: str | Path | None = None,
+               vrm_out: str | Path | None = None) -> tuple[Path, Path]:
+    """Build `rigs/NAME.toml` into `rigs/NAME.glb` and the VRM 1.0 `rigs/NAME.vrm` beside it (or `out` and
+    `vrm_out`)."""
     spec = load_host_spec(toml_path)
     out = Path(out) if out else Path(toml_path).with_suffix(".glb")
-    build_glb(spec, out)
-    return out
+    vrm_out = Path(vrm_out) if vrm_out else out.with_suffix(".vrm")
+    glb = build_glb(spec)
+    vrm = vrm_from_glb(glb, spec)                 # a host VRM cannot describe fails before anything is written
+    out.write_bytes(glb)
+    vrm_out.write_bytes(vrm)
+    return out, vrm_out

@@ -168,15 +168,29 @@ def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]
         "buffers": [{"byteLength": len(buf.data)}],
         "extras": extras,
     }
-    js = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
-    js += b" " * (-len(js) % 4)
-    bin_chunk = bytes(buf.data) + b"\0" * (-len(buf.data) % 4)
-    out = b"".join([
-        struct.pack("<4sII", b"glTF", 2, 12 + 8 + len(js) + 8 + len(bin_chunk)),
-        struct.pack("<I4s", len(js), b"JSON"), js,
-        struct.pack("<I4s", len(bin_chunk), b"BIN\0"), bin_chunk,
-    ])
+    out = pack_glb(doc, bytes(buf.data))
     if path is not None:
         with open(path, "wb") as f:
             f.write(out)
     return out
+
+
+def pack_glb(doc: dict, binary: bytes) -> bytes:
+    """A GLB of a JSON document and its binary buffer: sorted keys and fixed separators, so the same
+    document gives the same bytes."""
+    js = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    js += b" " * (-len(js) % 4)
+    bin_chunk = binary + b"\0" * (-len(binary) % 4)
+    return b"".join([
+        struct.pack("<4sII", b"glTF", 2, 12 + 8 + len(js) + 8 + len(bin_chunk)),
+        struct.pack("<I4s", len(js), b"JSON"), js,
+        struct.pack("<I4s", len(bin_chunk), b"BIN\0"), bin_chunk,
+    ])
+
+
+def unpack_glb(glb: bytes) -> tuple[dict, bytes]:
+    """The JSON document and binary buffer of a GLB this writer made."""
+    size = struct.unpack_from("<I", glb, 12)[0]
+    doc = json.loads(glb[20:20 + size])
+    bin_size = struct.unpack_from("<I", glb, 20 + size)[0]
+    return doc, glb[28 + size:28 + size + bin_size]

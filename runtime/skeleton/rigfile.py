@@ -104,11 +104,7 @@ class RigInfo:
     def morphs_of(self, channel: str) -> dict[str, float]:
         """The morph sliders a face channel moves at full weight, through the expressions it feeds (before
         any override)."""
-        out: dict[str, float] = {}
-        for name, w in self.feed.get(channel, {}).items():
-            for slider, bw in self.expressions[name].morphs.items():
-                out[slider] = out.get(slider, 0.0) + w * bw
-        return out
+        return channel_morphs(self.expressions, self.feed, channel)
 
     @property
     def custom(self) -> list[str]:
@@ -118,6 +114,16 @@ class RigInfo:
     def skipped_controllers(self) -> list[str]:
         skipped = [c for c, needed in CONTROLLER_BONES.items() if any(b not in self.bones for b in needed)]
         return [c for c in skipped if not (c == "gaze" and self.look)]     # eyes by expressions
+
+
+def channel_morphs(expressions: dict[str, Expression], feed: dict[str, dict[str, float]],
+                   channel: str) -> dict[str, float]:
+    """The morph sliders a face channel moves at full weight, through the expressions it feeds."""
+    out: dict[str, float] = {}
+    for name, w in feed.get(channel, {}).items():
+        for slider, bw in expressions[name].morphs.items():
+            out[slider] = out.get(slider, 0.0) + w * bw
+    return out
 
 
 def read_gltf_json(path: Path) -> dict:
@@ -347,8 +353,8 @@ def _file_expressions(doc: dict) -> tuple[dict[str, Expression], LookRange | Non
     return {}, None
 
 
-def _expressions(sliders: list[str], own: dict[str, Expression]
-                 ) -> tuple[str, dict[str, Expression], dict[str, dict[str, float]]]:
+def expressions_from_morphs(sliders: list[str], own: dict[str, Expression]
+                            ) -> tuple[str, dict[str, Expression], dict[str, dict[str, float]]]:
     """Where the visemes come from; the rig's expressions (its own, and those made for it from its morph
     names); which expressions each face channel feeds."""
     lower = {s.lower().split("#")[0]: s for s in sliders}
@@ -452,7 +458,7 @@ def load_rig_info(path: str | Path, mapping: str | Path | None = None) -> RigInf
         source = "bone name matching" if bones else ""
     sliders = [n for m in doc.get("meshes", []) for n in m.get("extras", {}).get("targetNames", [])]
     own, look = _file_expressions(doc)
-    channel_source, exprs, feed = _expressions(sliders, own)
+    channel_source, exprs, feed = expressions_from_morphs(sliders, own)
     mapping_path = _mapping_file(path, Path(mapping) if mapping else None)
     if mapping_path:
         if _apply_mapping(mapping_path, names, sliders, bones, exprs, feed):
