@@ -121,6 +121,12 @@ def test_godette_has_three_spring_groups_and_two_collider_groups():
     assert s.collider_rest[big] - head_rest == pytest.approx([0.0, 1.31, 0.07], abs=1e-3)
 
 
+def test_the_rig_inspector_lists_the_spring_bones():
+    from runtime.skeleton.inspect import describe
+    assert "spring bones: 3 chains, 16 joints, 4 colliders (4 spheres, 0 capsules) from VRM 0.x secondaryAnimation" \
+        in describe(asset(GODETTE)).splitlines()
+
+
 def test_vrmc_spring_bone_is_read_from_any_gltf(tmp_path):
     s = host_skeleton(vrm1_rig(tmp_path, front={"stiffness": 2.0, "gravityPower": 0.5, "dragForce": 0.3,
                                                 "hitRadius": 0.01, "gravityDir": [1, 0, 0]})).springs
