@@ -24,9 +24,10 @@ RATE = 60
 
 
 # -- a small VRM 1.0 rig: a humanoid spine and head, a chain straight forward and one hanging at the side --
-def vrm1_rig(tmp_path, front: dict | None = None, side: dict | None = None, edit=None):
+def vrm1_rig(tmp_path, front: dict | None = None, side: dict | None = None, edit=None, turned: bool = False):
     """A .gltf with nodes only: hips 1 m up, a head at 1.5 m; joints 6-8 run forward from the head
-    (horizontal), 9-11 hang down at its side. `front`/`side` are joint settings; `edit(ext)` spoils it."""
+    (horizontal), 9-11 hang down at its side. `front`/`side` are joint settings; `edit(ext)` spoils it;
+    `turned` gives the spring joints rest rotations of their own (their children placed to match)."""
     nodes = [{"name": "root", "children": [1]},
              {"name": "hips", "translation": [0, 1.0, 0], "children": [2]},
              {"name": "spine", "translation": [0, 0.1, 0], "children": [3]},
@@ -39,6 +40,12 @@ def vrm1_rig(tmp_path, front: dict | None = None, side: dict | None = None, edit
              {"name": "side0", "translation": [0.1, 0, 0], "children": [10]},
              {"name": "side1", "translation": [0, -0.1, 0], "children": [11]},
              {"name": "side2", "translation": [0, -0.1, 0]}]
+    if turned:
+        for i, (axis, degrees) in {6: ([0, 1.0, 0], 40.0), 7: ([1.0, 0, 0], -30.0), 9: ([0, 0, 1.0], 70.0)}.items():
+            q = quat.from_axis_angle(axis, np.radians(degrees))
+            nodes[i]["rotation"] = q.tolist()
+            for c in nodes[i].get("children", []):
+                nodes[c]["translation"] = quat.rotate(quat.conjugate(q), np.array(nodes[c]["translation"])).tolist()
     ext = {"specVersion": "1.0",
            "colliders": [{"node": 5, "shape": {"sphere": {"offset": [0, 0, 0], "radius": 0.08}}},
                          {"node": 3, "shape": {"capsule": {"offset": [-0.1, 0, 0], "radius": 0.05,
@@ -226,12 +233,15 @@ def test_no_tail_is_ever_inside_a_collider():
 
 
 def test_a_capsule_keeps_a_tail_out(tmp_path):
-    """The side chain hangs beside the chest's capsule; the chest swings into it."""
-    world, ticker = springs_world(host_skeleton(vrm1_rig(tmp_path)), lambda w, t: w.rotations[0].__setitem__(
-        CHEST, quat.from_axis_angle([0, 0, 1.0], np.radians(60) * min(t / 20, 1.0))))
+    """A capsule across the chest, through where the side chain hangs at rest: the chain is pushed out of it
+    on the first tick and stays out while the chest swings."""
+    def across(ext):
+        ext["colliders"][1]["shape"]["capsule"].update(offset=[-0.2, 0.22, 0], tail=[0.2, 0.22, 0])
+    swing = lambda w, t: w.rotations[0].__setitem__(CHEST, quat.from_axis_angle([0, 0, 1.0], np.radians(40) * np.sin(t / 8)))
+    world, ticker = springs_world(host_skeleton(vrm1_rig(tmp_path, side={"gravityPower": 1.0}, edit=across)), swing)
     s = world.springs
     near = np.inf
-    for tick in range(RATE):
+    for tick in range(2 * RATE):
         ticker.run_until(tick)
         a, b = s.colliders_now[1]
         for k in (1, 3):                                     # the side joints
@@ -239,6 +249,8 @@ def test_a_capsule_keeps_a_tail_out(tmp_path):
             u = np.clip((p - a) @ (b - a) / ((b - a) @ (b - a)), 0, 1)
             near = min(near, np.linalg.norm(p - (a + u * (b - a))) - 0.05)
     assert near >= -1e-6, near
+    pushed = np.degrees(2 * np.arccos(min(abs(world.pose(0).springs[1, 3]), 1.0)))
+    assert pushed > 10, pushed                               # out of the way it hung
 
 
 def test_two_runs_give_identical_spring_poses():
@@ -302,6 +314,31 @@ def test_a_rig_without_springs_adds_no_spring_work():
     assert world.springs.size == 0 and world.pose(0).springs.shape == (0, 4)
     names = [s.name for s in standard_stages(world)]
     assert names.index("holds") < names.index("springs") < names.index("face")
+
+
+# -- the scene -------------------------------------------------------------------------------------------
+def test_the_scene_puts_each_rig_joint_where_the_simulation_has_it(tmp_path):
+    """Spring joints with rest rotations of their own, drooping under gravity after a head turn: the rig's
+    joints, read back from Panda3D, are where the simulation put each joint and tail."""
+    from runtime.scene.character import Character
+    path = vrm1_rig(tmp_path, front={"stiffness": 1.0, "gravityPower": 1.0}, side={"gravityPower": 0.5},
+                    turned=True)
+    world, ticker = springs_world(host_skeleton(path), head_turn(40.0, start=5, ticks=10))
+    ticker.run_until(30)                                    # mid-swing
+    character = Character(path)
+    character.apply(world.pose(0))
+    s = world.springs
+    to_host = world.to_host[0]
+    for k, node in enumerate(world.cast[0].skeleton.springs.nodes):
+        for name, point in ((node, s.heads[k]), (_tail_node(node), s.tail_points[k])):
+            expected = character.frame @ (to_host[:3, :3] @ point + to_host[:3, 3])
+            got = np.array(character.root.find(f"**/{name}").get_pos(character.root))
+            assert got == pytest.approx(expected, abs=1e-4), name
+    assert np.degrees(2 * np.arccos(np.abs(world.pose(0).springs[:, 3]))).max() > 10      # they did swing
+
+
+def _tail_node(node: str) -> str:
+    return node[:-1] + str(int(node[-1]) + 1)
 
 
 # -- pixels ----------------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from ..skeleton import quat
 from ..skeleton.kernels import between, dot3, qconj, qmul, qrot
 from ..skeleton.springs import CAPSULE, NO_CENTER, ROOT, Springs
 
+CAPSULE_ROUNDS = 8             # pushes out of a capsule at most per joint and tick (each from its nearest point)
+
 
 class SpringSystem:
     """The spring joints and colliders of all hosts as flat arrays, their state, and this tick's result."""
@@ -215,13 +217,21 @@ def step_springs(rotations, offsets, hips, parents, place_rot, place_pos, hosts,
         for n in range(collider_start[i], collider_start[i + 1]):
             c = collider_index[n]
             a = (out_colliders[c, 0, 0], out_colliders[c, 0, 1], out_colliders[c, 0, 2])
-            centre = a
-            if collider_shapes[c] == CAPSULE:          # the nearest point of the capsule's segment
-                seg = _sub((out_colliders[c, 1, 0], out_colliders[c, 1, 1], out_colliders[c, 1, 2]), a)
-                s2 = dot3(seg, seg)
+            reach = collider_radii[c] + hit_radius[i]
+            if collider_shapes[c] != CAPSULE:
+                nxt = _push_out(nxt, head, length, a, reach)
+                continue
+            # A capsule: out of the sphere about the segment's nearest point, which moves as the tail does;
+            # a few rounds settle it.
+            seg = _sub((out_colliders[c, 1, 0], out_colliders[c, 1, 1], out_colliders[c, 1, 2]), a)
+            s2 = dot3(seg, seg)
+            for _ in range(CAPSULE_ROUNDS):
                 s = min(max(dot3(_sub(nxt, a), seg) / s2, 0.0), 1.0) if s2 > 1e-18 else 0.0
                 centre = (a[0] + seg[0] * s, a[1] + seg[1] * s, a[2] + seg[2] * s)
-            nxt = _push_out(nxt, head, length, centre, collider_radii[c] + hit_radius[i])
+                d = _sub(nxt, centre)
+                if dot3(d, d) >= reach * reach:
+                    break
+                nxt = _push_out(nxt, head, length, centre, reach)
         # Keep the new tail (and the last one as the one before) in center space.
         if has_center:
             inv = qconj(center_rot)
