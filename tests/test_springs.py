@@ -139,7 +139,7 @@ def test_vrmc_spring_bone_is_read_from_any_gltf(tmp_path):
                                                 "hitRadius": 0.01, "gravityDir": [1, 0, 0]})).springs
     assert s.source == "VRMC_springBone" and s.chains == ["front", "side"]
     assert s.nodes == ["front0", "side0", "front1", "side1"]      # a spring's last joint is its tail only
-    front0, side0, front1, side1 = range(4)
+    front0, side0, front1, _ = range(4)
     assert s.parents.tolist() == [-1, -1, front0, side0] and s.bones[front0] == HEAD
     assert s.tails[front1] == pytest.approx([0, 0, 0.1]) and s.tails[side0] == pytest.approx([0, -0.1, 0])
     assert (s.stiffness[front0], s.gravity_power[front0], s.drag[front0], s.hit_radius[front0]) == (2.0, 0.5, 0.3, 0.01)

@@ -14,11 +14,11 @@ import numpy as np
 from ..controllers.attention import Attention, Look
 from ..controllers.blink import Blink
 from ..controllers.config import load_behaviour
-from ..controllers.springs import SpringSystem
 from ..controllers.fingers import Fingers
 from ..controllers.gaze import Gaze
 from ..controllers.gestures import Gesturer
 from ..controllers.hold import Hold
+from ..controllers.springs import SpringSystem
 from ..gesture.expressivity import Expressivity
 from ..gesture.planner import Planned
 from ..skeleton.face import EMOTIONS, FACE_CHANNELS, VISEMES
