@@ -325,6 +325,26 @@ def test_one_batched_update_serves_every_host_alike():
     assert np.abs(first[:, :3]).max() > 0.05 and np.abs(first - last).max() < 1e-6
 
 
+def test_a_rig_swap_leaves_the_other_hosts_springs_swinging():
+    godette = host_skeleton(asset(GODETTE))
+
+    def run(swap: bool) -> tuple[np.ndarray, np.ndarray]:
+        cast = [Host(f"H{k}", godette, placement_matrix((1.5 * k, 0.0, 0.0), 0.0), 1) for k in range(2)]
+        world = World(cast, RATE, np.zeros(3))
+        shake = lambda w, t: w.rotations[:, HEAD].__setitem__(slice(None), quat.from_axis_angle(
+            UP, np.radians(40.0) * np.sin(t / 4)))
+        ticker = Ticker(world, [Drive(shake), SpringBones()])
+        ticker.run_until(14)                                 # mid-swing
+        if swap:
+            world.recast(1, Host("H1", godette, cast[1].placement, 1))
+        ticker.run_until(20)
+        return world.pose(0).springs, world.pose(1).springs
+
+    (kept, swapped), (plain0, plain1) = run(True), run(False)
+    assert np.array_equal(kept, plain0)                      # host 0 swings on as if nothing happened
+    assert np.abs(swapped - plain1).max() > 0.01             # host 1 started again, at rest on its pose
+
+
 def test_a_rig_without_springs_adds_no_spring_work():
     from runtime.skeleton.skeleton import Skeleton
     skeleton = Skeleton.canonical({"hips": np.array([0, 1.0, 0]), "head": np.array([0, 1.6, 0])})

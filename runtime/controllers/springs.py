@@ -67,7 +67,7 @@ class SpringSystem:
         self.collider_radii = flat("collider_radii")
         # State: each tail now and a tick ago (center space; set coordinates without a center).
         self.current, self.previous = np.zeros((self.size, 3)), np.zeros((self.size, 3))
-        self.started = False
+        self.started = np.zeros(self.size, bool)               # a joint not started begins at rest on the pose
         # This tick: each joint's normalised local rotation (host frame), where it and its tail are (set).
         self.rotations = np.tile(np.array([0.0, 0.0, 0.0, 1.0]), (self.size, 1))
         self.heads, self.tail_points = np.zeros((self.size, 3)), np.zeros((self.size, 3))
@@ -75,7 +75,7 @@ class SpringSystem:
 
     def step(self, rotations: np.ndarray, offsets: np.ndarray, hips: np.ndarray, dt: float) -> None:
         """Advance every joint by one tick from the hosts' canonical poses (H, J, 4), skeleton offsets
-        (H, J, 3) and hips offsets (H, 3). The first step starts every tail at rest on the pose."""
+        (H, J, 3) and hips offsets (H, 3). A joint's first step starts its tail at rest on the pose."""
         if not self.size:
             return
         step_springs(np.ascontiguousarray(rotations), np.ascontiguousarray(offsets), np.ascontiguousarray(hips),
@@ -85,7 +85,15 @@ class SpringSystem:
                      self.collider_hosts, self.collider_bones, self.collider_shapes, self.collider_heads,
                      self.collider_tails, self.collider_radii, dt, self.started, self.current, self.previous,
                      self.rotations, self.heads, self.tail_points, self.colliders_now)
-        self.started = True
+        self.started[:] = True
+
+    def carry_over(self, old: SpringSystem, hosts: list[int]) -> None:
+        """Go on from `old`'s state for `hosts` (their springs unchanged: a rig swapped for another host)."""
+        for h in hosts:
+            new, was = self.slices[h], old.slices[h]
+            for mine, theirs in ((self.current, old.current), (self.previous, old.previous),
+                                 (self.started, old.started), (self.rotations, old.rotations)):
+                mine[new] = theirs[was]
 
     def of(self, h: int) -> np.ndarray:
         """Host h's spring joints' local rotations this tick (a copy), in its Springs' order."""
@@ -199,7 +207,7 @@ def step_springs(rotations, offsets, hips, parents, place_rot, place_pos, hosts,
         if has_center:
             cr, cp = _frame(center_bones[i], h, model_rot, model_pos, place_rot, place_pos)
             center_rot, center_pos = cr, _at(cr, cp, center_offsets[i])
-        if not started:
+        if not started[i]:
             now = (head[0] + rest_dir[0], head[1] + rest_dir[1], head[2] + rest_dir[2])
             before = now
         elif has_center:

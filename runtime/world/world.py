@@ -202,4 +202,5 @@ class World:
         eyes = rest_eyes(host.skeleton)
         self.eyes_set[h] = transform(self.placements[h:h + 1], eyes[None])[0]
         self.gaze.eye_mid[h] = eyes.mean(axis=0)
-        self.springs = self._spring_system()             # every host's springs start again at rest
+        springs, self.springs = self.springs, self._spring_system()       # its springs start at rest
+        self.springs.carry_over(springs, [k for k in range(self.hosts) if k != h])
