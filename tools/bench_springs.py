@@ -25,7 +25,7 @@ from runtime.skeleton.rigfile import host_skeleton  # noqa: E402
 from runtime.world.assemble import world_of  # noqa: E402
 from runtime.world.tick import standard_stages, step, validate  # noqa: E402
 
-GODETTE = PROJECT.parent.parent / "shared" / "assets" / "models" / "Godette_vrm_v4.vrm"
+GODETTE = PROJECT.parent / "shared" / "assets" / "models" / "Godette_vrm_v4.vrm"     # as the tests find it
 MEI = PROJECT / "rigs" / "mei.glb"
 WARM_UP = 30                   # ticks first, so numba's compiling is not measured
 
