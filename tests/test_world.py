@@ -18,7 +18,7 @@ from runtime.world.tick import Ticker, describe, standard_stages
 from helpers import PROJECT
 
 SHOP = PROJECT / "scenes" / "shop_studio.toml"
-ORDER = ["director", "speech", "body", "nods", "attention", "gaze", "blink", "fingers", "holds", "face"]
+ORDER = ["director", "speech", "body", "nods", "attention", "gaze", "blink", "fingers", "holds", "springs", "face"]
 
 
 def shop_world():

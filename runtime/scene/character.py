@@ -31,6 +31,7 @@ from ..skeleton.humanoid import BONE_NAMES, PARENT
 from ..skeleton.pose import BONE_INDEX, Pose
 from ..skeleton.rigfile import RigError, RigInfo, load_rig_info
 from .expression_binds import ExpressionBinds
+from .spring_binds import SpringBinds
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ class Character:
         self.root = load_model(self.info)
         self._bundles = [c.node().get_bundle(0) for c in self.root.find_all_matches("**/+Character")]
         self._bind_bones()
+        self.springs = SpringBinds(self)
         self._bind_expressions()
 
     # -- binding -------------------------------------------------------------------------------
@@ -123,48 +125,23 @@ class Character:
 
     def _bind_bones(self) -> None:
         info = self.info
-        joints = self._joint_tables() if info.skinned else {}
+        self._joints = self._joint_tables() if info.skinned else {}
+        self._rest_world: dict[str, np.ndarray] = {}
+        self._char_nodes = {b.get_name(): NodePath(c.node()) for c in self.root.find_all_matches("**/+Character")
+                            for b in [c.node().get_bundle(0)]}
         self.bone_index: list[int] = []
         self.nodes: list[NodePath] = []
         rest_local, parent_world = [], []
-        world_cache: dict[str, np.ndarray] = {}
-
-        def world(name: str | None) -> np.ndarray:
-            if name is None:
-                return np.eye(4)
-            if name not in world_cache:
-                local, parent = joints[name]
-                world_cache[name] = world(parent) @ local
-            return world_cache[name]
-
-        char_nodes = {b.get_name(): NodePath(c.node()) for c in self.root.find_all_matches("**/+Character")
-                      for b in [c.node().get_bundle(0)]}
         for bone in BONE_NAMES:
             rig_name = info.bones.get(bone)
-            if rig_name is None:
+            bound = self.control(rig_name, f"control:{bone}", f"bone {bone}") if rig_name is not None else None
+            if bound is None:
                 continue
-            if rig_name in joints:
-                local, parent = joints[rig_name]
-                bundle = next(b for b in self._bundles if b.find_child(rig_name))
-                char_np = char_nodes[bundle.get_name()]
-                above = _to_np(char_np.get_mat(self.root))
-                node = self.root.attach_new_node(PandaNode(f"control:{bone}"))
-                if not bundle.control_joint(rig_name, node.node()):
-                    info.warnings.append(f"bone {bone} ({rig_name}) could not be controlled")
-                    continue
-                pw = above @ world(parent)
-            else:
-                node = self.root.find(f"**/{rig_name}")
-                if node.is_empty():
-                    info.warnings.append(f"bone {bone}: node {rig_name!r} not found after loading")
-                    continue
-                local = _to_np(node.get_mat())
-                pw = _to_np(node.get_parent().get_mat(self.root))
+            node, local, pw = bound
             self.bone_index.append(BONE_INDEX[bone])
             self.nodes.append(node)
             rest_local.append(local)
             parent_world.append(pw)
-            node.set_mat(to_panda_matrix(local))
         # A canonical bone the rig lacks sits on its parent; its rotation is carried by its children.
         bound = {BONE_NAMES[i] for i in self.bone_index}
         self._fold = [(BONE_INDEX[m], np.array([BONE_INDEX[c] for c in BONE_NAMES if PARENT[c] == m]))
@@ -179,6 +156,38 @@ class Character:
         self._post = W @ self._rest[:, :3, :3]                   # W_p L_b
         self._axis = self._detect_frame(np.array(parent_world) @ self._rest)
         self._hips = self.bone_index.index(BONE_INDEX["hips"]) if BONE_INDEX["hips"] in self.bone_index else None
+
+    def _world_of(self, name: str | None) -> np.ndarray:
+        """A skinned rig's joint at rest, in its character's space."""
+        if name is None:
+            return np.eye(4)
+        if name not in self._rest_world:
+            local, parent = self._joints[name]
+            self._rest_world[name] = self._world_of(parent) @ local
+        return self._rest_world[name]
+
+    def control(self, rig_name: str, control: str, what: str) -> tuple[NodePath, np.ndarray, np.ndarray] | None:
+        """Take over a rig joint (through a control node named `control`) or a plain node: (the node to
+        set, its rest local 4x4, its parent's rest world 4x4 in the rig root's space); None, with a warning
+        naming `what`, when it cannot be driven."""
+        if rig_name in self._joints:
+            local, parent = self._joints[rig_name]
+            bundle = next(b for b in self._bundles if b.find_child(rig_name))
+            above = _to_np(self._char_nodes[bundle.get_name()].get_mat(self.root))
+            node = self.root.attach_new_node(PandaNode(control))
+            if not bundle.control_joint(rig_name, node.node()):
+                self.info.warnings.append(f"{what} ({rig_name}) could not be controlled")
+                return None
+            pw = above @ self._world_of(parent)
+        else:
+            node = self.root.find(f"**/{rig_name}")
+            if node.is_empty():
+                self.info.warnings.append(f"{what}: node {rig_name!r} not found after loading")
+                return None
+            local = _to_np(node.get_mat())
+            pw = _to_np(node.get_parent().get_mat(self.root))
+        node.set_mat(to_panda_matrix(local))
+        return node, local, pw
 
     def _detect_frame(self, model_world: np.ndarray) -> np.ndarray:
         pos = {BONE_NAMES[b]: model_world[i][:3, 3] for i, b in enumerate(self.bone_index)}
@@ -234,6 +243,8 @@ class Character:
 
     def apply(self, pose: Pose) -> None:
         for node, m in zip(self.nodes, self.local_matrices(pose)):
+            node.set_mat(to_panda_matrix(m))
+        for node, m in zip(self.springs.nodes, self.springs.local_matrices(pose.springs)):
             node.set_mat(to_panda_matrix(m))
         if not self.expressions.names:
             return

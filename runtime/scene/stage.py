@@ -304,9 +304,14 @@ def add_backdrop_image(output, spec: SetSpec) -> None:
 
 def interpolate(a: Pose, b: Pose, t: float) -> Pose:
     """Normalised lerp between two poses (shortest path per joint)."""
-    sign = np.where(np.sum(a.rotations * b.rotations, axis=-1, keepdims=True) < 0, -1.0, 1.0)
-    rot = quat.normalize(a.rotations * (1 - t) + b.rotations * sign * t)
-    return Pose(rot, a.hips_offset * (1 - t) + b.hips_offset * t, a.face * (1 - t) + b.face * t)
+    rot = _nlerp(a.rotations, b.rotations, t)
+    return Pose(rot, a.hips_offset * (1 - t) + b.hips_offset * t, a.face * (1 - t) + b.face * t,
+                springs=_nlerp(a.springs, b.springs, t) if len(a.springs) == len(b.springs) else b.springs)
+
+
+def _nlerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    sign = np.where(np.sum(a * b, axis=-1, keepdims=True) < 0, -1.0, 1.0)
+    return quat.normalize(a * (1 - t) + b * sign * t)
 
 
 def aim_camera(cam: NodePath, lens, camera: Camera, aspect: float) -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 from .expressions import Expression
 from .face import EXPRESSIONS, VISEMES
 from .humanoid import BONE_NAMES, CONTROLLER_BONES, FINGERS
-from .rigfile import load_rig_info
+from .rigfile import load_rig_info, skeleton_of
+from .springs import CAPSULE, Springs
 
 
 def describe(path: str | Path, mapping: str | Path | None = None) -> str:
@@ -40,11 +41,20 @@ def describe(path: str | Path, mapping: str | Path | None = None) -> str:
         lines.append(f"look-at: by expressions (lookUp/Down/Left/Right), {reach}")
     else:
         lines.append("look-at: " + ("eye bones" if eyes else "none (no eye bones, no look expressions)"))
+    lines.append(f"spring bones: {_springs(skeleton_of(info).springs)}")
     usable = [c for c in CONTROLLER_BONES if c not in info.skipped_controllers()]
     lines.append(f"controllers: {' '.join(usable) or 'none'}")
     lines += [f"loader fix: {f}" for f in info.fixes]
     lines += [f"warning: {w}" for w in info.warnings]
     return "\n".join(lines)
+
+
+def _springs(s: Springs | None) -> str:
+    if s is None:
+        return "none"
+    capsules = int((s.collider_shapes == CAPSULE).sum())
+    return (f"{len(s.chains)} chains, {s.size} joints, {len(s.collider_radii)} colliders "
+            f"({len(s.collider_radii) - capsules} spheres, {capsules} capsules) from {s.source}")
 
 
 def _describe(e: Expression) -> str:

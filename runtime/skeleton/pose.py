@@ -19,6 +19,8 @@ class Pose:
     hips_offset: np.ndarray  # (3,)
     face: np.ndarray        # (len(FACE_CHANNELS),)
     custom: dict[str, float] = field(default_factory=dict)   # a rig's own expressions asked for by name
+    springs: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))   # (K, 4) the rig's spring joints,
+                                                                             # normalised local rotations
 
     @classmethod
     def rest(cls) -> "Pose":
@@ -27,4 +29,5 @@ class Pose:
         return cls(rot, np.zeros(3), np.zeros(len(FACE_CHANNELS)))
 
     def copy(self) -> "Pose":
-        return Pose(self.rotations.copy(), self.hips_offset.copy(), self.face.copy(), dict(self.custom))
+        return Pose(self.rotations.copy(), self.hips_offset.copy(), self.face.copy(), dict(self.custom),
+                    self.springs.copy())

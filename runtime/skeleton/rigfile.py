@@ -497,8 +497,12 @@ def rest_positions(info: RigInfo) -> tuple[dict[str, np.ndarray], np.ndarray]:
 
 
 def skeleton_of(info: RigInfo) -> Skeleton:
-    """The canonical skeleton of a loaded rig, at its rest pose."""
-    return Skeleton.canonical(rest_positions(info)[0])
+    """The canonical skeleton of a loaded rig, at its rest pose, with the rig's spring bones."""
+    from .springs import read_springs          # springs.py builds on this module (RigError)
+    rest, frame = rest_positions(info)
+    skeleton = Skeleton.canonical(rest)
+    skeleton.springs = read_springs(info, rest, frame)
+    return skeleton
 
 
 def host_skeleton(rig: str | Path, mapping: Path | None = None) -> Skeleton:

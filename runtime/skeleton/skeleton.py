@@ -8,6 +8,7 @@ of hosts at once (arrays shaped (..., J, ...)).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,12 +16,16 @@ from . import quat
 from .humanoid import BONE_NAMES, PARENT
 from .kernels import chain_world
 
+if TYPE_CHECKING:
+    from .springs import Springs
+
 
 @dataclass
 class Skeleton:
     names: tuple[str, ...]
     parents: np.ndarray           # (J,) parent index, -1 for a root; parents precede children
     offsets: np.ndarray           # (J, 3) rest translation from the parent (the root's: from the origin)
+    springs: Springs | None = None     # the rig's spring bones, hanging from these joints (springs.py)
     levels: list[np.ndarray] = field(init=False)
     paths: list[np.ndarray] = field(init=False)       # per joint: it and its ancestors, root first
 

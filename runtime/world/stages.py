@@ -1,5 +1,5 @@
 """The stages of a tick but the director and the body (runtime/world/body.py): speech, nods and
-breathing, attention, gaze, blinks, fingers, holds and the face. Each is a small object validated once at set-up and run as `run(world, tick)`,
+breathing, attention, gaze, blinks, fingers, holds, spring bones and the face. Each is a small object validated once at set-up and run as `run(world, tick)`,
 reading and writing the World's arrays; the order they run in is the list in runtime/world/tick.py.
 """
 from __future__ import annotations
@@ -200,6 +200,13 @@ class Holds(Stage):
                                                     world.hips[h])
             if attached is not None:
                 world.carried[hold.product] = world.placements[h] @ attached
+
+
+class SpringBones(Stage):
+    name, does = "springs", "hair, skirts and accessories swing with the body and settle (spring bones, colliders)"
+
+    def run(self, world: World, tick: int) -> None:
+        world.springs.step(world.rotations, world.offsets, world.hips, 1.0 / world.rate)
 
 
 class Face(Stage):

@@ -17,16 +17,16 @@ import numpy as np
 
 from ..clock import Advance, FixedClock
 from .body import Body
-from .stages import Attention, Blink, Face, Fingers, Gaze, Holds, Nods, Speech, Stage
+from .stages import Attention, Blink, Face, Fingers, Gaze, Holds, Nods, Speech, SpringBones, Stage
 from .world import World
 
 
 def standard_stages(world: World, director: Stage | None = None, clips: dict | None = None,
                     mouths: dict | None = None, inputs: Sequence[Stage] = (), outputs: Sequence[Stage] = ()) -> list[Stage]:
     """The tick's stages in order: the director (a show), speech, the body, outside input (VMC), nods and
-    breathing, attention, gaze, blinks, fingers, holds, the face, then outputs (VMC out)."""
+    breathing, attention, gaze, blinks, fingers, holds, spring bones, the face, then outputs (VMC out)."""
     return [*([director] if director is not None else []), Speech(mouths), Body(world, clips), *inputs,
-            Nods(), Attention(), Gaze(), Blink(), Fingers(), Holds(), Face(), *outputs]
+            Nods(), Attention(), Gaze(), Blink(), Fingers(), Holds(), SpringBones(), Face(), *outputs]
 
 
 def validate(world: World, stages: Sequence[Stage]) -> None:

@@ -18,6 +18,7 @@ from ..controllers.fingers import Fingers
 from ..controllers.gaze import Gaze
 from ..controllers.gestures import Gesturer
 from ..controllers.hold import Hold
+from ..controllers.springs import SpringSystem
 from ..gesture.expressivity import Expressivity
 from ..gesture.planner import Planned
 from ..skeleton.face import EMOTIONS, FACE_CHANNELS, VISEMES
@@ -109,6 +110,12 @@ class World:
         # Hosts driven from outside (VMC input, a mocap clip) -> the face channels they give this tick; the
         # gaze, nods and fingers leave them alone.
         self.puppets: dict[int, dict[int, float]] = {}
+        # Spring bones (hair, skirts, accessories) of every host, simulated after the body is posed.
+        self.springs = self._spring_system()
+
+    def _spring_system(self) -> SpringSystem:
+        parents = self.cast[0].skeleton.parents if self.cast else np.zeros(0)
+        return SpringSystem([c.skeleton.springs for c in self.cast], self.placements, np.asarray(parents, np.int64))
 
     @property
     def hosts(self) -> int:
@@ -116,7 +123,8 @@ class World:
 
     def pose(self, h: int) -> Pose:
         """Host h's pose this tick (a copy)."""
-        return Pose(self.rotations[h].copy(), self.hips[h].copy(), self.face[h].copy(), dict(self.custom[h]))
+        return Pose(self.rotations[h].copy(), self.hips[h].copy(), self.face[h].copy(), dict(self.custom[h]),
+                    self.springs.of(h))
 
     # -- what a director or an operator asks for, between ticks ----------------------------------------
     def say(self, h: int, line: Line) -> None:
@@ -194,3 +202,5 @@ class World:
         eyes = rest_eyes(host.skeleton)
         self.eyes_set[h] = transform(self.placements[h:h + 1], eyes[None])[0]
         self.gaze.eye_mid[h] = eyes.mean(axis=0)
+        springs, self.springs = self.springs, self._spring_system()       # its springs start at rest
+        self.springs.carry_over(springs, [k for k in range(self.hosts) if k != h])
