@@ -1,0 +1,193 @@
+"""Hair of a built-in host: a cap for volume, a fringe of tapered strands over the forehead, and locks that
+hang (skinned to joint chains of their own under the head, which VRMC_springBone swings).
+
+A strand is a flat ribbon swept along a path, thin across the head and wide along it, tapering to a point.
+Each style (spec.HAIR_STYLES) says where its hairline lies, how long its locks are, and which chains it has.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..skeleton.humanoid import BONE_NAMES
+from .glb import Collider, Spring
+from .mesh import Part, chain_weights, close_grid, ellipsoid, polyline, rigid, tube
+
+if TYPE_CHECKING:
+    from .body import Figure
+
+HAIR_LIMITS = {  # hairline polar angle (deg from the crown) at front, sides, back
+    "short": (62, 92, 118), "bob": (64, 118, 126), "long": (60, 108, 118), "bun": (58, 90, 112),
+    "ponytail": (58, 92, 112),
+}
+# Where a style's hanging locks end (metres below the head centre, for a 1.70 m host), and the azimuths
+# (deg, 0 = the face, 90 = the host's left) of its chains; each lock follows the chain nearest it.
+LOCK_DROP = {"bob": 0.10, "long": 0.33, "bun": 0.085, "ponytail": 0.085}
+CHAINS = {"short": (), "bob": (80, 180, 280), "long": (80, 135, 180, 225, 280), "bun": (80, 280),
+          "ponytail": (80, 280)}
+# Lock azimuths: side locks framing the face, and (bob, long) locks all round the back.
+LOCK_AZIMUTHS = {"bob": np.arange(62, 300, 17), "long": np.arange(60, 302, 15), "bun": np.array([66, 78, 282, 294]),
+                 "ponytail": np.array([66, 78, 282, 294])}
+SPRING = {"stiffness": 0.8, "drag": 0.35, "gravity": 0.15}
+BANGS = 9                                        # fringe strands across the forehead
+
+
+@dataclass
+class Hair:
+    parts: list[Part]
+    joints: list[tuple[str, str, np.ndarray]]    # (name, parent name, rest position) past the humanoid's
+    springs: list[Spring]
+    colliders: list[Collider]
+
+
+def _surface(f: Figure, polar: np.ndarray, az: np.ndarray, lift: np.ndarray) -> np.ndarray:
+    """Points over the head at polar angle from the crown and azimuth (radians), `lift` times the head radii."""
+    unit = np.stack([np.sin(polar) * np.sin(az), np.cos(polar), np.sin(polar) * np.cos(az)], -1)
+    return f.head_c + unit * f.head_r * np.asarray(lift)[..., None]
+
+
+def _ribbon(path: np.ndarray, width: float, thickness: float, outward: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                                             np.ndarray]:
+    """A strand: flat (thin along `outward`), `width` wide, tapering to a point at the path's end."""
+    taper = np.linspace(1.0, 0.08, len(path)) ** 0.8
+    return tube(path, thickness * taper, cols=8, up_hint=outward, flatten=width / thickness, cap_rows=1)
+
+
+def _cap(f: Figure) -> Part:
+    """The volume of the hair: a shell over the skull down to the style's hairline."""
+    s, c, r = f.s, f.head_c, f.head_r
+    style = f.spec.hair
+    front, sides, back = (np.radians(v) for v in HAIR_LIMITS[style])
+    a = ((front + back) / 2 + sides) / 2
+    b, cc = (front - back) / 2, ((front + back) / 2 - sides) / 2
+    az = np.linspace(0, 2 * np.pi, 36, endpoint=False)           # 0 = front (+Z), pi/2 = host's left
+    limit = a + b * np.cos(az) + cc * np.cos(2 * az)
+    k = np.linspace(0.06, 1.0, 14)[:, None]
+    polar = k * limit[None, :]
+    flare = 1 + (0.14 if style == "bob" else 0.05) * np.clip((polar - np.radians(80)) / np.radians(45), 0, 1)
+    rad = r * np.array([1.10, 1.07, 1.09])
+    unit = np.stack([np.sin(polar) * np.sin(az), np.cos(polar), np.sin(polar) * np.cos(az)], -1)
+    centre = c + np.array([0, 0.006, -0.006]) * s
+    pos, idx = close_grid(centre + unit * rad * flare[..., None], start_cap=True, end_cap=False)
+    pos[-1] = centre + [0, rad[1], 0]
+    return Part("hair", pos, idx, *rigid(len(pos), BONE_NAMES.index("head")))
+
+
+def _bangs(f: Figure) -> list[Part]:
+    """Fringe strands from the crown over the forehead, parted a little off centre, ending at uneven lengths
+    above the brows."""
+    s, head = f.s, BONE_NAMES.index("head")
+    front = np.radians(HAIR_LIMITS[f.spec.hair][0])
+    parts = []
+    for i, az0 in enumerate(np.radians(np.linspace(-62, 62, BANGS))):
+        reach = front + np.radians(5 + 4 * ((i * 7) % 3) - 3 * abs(az0))     # a repeatable ragged edge
+        t = np.linspace(0, 1, 10)
+        polar = np.radians(18) + (reach - np.radians(18)) * t
+        az = np.radians(8) + (az0 - np.radians(8)) * (0.35 + 0.75 * t)          # swept from a parting
+        lift = 1.10 - 0.065 * t ** 2
+        path = _surface(f, polar, az, lift)
+        outward = path[0] - f.head_c
+        pos, idx, _ = _ribbon(path, 0.026 * s, 0.004 * s, outward)
+        parts.append(Part("hair", pos, idx, *rigid(len(pos), head)))
+    return parts
+
+
+def _lock_path(f: Figure, az: float, drop: float) -> np.ndarray:
+    """Over the skull from near the crown to the widest point of the head, then hanging straight down (a
+    little outward) to `drop` below the head centre."""
+    s = f.s
+    polar = np.radians(np.linspace(30, 96, 7))
+    over = _surface(f, polar, np.full_like(polar, az), np.linspace(1.09, 1.13, len(polar)))
+    bottom = f.head_c[1] - drop * s
+    t = np.linspace(0, 1, 6)[1:, None]
+    out = np.array([np.sin(az), 0.0, np.cos(az)])
+    hang = over[-1] + t * (np.array([0.0, bottom - over[-1][1], 0.0]) + out * 0.012 * s)
+    return polyline(np.vstack([over, hang]), 2)
+
+
+def _chain_joints(f: Figure, name: str, az: float, drop: float) -> list[tuple[str, str, np.ndarray]]:
+    """Three joints down a hanging lock from the head's widest point, and one at its tip."""
+    path = _lock_path(f, az, drop)
+    start = 12                                    # the last point over the skull (7 points, 2 samples per gap)
+    ys = np.linspace(path[start][1], path[-1][1], 4)
+    joints, parent = [], "head"
+    for k, y in enumerate(ys):
+        joint = f"{name}{k + 1}" if k < 3 else f"{name}Tip"
+        point = path[start + np.argmin(np.abs(path[start:, 1] - y))].copy()
+        point[1] = y
+        joints.append((joint, parent, point))
+        parent = joint
+    return joints
+
+
+def _chain_name(az_deg: float) -> str:
+    side = "Left" if 0 < az_deg < 180 else "Right" if az_deg > 180 else "Back"
+    return f"hair{side}{int(round(az_deg)):03d}"
+
+
+def _ponytail(f: Figure, index: dict[str, int]) -> tuple[Part, list[tuple[str, str, np.ndarray]]]:
+    s, c, r = f.s, f.head_c, f.head_r
+    back = c + np.array([0, 0.01 * s, -r[2] * 1.09])
+    pts = [back + np.array([0, 0.0, 0.01]) * s, back + np.array([0, -0.06, -0.03]) * s,
+           back + np.array([0, -0.16, -0.035]) * s, back + np.array([0, -0.24, -0.02]) * s]
+    joints = [("ponytail1", "head", pts[0]), ("ponytail2", "ponytail1", pts[1]), ("ponytail3", "ponytail2", pts[2]),
+              ("ponytailTip", "ponytail3", pts[3])]
+    for name, _, _ in joints:
+        index.setdefault(name, len(index))
+    path = polyline(pts, 9)
+    radii = np.interp(np.linspace(0, 3, len(path)), np.arange(4), [0.026 * s, 0.03 * s, 0.024 * s, 0.012 * s])
+    pos, idx, param = tube(path, radii, cols=14, up_hint=(1, 0, 0))
+    seg = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
+    bones = [index[n] for n, _, _ in joints]
+    jw = chain_weights(param, list(seg[:3]) + [seg[3] - 0.01 * s], bones, 0.03 * s)
+    return Part("hair", pos, idx, *jw), joints
+
+
+def build_hair(f: Figure) -> Hair:
+    s, style = f.s, f.spec.hair
+    index = {name: i for i, name in enumerate(BONE_NAMES)}
+    head = index["head"]
+    parts = [_cap(f)] + _bangs(f)
+    joints: list[tuple[str, str, np.ndarray]] = []
+    chains: list[list[str]] = []
+    if style == "bun":
+        back = f.head_c + np.array([0, 0.045, -0.02]) * s + np.array([0, 0, -f.head_r[2] * 1.09])
+        bpos, bidx = ellipsoid(back, np.array([0.042, 0.04, 0.038]) * s, 10, 14)
+        parts.append(Part("hair", bpos, bidx, *rigid(len(bpos), head)))
+    if style == "ponytail":
+        tail, tail_joints = _ponytail(f, index)
+        parts.append(tail)
+        joints += tail_joints
+        chains.append([n for n, _, _ in tail_joints])
+    chain_az = CHAINS[style]
+    for az in chain_az:
+        chain = _chain_joints(f, _chain_name(az), np.radians(az), LOCK_DROP[style])
+        for name, _, _ in chain:
+            index[name] = len(index)
+        joints += chain
+        chains.append([n for n, _, _ in chain])
+    for az_deg in LOCK_AZIMUTHS.get(style, ()):
+        az = np.radians(az_deg)
+        path = _lock_path(f, az, LOCK_DROP[style])
+        outward = np.array([np.sin(az), 0.0, np.cos(az)])
+        pos, idx, _ = _ribbon(path, 0.036 * s, 0.005 * s, outward)
+        nearest = min(chain_az, key=lambda c: abs((c - az_deg + 180) % 360 - 180))
+        chain = next(c for c in chains if c[0] == f"{_chain_name(nearest)}1")
+        ys = [p[1] for n, _, p in joints if n in chain]
+        bounds = [-1e9] + [-y for y in ys[:3]] + [-(ys[3] + 0.006 * s)]
+        jw = chain_weights(-pos[:, 1], bounds, [head] + [index[n] for n in chain], 0.012 * s)
+        parts.append(Part("hair", pos, idx, *jw))
+    springs = [Spring(chain[0].removesuffix("1"), [index[n] for n in chain], hit_radius=0.015 * s, **SPRING)
+               for chain in chains]
+    return Hair(parts, joints, springs, _colliders(f, index))
+
+
+def _colliders(f: Figure, index: dict[str, int]) -> list[Collider]:
+    """Spheres the locks may not enter: the head, the neck, the upper chest (offsets from each joint)."""
+    s, jt = f.s, f.joints
+    head_offset = f.head_c - jt["head"] + np.array([0, 0, -0.005 * s])
+    return [Collider(index["head"], tuple(head_offset), float(f.head_r[0] * 1.05)),
+            Collider(index["neck"], (0.0, 0.03 * s, 0.0), 0.055 * s),
+            Collider(index["upperChest"], (0.0, 0.02 * s, -0.01 * s), 0.11 * s * f.build)]
