@@ -314,8 +314,8 @@ def _head(f: Figure) -> list[Part]:
     parts = [Part("face", pos, idx, joints, weights, uvs=head_uvs(f, pos))]
     # A small nose, mostly inside the head: the painted shadow under it does the rest, as anime draws it.
     nose_y = c[1] - 0.024 * s * f.hs
-    npos, nidx = ellipsoid([0, nose_y, float(f.face_z(0, nose_y)) - 0.004 * s],
-                           np.array([0.004, 0.009, 0.0075]) * s * f.hs, 8, 12)
+    npos, nidx = ellipsoid([0, nose_y, float(f.face_z(0, nose_y)) - 0.0055 * s],
+                           np.array([0.0032, 0.009, 0.0075]) * s * f.hs, 8, 12)
     parts.append(_part("skin", npos, nidx, rigid(len(npos), J["head"])))
     for sign in (1, -1):
         ex = sign * (r[0] * (1 - f.taper * 0.05 ** 1.5) - 0.004 * s)

@@ -28,7 +28,7 @@ LOCK_DROP = {"bob": 0.10, "long": 0.33, "bun": 0.085, "ponytail": 0.085}
 CHAINS = {"short": (), "bob": (80, 180, 280), "long": (80, 135, 180, 225, 280), "bun": (80, 280),
           "ponytail": (80, 280)}
 # Lock azimuths: side locks framing the face, and (bob, long) locks all round the back.
-LOCK_AZIMUTHS = {"bob": np.arange(62, 300, 17), "long": np.arange(60, 302, 15), "bun": np.array([66, 78, 282, 294]),
+LOCK_AZIMUTHS = {"bob": np.arange(60, 301, 12), "long": np.arange(60, 301, 12), "bun": np.array([66, 78, 282, 294]),
                  "ponytail": np.array([66, 78, 282, 294])}
 SPRING = {"stiffness": 0.8, "drag": 0.35, "gravity": 0.15}
 BANGS = 9                                        # fringe strands across the forehead
@@ -48,10 +48,10 @@ def _surface(f: Figure, polar: np.ndarray, az: np.ndarray, lift: np.ndarray) -> 
     return f.head_c + unit * f.head_r * np.asarray(lift)[..., None]
 
 
-def _ribbon(path: np.ndarray, width: float, thickness: float, outward: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                                             np.ndarray]:
-    """A strand: flat (thin along `outward`), `width` wide, tapering to a point at the path's end."""
-    taper = np.linspace(1.0, 0.08, len(path)) ** 0.8
+def _ribbon(path: np.ndarray, width: float, thickness: float, outward: np.ndarray, tip: float = 0.08
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A strand: flat (thin along `outward`), `width` wide, tapering to `tip` of that at the path's end."""
+    taper = np.linspace(1.0, tip, len(path)) ** 0.8
     return tube(path, thickness * taper, cols=8, up_hint=outward, flatten=width / thickness, cap_rows=1)
 
 
@@ -172,7 +172,7 @@ def build_hair(f: Figure) -> Hair:
         az = np.radians(az_deg)
         path = _lock_path(f, az, LOCK_DROP[style])
         outward = np.array([np.sin(az), 0.0, np.cos(az)])
-        pos, idx, _ = _ribbon(path, 0.036 * s, 0.005 * s, outward)
+        pos, idx, _ = _ribbon(path, 0.044 * s, 0.005 * s, outward, tip=0.3 if style == "bob" else 0.1)
         nearest = min(chain_az, key=lambda c: abs((c - az_deg + 180) % 360 - 180))
         chain = next(c for c in chains if c[0] == f"{_chain_name(nearest)}1")
         ys = [p[1] for n, _, p in joints if n in chain]
