@@ -75,7 +75,7 @@ class Figure:
         self.head_c = np.array([0.0, 1.595 * s + (p["head"] - 1) * 0.06 * s, 0.012 * s])
         self.head_r = np.array([0.078, 0.105, 0.092]) * s * self.hs
         self.taper = {"oval": 0.32, "round": 0.12, "square": 0.05}[spec.face]
-        self.eye_r = 0.0145 * s * self.hs * p["eyes"]       # large, as anime draws them
+        self.eye_r = 0.0165 * s * self.hs * p["eyes"]       # large, as anime draws them, and set deep
         self.mouth_y = self.head_c[1] - 0.052 * s * self.hs
         self.joints = self._skeleton(p)
 
@@ -104,7 +104,7 @@ class Figure:
         eye_y = self.head_c[1] + 0.012 * s * self.hs
         for side, sign in (("left", 1), ("right", -1)):
             ex = sign * 0.031 * s * self.hs
-            out[f"{side}Eye"] = np.array([ex, eye_y, float(self.face_z(ex, eye_y)) - 0.5 * self.eye_r])
+            out[f"{side}Eye"] = np.array([ex, eye_y, float(self.face_z(ex, eye_y)) - 0.7 * self.eye_r])
             arm_y = 1.40 * s
             out[f"{side}Shoulder"] = np.array([sign * 0.025 * s, arm_y, -0.015 * s])
             upper = np.array([sign * 0.165 * s * sh, arm_y, -0.015 * s])

@@ -123,8 +123,11 @@ def _chain_joints(f: Figure, name: str, az: float, drop: float) -> list[tuple[st
 
 
 def _chain_name(az_deg: float) -> str:
-    side = "Left" if 0 < az_deg < 180 else "Right" if az_deg > 180 else "Back"
-    return f"hair{side}{int(round(az_deg)):03d}"
+    """hairLeft, hairBackLeft, hairBack, hairBackRight, hairRight (the host's own left is +X, azimuth 90)."""
+    for limit, side in ((110, "Left"), (170, "BackLeft"), (190, "Back"), (250, "BackRight"), (360, "Right")):
+        if az_deg < limit:
+            return f"hair{side}"
+    raise ValueError(f"azimuth {az_deg} is not in 0..360")
 
 
 def _ponytail(f: Figure, index: dict[str, int]) -> tuple[Part, list[tuple[str, str, np.ndarray]]]:
