@@ -55,15 +55,20 @@ def _ribbon(path: np.ndarray, width: float, thickness: float, outward: np.ndarra
     return tube(path, thickness * taper, cols=8, up_hint=outward, flatten=width / thickness, cap_rows=1)
 
 
+def _hairline(style: str, az: np.ndarray) -> np.ndarray:
+    """The hairline's polar angle (radians) at azimuth `az`: through the style's front, sides and back."""
+    front, sides, back = (np.radians(v) for v in HAIR_LIMITS[style])
+    a = ((front + back) / 2 + sides) / 2
+    b, cc = (front - back) / 2, ((front + back) / 2 - sides) / 2
+    return a + b * np.cos(az) + cc * np.cos(2 * az)
+
+
 def _cap(f: Figure) -> Part:
     """The volume of the hair: a shell over the skull down to the style's hairline."""
     s, c, r = f.s, f.head_c, f.head_r
     style = f.spec.hair
-    front, sides, back = (np.radians(v) for v in HAIR_LIMITS[style])
-    a = ((front + back) / 2 + sides) / 2
-    b, cc = (front - back) / 2, ((front + back) / 2 - sides) / 2
     az = np.linspace(0, 2 * np.pi, 36, endpoint=False)           # 0 = front (+Z), pi/2 = host's left
-    limit = a + b * np.cos(az) + cc * np.cos(2 * az)
+    limit = _hairline(style, az)
     k = np.linspace(0.06, 1.0, 14)[:, None]
     polar = k * limit[None, :]
     flare = 1 + (0.14 if style == "bob" else 0.05) * np.clip((polar - np.radians(80)) / np.radians(45), 0, 1)
@@ -90,6 +95,19 @@ def _bangs(f: Figure) -> list[Part]:
         path = _surface(f, polar, az, lift)
         outward = path[0] - f.head_c
         pos, idx, _ = _ribbon(path, 0.026 * s, 0.004 * s, outward)
+        parts.append(Part("hair", pos, idx, *rigid(len(pos), head)))
+    return parts
+
+
+def _short_locks(f: Figure) -> list[Part]:
+    """Short hair: locks combed back over the skull from the crown, ending in points just past the hairline."""
+    s, head = f.s, BONE_NAMES.index("head")
+    parts = []
+    for az in np.radians(np.arange(66, 295, 14)):
+        t = np.linspace(0, 1, 9)
+        polar = np.radians(24) + (_hairline("short", az) + np.radians(7) - np.radians(24)) * t
+        path = _surface(f, polar, np.full_like(polar, az), 1.10 + 0.03 * t)
+        pos, idx, _ = _ribbon(path, 0.04 * s, 0.005 * s, path[0] - f.head_c)
         parts.append(Part("hair", pos, idx, *rigid(len(pos), head)))
     return parts
 
@@ -152,7 +170,7 @@ def build_hair(f: Figure) -> Hair:
     s, style = f.s, f.spec.hair
     index = {name: i for i, name in enumerate(BONE_NAMES)}
     head = index["head"]
-    parts = [_cap(f)] + _bangs(f)
+    parts = [_cap(f)] + _bangs(f) + (_short_locks(f) if style == "short" else [])
     joints: list[tuple[str, str, np.ndarray]] = []
     chains: list[list[str]] = []
     if style == "bun":
