@@ -201,3 +201,17 @@ def test_a_face_close_up_shows_eye_whites_irises_and_lips_and_a_blink_hides_the_
             eye, er = f.joints[f"{side}Eye"], f.eye_r
             shut = pixel(eye + [0, -0.3 * er, er])
             assert np.abs(shut - opened[side]).sum() > 60, (side, shut, opened[side])
+
+
+@pytest.mark.parametrize("style", ["bob", "long", "ponytail", "bun"])
+def test_at_rest_no_lock_reaches_into_a_collider(tmp_path, style):
+    """A spring joint that starts inside a collider would be thrown out on the first tick: the locks hang
+    clear of the head, neck and chest."""
+    host = build_host(_spec(tmp_path, hair=style))
+    positions = np.array([j.position for j in host.joints])
+    for spring in host.springs:
+        for joint in spring.joints[1:]:                     # the root turns in place; the rest move and collide
+            for c in host.colliders:
+                centre = positions[c.joint] + c.offset
+                gap = np.linalg.norm(positions[joint] - centre) - c.radius - spring.hit_radius
+                assert gap > 0, (style, host.joints[joint].name, host.joints[c.joint].name, gap)

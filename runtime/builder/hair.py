@@ -31,6 +31,7 @@ CHAINS = {"short": (), "bob": (80, 180, 280), "long": (80, 135, 180, 225, 280), 
 LOCK_AZIMUTHS = {"bob": np.arange(60, 301, 12), "long": np.arange(60, 301, 12), "bun": np.array([66, 78, 282, 294]),
                  "ponytail": np.array([66, 78, 282, 294])}
 SPRING = {"stiffness": 0.8, "drag": 0.35, "gravity": 0.15}
+HIT_RADIUS = 0.012                               # a lock's reach round each spring joint (m, for a 1.70 m host)
 BANGS = 9                                        # fringe strands across the forehead
 
 
@@ -122,7 +123,28 @@ def _lock_path(f: Figure, az: float, drop: float) -> np.ndarray:
     t = np.linspace(0, 1, 6)[1:, None]
     out = np.array([np.sin(az), 0.0, np.cos(az)])
     hang = over[-1] + t * (np.array([0.0, bottom - over[-1][1], 0.0]) + out * 0.012 * s)
-    return polyline(np.vstack([over, hang]), 2)
+    return _drape(f, polyline(np.vstack([over, hang]), 2), out)
+
+
+def _collider_spheres(f: Figure) -> list[tuple[str, np.ndarray, float]]:
+    """(joint, offset from it, radius) of the spheres the locks may not enter: head, neck, upper chest."""
+    s, jt = f.s, f.joints
+    return [("head", f.head_c - jt["head"] + np.array([0, 0, -0.005 * s]), float(f.head_r[0])),
+            ("neck", np.array([0.0, 0.03 * s, 0.0]), 0.055 * s),
+            ("upperChest", np.array([0.0, 0.02 * s, -0.01 * s]), 0.11 * s * f.build)]
+
+
+def _drape(f: Figure, points: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Move each point out along `out` until it clears every collider by more than a lock's reach, so that
+    at rest no spring joint starts inside one (the simulation would throw the hair out at the first tick)."""
+    pts = points.copy()
+    for joint, offset, radius in _collider_spheres(f):
+        d = pts - (f.joints[joint] + offset)
+        reach = radius + (HIT_RADIUS + 0.004) * f.s
+        b = d @ out                                  # |d + t out| = reach, the larger root
+        disc = b ** 2 - (d * d).sum(axis=1) + reach ** 2
+        pts += np.maximum(-b + np.sqrt(np.maximum(disc, 0.0)), 0.0)[:, None] * (disc > 0)[:, None] * out
+    return pts
 
 
 def _chain_joints(f: Figure, name: str, az: float, drop: float) -> list[tuple[str, str, np.ndarray]]:
@@ -151,8 +173,10 @@ def _chain_name(az_deg: float) -> str:
 def _ponytail(f: Figure, index: dict[str, int]) -> tuple[Part, list[tuple[str, str, np.ndarray]]]:
     s, c, r = f.s, f.head_c, f.head_r
     back = c + np.array([0, 0.01 * s, -r[2] * 1.09])
-    pts = [back + np.array([0, 0.0, 0.01]) * s, back + np.array([0, -0.06, -0.03]) * s,
-           back + np.array([0, -0.16, -0.035]) * s, back + np.array([0, -0.24, -0.02]) * s]
+    pts = _drape(f, np.array([back + np.array([0, 0.0, 0.01]) * s, back + np.array([0, -0.06, -0.03]) * s,
+                              back + np.array([0, -0.16, -0.035]) * s, back + np.array([0, -0.24, -0.02]) * s]),
+                 np.array([0.0, 0.0, -1.0]))
+    pts[0] = back + np.array([0, 0.0, 0.01]) * s              # the root stays where the tail is tied
     joints = [("ponytail1", "head", pts[0]), ("ponytail2", "ponytail1", pts[1]), ("ponytail3", "ponytail2", pts[2]),
               ("ponytailTip", "ponytail3", pts[3])]
     for name, _, _ in joints:
@@ -162,7 +186,7 @@ def _ponytail(f: Figure, index: dict[str, int]) -> tuple[Part, list[tuple[str, s
     pos, idx, param = tube(path, radii, cols=14, up_hint=(1, 0, 0))
     seg = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
     bones = [index[n] for n, _, _ in joints]
-    jw = chain_weights(param, list(seg[:3]) + [seg[3] - 0.01 * s], bones, 0.03 * s)
+    jw = chain_weights(param, [*seg[:3], seg[3] - 0.01 * s], bones, 0.03 * s)
     return Part("hair", pos, idx, *jw), joints
 
 
@@ -200,15 +224,11 @@ def build_hair(f: Figure) -> Hair:
         bounds = [-1e9] + [-y for y in ys[:3]] + [-(ys[3] + 0.006 * s)]
         jw = chain_weights(-pos[:, 1], bounds, [head] + [index[n] for n in chain], 0.012 * s)
         parts.append(Part("hair", pos, idx, *jw))
-    springs = [Spring(chain[0].removesuffix("1"), [index[n] for n in chain], hit_radius=0.015 * s, **SPRING)
+    springs = [Spring(chain[0].removesuffix("1"), [index[n] for n in chain], hit_radius=HIT_RADIUS * s, **SPRING)
                for chain in chains]
     return Hair(parts, joints, springs, _colliders(f, index))
 
 
 def _colliders(f: Figure, index: dict[str, int]) -> list[Collider]:
-    """Spheres the locks may not enter: the head, the neck, the upper chest (offsets from each joint)."""
-    s, jt = f.s, f.joints
-    head_offset = f.head_c - jt["head"] + np.array([0, 0, -0.005 * s])
-    return [Collider(index["head"], tuple(head_offset), float(f.head_r[0] * 1.05)),
-            Collider(index["neck"], (0.0, 0.03 * s, 0.0), 0.055 * s),
-            Collider(index["upperChest"], (0.0, 0.02 * s, -0.01 * s), 0.11 * s * f.build)]
+    return [Collider(index[joint], tuple(float(v) for v in offset), radius)
+            for joint, offset, radius in _collider_spheres(f)]
