@@ -35,10 +35,13 @@ HIT_RADIUS = 0.012                               # a lock's reach round each spr
 BANGS = 9                                        # fringe strands across the forehead
 
 
+JointSpec = tuple[str, str, np.ndarray]          # name, parent name, rest position (model space)
+
+
 @dataclass
 class Hair:
     parts: list[Part]
-    joints: list[tuple[str, str, np.ndarray]]    # (name, parent name, rest position) past the humanoid's
+    joints: list[JointSpec]                      # past the humanoid's, in index order
     springs: list[Spring]
     colliders: list[Collider]
 
@@ -147,7 +150,7 @@ def _drape(f: Figure, points: np.ndarray, out: np.ndarray) -> np.ndarray:
     return pts
 
 
-def _chain_joints(f: Figure, name: str, az: float, drop: float) -> list[tuple[str, str, np.ndarray]]:
+def _chain_joints(f: Figure, name: str, az: float, drop: float) -> list[JointSpec]:
     """Three joints down a hanging lock from the head's widest point, and one at its tip."""
     path = _lock_path(f, az, drop)
     start = 12                                    # the last point over the skull (7 points, 2 samples per gap)
@@ -170,7 +173,8 @@ def _chain_name(az_deg: float) -> str:
     raise ValueError(f"azimuth {az_deg} is not in 0..360")
 
 
-def _ponytail(f: Figure, index: dict[str, int]) -> tuple[Part, list[tuple[str, str, np.ndarray]]]:
+def _ponytail(f: Figure, index: dict[str, int]) -> tuple[Part, list[JointSpec]]:
+    """A tail tied at the back of the head, on a chain of its own (`index` gains its joints)."""
     s, c, r = f.s, f.head_c, f.head_r
     back = c + np.array([0, 0.01 * s, -r[2] * 1.09])
     pts = _drape(f, np.array([back + np.array([0, 0.0, 0.01]) * s, back + np.array([0, -0.06, -0.03]) * s,
@@ -180,7 +184,7 @@ def _ponytail(f: Figure, index: dict[str, int]) -> tuple[Part, list[tuple[str, s
     joints = [("ponytail1", "head", pts[0]), ("ponytail2", "ponytail1", pts[1]), ("ponytail3", "ponytail2", pts[2]),
               ("ponytailTip", "ponytail3", pts[3])]
     for name, _, _ in joints:
-        index.setdefault(name, len(index))
+        index[name] = len(index)
     path = polyline(pts, 9)
     radii = np.interp(np.linspace(0, 3, len(path)), np.arange(4), [0.026 * s, 0.03 * s, 0.024 * s, 0.012 * s])
     pos, idx, param = tube(path, radii, cols=14, up_hint=(1, 0, 0))
@@ -190,40 +194,51 @@ def _ponytail(f: Figure, index: dict[str, int]) -> tuple[Part, list[tuple[str, s
     return Part("hair", pos, idx, *jw), joints
 
 
+def _hanging_locks(f: Figure, index: dict[str, int]) -> tuple[list[Part], list[JointSpec], list[list[str]]]:
+    """The style's joint chains, and its locks, each skinned down the chain nearest it (`index` gains the
+    chains' joints)."""
+    s, style = f.s, f.spec.hair
+    chains: dict[float, list[JointSpec]] = {}
+    for az in CHAINS[style]:
+        chains[az] = _chain_joints(f, _chain_name(az), np.radians(az), LOCK_DROP[style])
+        for name, _, _ in chains[az]:
+            index[name] = len(index)
+    parts = []
+    for az_deg in LOCK_AZIMUTHS.get(style, ()):
+        az = np.radians(az_deg)
+        outward = np.array([np.sin(az), 0.0, np.cos(az)])
+        pos, idx, _ = _ribbon(_lock_path(f, az, LOCK_DROP[style]), 0.044 * s, 0.005 * s, outward,
+                              tip=0.3 if style == "bob" else 0.1)           # a bob's ends are blunt
+        chain = chains[min(chains, key=lambda c: abs((c - az_deg + 180) % 360 - 180))]
+        ys = [p[1] for _, _, p in chain]
+        bounds = [-1e9, *(-y for y in ys[:3]), -(ys[3] + 0.006 * s)]         # the tip joint owns the end
+        bones = [index["head"], *(index[name] for name, _, _ in chain)]
+        parts.append(Part("hair", pos, idx, *chain_weights(-pos[:, 1], bounds, bones, 0.012 * s)))
+    joints = [j for chain in chains.values() for j in chain]
+    return parts, joints, [[name for name, _, _ in chain] for chain in chains.values()]
+
+
 def build_hair(f: Figure) -> Hair:
     s, style = f.s, f.spec.hair
     index = {name: i for i, name in enumerate(BONE_NAMES)}
-    head = index["head"]
-    parts = [_cap(f)] + _bangs(f) + (_short_locks(f) if style == "short" else [])
-    joints: list[tuple[str, str, np.ndarray]] = []
+    parts = [_cap(f), *_bangs(f)]
+    joints: list[JointSpec] = []
     chains: list[list[str]] = []
+    if style == "short":
+        parts += _short_locks(f)
     if style == "bun":
         back = f.head_c + np.array([0, 0.045, -0.02]) * s + np.array([0, 0, -f.head_r[2] * 1.09])
         bpos, bidx = ellipsoid(back, np.array([0.042, 0.04, 0.038]) * s, 10, 14)
-        parts.append(Part("hair", bpos, bidx, *rigid(len(bpos), head)))
+        parts.append(Part("hair", bpos, bidx, *rigid(len(bpos), index["head"])))
     if style == "ponytail":
         tail, tail_joints = _ponytail(f, index)
         parts.append(tail)
         joints += tail_joints
-        chains.append([n for n, _, _ in tail_joints])
-    chain_az = CHAINS[style]
-    for az in chain_az:
-        chain = _chain_joints(f, _chain_name(az), np.radians(az), LOCK_DROP[style])
-        for name, _, _ in chain:
-            index[name] = len(index)
-        joints += chain
-        chains.append([n for n, _, _ in chain])
-    for az_deg in LOCK_AZIMUTHS.get(style, ()):
-        az = np.radians(az_deg)
-        path = _lock_path(f, az, LOCK_DROP[style])
-        outward = np.array([np.sin(az), 0.0, np.cos(az)])
-        pos, idx, _ = _ribbon(path, 0.044 * s, 0.005 * s, outward, tip=0.3 if style == "bob" else 0.1)
-        nearest = min(chain_az, key=lambda c: abs((c - az_deg + 180) % 360 - 180))
-        chain = next(c for c in chains if c[0] == f"{_chain_name(nearest)}1")
-        ys = [p[1] for n, _, p in joints if n in chain]
-        bounds = [-1e9] + [-y for y in ys[:3]] + [-(ys[3] + 0.006 * s)]
-        jw = chain_weights(-pos[:, 1], bounds, [head] + [index[n] for n in chain], 0.012 * s)
-        parts.append(Part("hair", pos, idx, *jw))
+        chains.append([name for name, _, _ in tail_joints])
+    locks, lock_joints, lock_chains = _hanging_locks(f, index)
+    parts += locks
+    joints += lock_joints
+    chains += lock_chains
     springs = [Spring(chain[0].removesuffix("1"), [index[n] for n in chain], hit_radius=HIT_RADIUS * s, **SPRING)
                for chain in chains]
     return Hair(parts, joints, springs, _colliders(f, index))
