@@ -215,3 +215,18 @@ def test_at_rest_no_lock_reaches_into_a_collider(tmp_path, style):
                 centre = positions[c.joint] + c.offset
                 gap = np.linalg.norm(positions[joint] - centre) - c.radius - spring.hit_radius
                 assert gap > 0, (style, host.joints[joint].name, host.joints[c.joint].name, gap)
+
+
+def test_the_hair_shines_in_a_band_round_the_head(tmp_path):
+    """The sheen lies at one height on every strand: its band of the texture is lighter than the rest, and
+    the hair's vertices at that height map into it."""
+    from runtime.builder.hair import SHEEN_POLAR, hair_uvs, paint_hair
+    for colour in ("#2a1a14", "#16120f", "#d8b070"):
+        f = Figure(_spec(tmp_path, hair=colour))
+        texture = paint_hair(f).astype(float)
+        rows = texture.mean(axis=1).sum(axis=1)              # brightness by v
+        band = int(SHEEN_POLAR / 180 * len(rows))
+        assert rows[band] > 1.3 * rows[len(rows) * 3 // 4], colour
+    f = Figure(_spec(tmp_path, hair="bob"))
+    crown = f.head_c + f.head_r * 1.1 * np.array([np.sin(np.radians(SHEEN_POLAR)), np.cos(np.radians(SHEEN_POLAR)), 0])
+    assert hair_uvs(f, crown[None])[0, 1] == pytest.approx(SHEEN_POLAR / 180, abs=0.01)

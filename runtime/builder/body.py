@@ -14,7 +14,7 @@ from ..skeleton.humanoid import BONE_NAMES, FINGERS, PARENT
 from ..tomlfile import srgb_to_linear
 from .face_paint import eye_uvs, head_uvs, lid_uvs, paint_eye, paint_head, paint_lids
 from .glb import Collider, Joint, Material, Spring, write_glb
-from .hair import build_hair
+from .hair import build_hair, hair_color, hair_uvs, paint_hair
 from .mesh import (
     Part,
     chain_weights,
@@ -408,6 +408,7 @@ def _brows(f: Figure) -> list[Part]:
         radii = np.linspace(0.0026, 0.0014, len(rest)) * f.s
         pos, idx, _ = tube(rest, radii, cols=8, up_hint=(0, 0, 1), flatten=0.45)
         part = _part("hair", pos, idx, rigid(len(pos), J["head"]))
+        part.uvs = hair_uvs(f, pos)
         for morph, move in (("browInnerUp", {"inner_up": 1.0}), (f"browOuterUp{suffix}", {"outer_up": 1.0}),
                             (f"browDown{suffix}", {"down": 1.0})):
             moved, _, _ = tube(_brow(f, side, sign, **move), radii, cols=8, up_hint=(0, 0, 1), flatten=0.45)
@@ -529,7 +530,7 @@ def build_host(spec: HostSpec) -> BuiltHost:
         Material("face", col["skin"], 0.6, texture=paint_head(f), outline=line),
         Material("top", col["top"], 0.8, outline=line), Material("inner", col["inner"], 0.8, True),
         Material("bottom", col["bottom"], 0.8, outline=line), Material("skirt", col["bottom"], 0.8, True, outline=line),
-        Material("shoes", col["shoes"], 0.4, outline=line), Material("hair", col["hair"], 0.55, True, outline=line),
+        Material("shoes", col["shoes"], 0.4, outline=line), Material("hair", hair_color(f), 0.55, True, texture=paint_hair(f), outline=line),
         Material("eye", (1.0, 1.0, 1.0), 0.2, texture=paint_eye(f)), Material("lips", col["lips"], 0.5),
         Material("mouth", (0.025, 0.004, 0.006), 0.9, True), Material("teeth", (0.8, 0.8, 0.76), 0.4, True),
         Material("lid", col["skin"], 0.6, True, texture=paint_lids(f)),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..tomlfile import srgb_to_linear
+from .paint import blob, grid, mix, smooth, to_srgb_bytes
 
 if TYPE_CHECKING:
     from .body import Figure
@@ -41,34 +42,6 @@ FACE_LOOKS = {
 }
 
 
-def _smooth(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
-    t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
-    return t * t * (3 - 2 * t)
-
-
-def _blob(x: np.ndarray, y: np.ndarray, cx: float, cy: float, rx: float, ry: float, soft: float = 0.5) -> np.ndarray:
-    """1 inside an ellipse, fading to 0 over the outer `soft` share of its radius."""
-    d = np.hypot((x - cx) / rx, (y - cy) / ry)
-    return 1.0 - _smooth(1.0 - soft, 1.0, d)
-
-
-def _mix(image: np.ndarray, color, amount: np.ndarray) -> np.ndarray:
-    a = np.clip(amount, 0.0, 1.0)[..., None]
-    return image * (1 - a) + np.asarray(color, float) * a
-
-
-def _to_srgb_bytes(linear: np.ndarray) -> np.ndarray:
-    c = np.clip(linear, 0.0, 1.0)
-    s = np.where(c <= 0.0031308, c * 12.92, 1.055 * c ** (1 / 2.4) - 0.055)
-    return np.round(s * 255).astype(np.uint8)
-
-
-def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Texel centres as (u, v), each (size, size)."""
-    t = (np.arange(size) + 0.5) / size
-    return np.meshgrid(t, t, indexing="xy")
-
-
 def _linear(f: Figure, key: str) -> np.ndarray:
     return np.array(srgb_to_linear(f.spec.colors[key]))
 
@@ -93,28 +66,28 @@ def paint_head(f: Figure) -> np.ndarray:
     look = FACE_LOOKS[f.spec.face]
     skin = _linear(f, "skin")
     c, r, s, hs = f.head_c, f.head_r, f.s, f.hs
-    u, v = _grid(HEAD_SIZE)
+    u, v = grid(HEAD_SIZE)
     uy = 1 - 2 * v
     x = (2 * u - 1) * r[0] * (1.0 - f.taper * np.clip(-uy, 0, 1) ** 1.5)    # model metres, as head_uvs maps
     y = c[1] + uy * r[1]
     img = np.broadcast_to(skin, u.shape + (3,)).copy()
     warm_shadow = skin * np.array([0.86, 0.74, 0.72])
-    img = _mix(img, warm_shadow, 0.55 * _smooth(0.62, 1.0, np.abs(2 * u - 1)))          # the sides turn away
-    img = _mix(img, warm_shadow, 0.5 * _smooth(0.55, 0.95, -uy))                          # under the jaw
+    img = mix(img, warm_shadow, 0.55 * smooth(0.62, 1.0, np.abs(2 * u - 1)))          # the sides turn away
+    img = mix(img, warm_shadow, 0.5 * smooth(0.55, 0.95, -uy))                          # under the jaw
     eye_x, eye_y = f.joints["leftEye"][0], f.joints["leftEye"][1]
     for sign in (1, -1):
-        socket = _blob(x, y, sign * eye_x, eye_y + 0.006 * s * hs, 0.020 * s * hs, 0.013 * s * hs, 0.8)
-        img = _mix(img, warm_shadow, 0.35 * socket)
-        blush = _blob(x, y, sign * eye_x * 1.2, eye_y - 0.022 * s * hs, 0.015 * s * hs, 0.0075 * s * hs, 0.9)
-        img = _mix(img, skin * np.array([1.0, 0.42, 0.45]), look.blush * blush)
+        socket = blob(x, y, sign * eye_x, eye_y + 0.006 * s * hs, 0.020 * s * hs, 0.013 * s * hs, 0.8)
+        img = mix(img, warm_shadow, 0.35 * socket)
+        blush = blob(x, y, sign * eye_x * 1.2, eye_y - 0.022 * s * hs, 0.015 * s * hs, 0.0075 * s * hs, 0.9)
+        img = mix(img, skin * np.array([1.0, 0.42, 0.45]), look.blush * blush)
     nose_y = c[1] - 0.022 * s * hs
-    img = _mix(img, warm_shadow * 0.8, 0.7 * _blob(x, y, 0.0, nose_y - 0.008 * s * hs, 0.006 * s * hs,
+    img = mix(img, warm_shadow * 0.8, 0.7 * blob(x, y, 0.0, nose_y - 0.008 * s * hs, 0.006 * s * hs,
                                                    0.0022 * s * hs, 0.8))
-    img = _mix(img, warm_shadow, 0.45 * _blob(x, y, -0.0045 * s * hs, nose_y + 0.003 * s * hs, 0.0016 * s * hs,
+    img = mix(img, warm_shadow, 0.45 * blob(x, y, -0.0045 * s * hs, nose_y + 0.003 * s * hs, 0.0016 * s * hs,
                                                0.009 * s * hs, 0.9))
-    img = _mix(img, _linear(f, "lips"), 0.45 * _blob(x, y, 0.0, f.mouth_y - 0.002 * s, 0.022 * s * hs,
+    img = mix(img, _linear(f, "lips"), 0.45 * blob(x, y, 0.0, f.mouth_y - 0.002 * s, 0.022 * s * hs,
                                                       0.0075 * s * hs, 0.8))
-    return _to_srgb_bytes(img / skin)
+    return to_srgb_bytes(img / skin)
 
 
 # -- the eyes ---------------------------------------------------------------------------------------------
@@ -130,24 +103,24 @@ def paint_eye(f: Figure) -> np.ndarray:
     rim, the pupil and two catch-lights (up and to the host's right, the same on both eyes)."""
     look = FACE_LOOKS[f.spec.face]
     iris = _linear(f, "iris")
-    u, v = _grid(EYE_SIZE)
+    u, v = grid(EYE_SIZE)
     x, y = 2 * u - 1, 1 - 2 * v
     img = np.broadcast_to(np.array([0.88, 0.88, 0.9]), u.shape + (3,)).copy()
-    img = _mix(img, [0.52, 0.55, 0.66], _smooth(0.12, 0.5, y))              # the lid's shadow on the white
+    img = mix(img, [0.52, 0.55, 0.66], smooth(0.12, 0.5, y))              # the lid's shadow on the white
     cy = -0.03
     rx, ry = look.iris
     d = np.hypot(x / rx, (y - cy) / ry)
     top_to_bottom = np.clip((cy + ry - y) / (2 * ry), 0, 1)
     iris_col = iris * (0.35 + 1.25 * top_to_bottom[..., None] ** 1.5)      # the spec's hue, lit from below
-    iris_col = _mix(iris_col, iris * 0.25, _smooth(0.78, 0.95, d))          # the limbal ring
-    inside = 1.0 - _smooth(0.96, 1.04, d)
+    iris_col = mix(iris_col, iris * 0.25, smooth(0.78, 0.95, d))          # the limbal ring
+    inside = 1.0 - smooth(0.96, 1.04, d)
     img = img * (1 - inside[..., None]) + iris_col * inside[..., None]
-    pupil = _blob(x, y, 0.0, cy + 0.04, rx * look.pupil, ry * look.pupil, 0.25)
-    img = _mix(img, iris * 0.08, pupil)
+    pupil = blob(x, y, 0.0, cy + 0.04, rx * look.pupil, ry * look.pupil, 0.25)
+    img = mix(img, iris * 0.08, pupil)
     h = look.highlight
-    img = _mix(img, [1.0, 1.0, 1.0], _blob(x, y, -0.42 * rx, cy + 0.42 * ry, h, h * 1.1, 0.3))
-    img = _mix(img, [1.0, 1.0, 1.0], 0.85 * _blob(x, y, 0.45 * rx, cy - 0.5 * ry, h * 0.45, h * 0.45, 0.4))
-    return _to_srgb_bytes(img)
+    img = mix(img, [1.0, 1.0, 1.0], blob(x, y, -0.42 * rx, cy + 0.42 * ry, h, h * 1.1, 0.3))
+    img = mix(img, [1.0, 1.0, 1.0], 0.85 * blob(x, y, 0.45 * rx, cy - 0.5 * ry, h * 0.45, h * 0.45, 0.4))
+    return to_srgb_bytes(img)
 
 
 # -- the lids ---------------------------------------------------------------------------------------------
@@ -170,15 +143,15 @@ def paint_lids(f: Figure) -> np.ndarray:
     look = FACE_LOOKS[f.spec.face]
     skin = _linear(f, "skin")
     lash = _linear(f, "hair") * 0.5 + 0.004
-    u, v = _grid(LID_SIZE)
+    u, v = grid(LID_SIZE)
     img = np.broadcast_to(skin, u.shape + (3,)).copy()
     t = (v - UPPER_V[0]) / (UPPER_V[1] - UPPER_V[0])                   # 0 behind the eye, 1 at the lid's edge
-    width = (look.lash + look.wing * _smooth(0.55, 1.0, u)) * (0.45 + 0.55 * _smooth(0.0, 0.3, u))
+    width = (look.lash + look.wing * smooth(0.55, 1.0, u)) * (0.45 + 0.55 * smooth(0.0, 0.3, u))
     upper = (v < 0.5) & (t > 1 - width - 0.04)
-    img = _mix(img, lash, upper * _smooth(1 - width - 0.04, 1 - width, t))
-    crease = np.exp(-(((t - (0.74 - width)) / 0.025) ** 2)) * _smooth(0.15, 0.45, u) * (1 - _smooth(0.85, 1.0, u))
-    img = _mix(img, skin * np.array([0.55, 0.4, 0.38]), 0.6 * crease * (v < 0.5))
+    img = mix(img, lash, upper * smooth(1 - width - 0.04, 1 - width, t))
+    crease = np.exp(-(((t - (0.74 - width)) / 0.025) ** 2)) * smooth(0.15, 0.45, u) * (1 - smooth(0.85, 1.0, u))
+    img = mix(img, skin * np.array([0.55, 0.4, 0.38]), 0.6 * crease * (v < 0.5))
     t_low = (v - LOWER_V[0]) / (LOWER_V[1] - LOWER_V[0])                 # 0 at the rim
-    lower = (v > 0.5) * (1 - _smooth(0.02, 0.07, t_low)) * _smooth(0.35, 0.8, u)
-    img = _mix(img, lash, 0.55 * lower)
-    return _to_srgb_bytes(img / skin)
+    lower = (v > 0.5) * (1 - smooth(0.02, 0.07, t_low)) * smooth(0.35, 0.8, u)
+    img = mix(img, lash, 0.55 * lower)
+    return to_srgb_bytes(img / skin)

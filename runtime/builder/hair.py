@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..skeleton.humanoid import BONE_NAMES
+from ..tomlfile import srgb_to_linear
 from .glb import Collider, Spring
 from .mesh import Part, chain_weights, close_grid, ellipsoid, polyline, rigid, tube
+from .paint import grid, smooth, to_srgb_bytes
 
 if TYPE_CHECKING:
     from .body import Figure
@@ -33,6 +35,10 @@ LOCK_AZIMUTHS = {"bob": np.arange(60, 301, 12), "long": np.arange(60, 301, 12), 
 SPRING = {"stiffness": 0.8, "drag": 0.35, "gravity": 0.15}
 HIT_RADIUS = 0.012                               # a lock's reach round each spring joint (m, for a 1.70 m host)
 BANGS = 9                                        # fringe strands across the forehead
+# The sheen ("angel ring"): a band round the head this far from the crown (deg), its edges zig-zagging along
+# the strands; its light is the hair's own colour (linear) times a gain plus a lift, so black hair shines too.
+SHEEN_POLAR, SHEEN_WIDTH, SHEEN_ZIGZAG, SHEEN_GAIN, SHEEN_LIFT = 52.0, 8.0, 3.0, 2.0, 0.05
+HAIR_SIZE = 128
 
 
 JointSpec = tuple[str, str, np.ndarray]          # name, parent name, rest position (model space)
@@ -44,6 +50,32 @@ class Hair:
     joints: list[JointSpec]                      # past the humanoid's, in index order
     springs: list[Spring]
     colliders: list[Collider]
+
+
+def hair_uvs(f: Figure, positions: np.ndarray) -> np.ndarray:
+    """Round the head: u by azimuth, v by the polar angle from the crown (0..180 deg to 0..1), so the sheen's
+    band lies at one height across the cap, the fringe and the locks alike."""
+    d = (positions - f.head_c) / f.head_r
+    az = np.arctan2(d[:, 0], d[:, 2])
+    polar = np.arctan2(np.hypot(d[:, 0], d[:, 2]), d[:, 1])
+    return np.stack([0.5 + az / (2 * np.pi), polar / np.pi], -1)
+
+
+def hair_color(f: Figure) -> tuple[float, float, float]:
+    """The hair material's base colour: the sheen's; the texture darkens the rest to the spec's colour."""
+    hair = np.array(srgb_to_linear(f.spec.colors["hair"]))
+    return tuple(float(v) for v in np.minimum(hair * SHEEN_GAIN + SHEEN_LIFT, 1.0))
+
+
+def paint_hair(f: Figure) -> np.ndarray:
+    """The sheen band over the hair's own colour, as multipliers of `hair_color`."""
+    hair = np.array(srgb_to_linear(f.spec.colors["hair"]))
+    base = np.array(hair_color(f))
+    u, v = grid(HAIR_SIZE)
+    centre = (SHEEN_POLAR + SHEEN_ZIGZAG * np.abs(((u * 36) % 2) - 1) * 2 - SHEEN_ZIGZAG) / 180
+    band = 1 - smooth(0.3, 1.0, np.abs(v - centre) / (SHEEN_WIDTH / 180))
+    img = hair[None, None] * (1 - band[..., None]) + base[None, None] * band[..., None]
+    return to_srgb_bytes(img / base)
 
 
 def _surface(f: Figure, polar: np.ndarray, az: np.ndarray, lift: np.ndarray) -> np.ndarray:
@@ -239,6 +271,8 @@ def build_hair(f: Figure) -> Hair:
     parts += locks
     joints += lock_joints
     chains += lock_chains
+    for part in parts:
+        part.uvs = hair_uvs(f, part.positions)
     springs = [Spring(chain[0].removesuffix("1"), [index[n] for n in chain], hit_radius=HIT_RADIUS * s, **SPRING)
                for chain in chains]
     return Hair(parts, joints, springs, _colliders(f, index))
