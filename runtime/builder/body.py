@@ -64,6 +64,11 @@ J = {name: i for i, name in enumerate(BONE_NAMES)}
 OUTLINE = 0.0012        # MToon outline width (m) of the body, head and hair
 
 
+def _lip_color(col: dict[str, tuple[float, float, float]]) -> tuple[float, float, float]:
+    """Lips a third of the way from the spec's colour back to the skin: anime draws a mouth, not lips."""
+    return tuple(0.35 * a + 0.65 * b for a, b in zip(col["skin"], col["lips"]))
+
+
 class Figure:
     """Dimensions of one host, derived once from the spec (metres, model space)."""
 
@@ -531,7 +536,7 @@ def build_host(spec: HostSpec) -> BuiltHost:
         Material("top", col["top"], 0.8, outline=line), Material("inner", col["inner"], 0.8, True),
         Material("bottom", col["bottom"], 0.8, outline=line), Material("skirt", col["bottom"], 0.8, True, outline=line),
         Material("shoes", col["shoes"], 0.4, outline=line), Material("hair", hair_color(f), 0.55, True, texture=paint_hair(f), outline=line),
-        Material("eye", (1.0, 1.0, 1.0), 0.2, texture=paint_eye(f)), Material("lips", col["lips"], 0.5),
+        Material("eye", (1.0, 1.0, 1.0), 0.2, texture=paint_eye(f)), Material("lips", _lip_color(col), 0.5),
         Material("mouth", (0.025, 0.004, 0.006), 0.9, True), Material("teeth", (0.8, 0.8, 0.76), 0.4, True),
         Material("lid", col["skin"], 0.6, True, texture=paint_lids(f)),
     ]
