@@ -1,13 +1,11 @@
 """The built-in hosts' look: painted faces (eye, head and lid textures), hair locks on spring-bone chains,
 MToon on every material, and what a face close-up shows."""
-import io
 import json
 import struct
+import zlib
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from runtime.builder.body import Figure, build_glb, build_host
 from runtime.builder.face_paint import eye_uvs, paint_eye, paint_head
 from runtime.builder.spec import load_host_spec
@@ -28,7 +26,22 @@ def _image(glb: bytes, doc: dict, material: str) -> np.ndarray:
     image = doc["images"][doc["textures"][mat["pbrMetallicRoughness"]["baseColorTexture"]["index"]]["source"]]
     view = doc["bufferViews"][image["bufferView"]]
     start = 20 + struct.unpack_from("<I", glb, 12)[0] + 8 + view.get("byteOffset", 0)
-    return np.array(Image.open(io.BytesIO(glb[start:start + view["byteLength"]])).convert("RGB"))
+    return _decode_png(glb[start:start + view["byteLength"]])
+
+
+def _decode_png(png: bytes) -> np.ndarray:
+    """An 8-bit RGB PNG whose rows are unfiltered, as the builder writes them."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = {}, 8
+    while at < len(png):
+        size, kind = struct.unpack_from(">I4s", png, at)
+        chunks[kind] = chunks.get(kind, b"") + png[at + 8:at + 8 + size]
+        at += 12 + size
+    w, h, depth, colour = struct.unpack_from(">IIBB", chunks[b"IHDR"])
+    assert (depth, colour) == (8, 2)
+    rows = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), np.uint8).reshape(h, 1 + 3 * w)
+    assert not rows[:, 0].any()                        # filter type 0 on every row
+    return rows[:, 1:].reshape(h, w, 3)
 
 
 def _spec(tmp_path, **changes):
