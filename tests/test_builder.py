@@ -38,7 +38,11 @@ def validate(node_tools, *files) -> list[dict]:
 
 def test_the_built_hosts_pass_the_khronos_gltf_validator(project, node_tools, tmp_path):
     reports = validate(node_tools, project / "rigs" / "mei.glb", project / "rigs" / "jun.glb")
-    assert [(r["errors"], r["warnings"], r["infos"]) for r in reports] == [(0, 0, 0)] * 2, reports
+    assert [(r["errors"], r["warnings"]) for r in reports] == [(0, 0)] * 2, reports
+    # Its only notes: it cannot check the VRM extensions (MToon, spring bones); those have tests of their own.
+    notes = [m for r in reports for m in r["messages"]]
+    assert len(notes) == sum(r["infos"] for r in reports) and all(
+        m.startswith("UNSUPPORTED_EXTENSION") and "'VRMC_" in m for m in notes), notes
     # The check can fail: the meshes moved under the armature's root, as the builder once wrote them.
     glb = (project / "rigs" / "mei.glb").read_bytes()
     doc = _json(glb)
@@ -47,7 +51,8 @@ def test_the_built_hosts_pass_the_khronos_gltf_validator(project, node_tools, tm
     doc["scenes"][0]["nodes"] = [0]
     (tmp_path / "nested.glb").write_bytes(_with_json(glb, doc))
     (report,) = validate(node_tools, tmp_path / "nested.glb")
-    assert report["warnings"] == 2 and all("NODE_SKINNED_MESH_NON_ROOT" in m for m in report["messages"]), report
+    warned = [m for m in report["messages"] if not m.startswith("UNSUPPORTED_EXTENSION")]
+    assert report["warnings"] == 2 and all("NODE_SKINNED_MESH_NON_ROOT" in m for m in warned), report
 
 
 @pytest.mark.parametrize("name", ["mei", "jun"])
@@ -60,7 +65,7 @@ def test_written_bytes_do_not_depend_on_the_last_bits(project):
     """Another CPU's vector unit or numpy build rounds differently in the last bits (a value near zero came
     out -2.66e-18 on one machine and +1.99e-18 on another): the file written must be the same."""
     spec = load_host_spec(project / "rigs" / "mei.toml")
-    joints, meshes, materials = build_host(spec)
+    joints, meshes, materials, springs, colliders = build_host(spec)
     rng = np.random.default_rng(7)
 
     def other_cpu(a: np.ndarray) -> np.ndarray:
@@ -71,18 +76,19 @@ def test_written_bytes_do_not_depend_on_the_last_bits(project):
 
     moved_joints = [Joint(j.name, j.parent, other_cpu(j.position)) for j in joints]
     moved_meshes = {name: [Part(p.material, other_cpu(p.positions), p.indices, p.joints, other_cpu(p.weights),
-                                {m: other_cpu(d) for m, d in p.morphs.items()}) for p in parts]
+                                {m: other_cpu(d) for m, d in p.morphs.items()},
+                                None if p.uvs is None else other_cpu(p.uvs)) for p in parts]
                     for name, parts in meshes.items()}
     targets = {"Face": list(TARGET_NAMES)}
-    assert (write_glb(None, spec.name, moved_joints, moved_meshes, materials, targets, {})
-            == write_glb(None, spec.name, joints, meshes, materials, targets, {}))
+    assert (write_glb(None, spec.name, moved_joints, moved_meshes, materials, targets, {}, springs, colliders)
+            == write_glb(None, spec.name, joints, meshes, materials, targets, {}, springs, colliders))
 
 
 @pytest.mark.parametrize("name", ["mei", "jun"])
 def test_built_host_has_full_humanoid_and_face(project, name):
     doc = _json((project / "rigs" / f"{name}.glb").read_bytes())
     joint_names = [doc["nodes"][j]["name"] for j in doc["skins"][0]["joints"]]
-    assert joint_names == list(BONE_NAMES)
+    assert joint_names[:len(BONE_NAMES)] == list(BONE_NAMES)          # then the hair's chains
     for side in ("left", "right"):
         for finger in FINGERS:
             assert all(f"{side}{finger}{seg}" in joint_names for seg in ("Proximal", "Intermediate", "Distal"))
@@ -92,7 +98,7 @@ def test_built_host_has_full_humanoid_and_face(project, name):
 
 
 def test_skin_weights_are_normalised_and_morphs_move_the_mouth(project):
-    joints, meshes, _ = build_host(load_host_spec(project / "rigs" / "mei.toml"))
+    joints, meshes, *_ = build_host(load_host_spec(project / "rigs" / "mei.toml"))
     for part in meshes["Body"] + meshes["Face"]:
         assert np.allclose(part.weights.sum(axis=1), 1.0)
         assert part.joints.max() < len(joints)
@@ -212,7 +218,7 @@ def test_brow_morphs(mei_face):
 
 def test_elbow_blends_between_bones(project):
     """Smooth skinning: across the elbow the forearm's weight rises gradually along the arm (no tearing)."""
-    joints, meshes, _ = build_host(load_host_spec(project / "rigs" / "jun.toml"))
+    joints, meshes, *_ = build_host(load_host_spec(project / "rigs" / "jun.toml"))
     upper, lower = BONE_NAMES.index("leftUpperArm"), BONE_NAMES.index("leftLowerArm")
     xs, ws = [], []
     for part in meshes["Body"]:

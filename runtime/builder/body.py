@@ -6,16 +6,18 @@ rest rotations (a T-pose), so the canonical humanoid needs no normalisation for 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from ..skeleton.humanoid import BONE_NAMES, FINGERS, PARENT
 from ..tomlfile import srgb_to_linear
-from .glb import Joint, Material, write_glb
+from .face_paint import eye_uvs, head_uvs, lid_uvs, paint_eye, paint_head, paint_lids
+from .glb import Collider, Joint, Material, Spring, write_glb
+from .hair import build_hair, hair_color, hair_uvs, paint_hair
 from .mesh import (
     Part,
     chain_weights,
-    close_grid,
     ellipsoid,
     orient,
     patch,
@@ -60,10 +62,12 @@ EYE_SQUINT_LOWER = np.array([(0.27, 0.09), (0.24, 0.085), (0.18, 0.075), (0.12, 
 CHEEK_SQUINT = np.array([(0.18, 0.06), (0.17, 0.07), (0.16, 0.08), (0.14, 0.10), (0.11, 0.11), (0.08, 0.10),
                          (0.05, 0.07), (0.02, 0.03)])
 J = {name: i for i, name in enumerate(BONE_NAMES)}
-HAIR_LIMITS = {  # hairline polar angle (deg from the crown) at front, sides, back
-    "short": (62, 92, 118), "bob": (64, 118, 126), "long": (60, 108, 118), "bun": (58, 90, 112),
-    "ponytail": (58, 92, 112),
-}
+OUTLINE = 0.0012        # MToon outline width (m) of the body, head and hair
+
+
+def _lip_color(col: dict[str, tuple[float, float, float]]) -> tuple[float, float, float]:
+    """Lips a third of the way from the spec's colour back to the skin: anime draws a mouth, not lips."""
+    return tuple(0.35 * a + 0.65 * b for a, b in zip(col["skin"], col["lips"]))
 
 
 class Figure:
@@ -77,7 +81,7 @@ class Figure:
         self.head_c = np.array([0.0, 1.595 * s + (p["head"] - 1) * 0.06 * s, 0.012 * s])
         self.head_r = np.array([0.078, 0.105, 0.092]) * s * self.hs
         self.taper = {"oval": 0.32, "round": 0.12, "square": 0.05}[spec.face]
-        self.eye_r = 0.0118 * s * self.hs * p["eyes"]
+        self.eye_r = 0.0165 * s * self.hs * p["eyes"]       # large, as anime draws them, and set deep
         self.mouth_y = self.head_c[1] - 0.052 * s * self.hs
         self.joints = self._skeleton(p)
 
@@ -106,7 +110,7 @@ class Figure:
         eye_y = self.head_c[1] + 0.012 * s * self.hs
         for side, sign in (("left", 1), ("right", -1)):
             ex = sign * 0.031 * s * self.hs
-            out[f"{side}Eye"] = np.array([ex, eye_y, float(self.face_z(ex, eye_y)) - 0.5 * self.eye_r])
+            out[f"{side}Eye"] = np.array([ex, eye_y, float(self.face_z(ex, eye_y)) - 0.7 * self.eye_r])
             arm_y = 1.40 * s
             out[f"{side}Shoulder"] = np.array([sign * 0.025 * s, arm_y, -0.015 * s])
             upper = np.array([sign * 0.165 * s * sh, arm_y, -0.015 * s])
@@ -313,10 +317,11 @@ def _head(f: Figure) -> list[Part]:
     u = (pos - c) / r
     w_jaw = np.clip((-(u[:, 1]) - 0.45) / 0.25, 0, 1) * np.clip((u[:, 2] - 0.2) / 0.3, 0, 1) * 0.8
     joints[:, 1], weights[:, 0], weights[:, 1] = J["jaw"], 1 - w_jaw, w_jaw
-    parts = [Part("skin", pos, idx, joints, weights)]
-    nose_y = c[1] - 0.022 * s * f.hs
-    npos, nidx = ellipsoid([0, nose_y, float(f.face_z(0, nose_y)) + 0.002 * s],
-                           np.array([0.0085, 0.0125, 0.0105]) * s * f.hs, 8, 12)
+    parts = [Part("face", pos, idx, joints, weights, uvs=head_uvs(f, pos))]
+    # A small nose, mostly inside the head: the painted shadow under it does the rest, as anime draws it.
+    nose_y = c[1] - 0.024 * s * f.hs
+    npos, nidx = ellipsoid([0, nose_y, float(f.face_z(0, nose_y)) - 0.0055 * s],
+                           np.array([0.0032, 0.009, 0.0075]) * s * f.hs, 8, 12)
     parts.append(_part("skin", npos, nidx, rigid(len(npos), J["head"])))
     for sign in (1, -1):
         ex = sign * (r[0] * (1 - f.taper * 0.05 ** 1.5) - 0.004 * s)
@@ -329,38 +334,15 @@ def _head(f: Figure) -> list[Part]:
 
 
 def _eye(f: Figure, side: str) -> list[Part]:
-    """Eyeball with iris and pupil around the +Z pole, skinned to the eye bone."""
+    """Eyeball skinned to the eye bone, its painted iris round the +Z axis (the gaze at rest)."""
     centre, r = f.joints[f"{side}Eye"], f.eye_r
-    parts = []
-    for material, a0, a1, rows in (("pupil", 0.0, 0.17, 2), ("iris", 0.17, 0.50, 3), ("eye_white", 0.50, np.pi, 9)):
-        theta = np.linspace(a0, a1, rows + 1)
-        phi = np.linspace(0, 2 * np.pi, 20, endpoint=False)
-        t, p = np.meshgrid(theta, phi, indexing="ij")
-        unit = np.stack([np.sin(t) * np.cos(p), np.sin(t) * np.sin(p), np.cos(t)], -1)
-        pts = centre + unit * r * (1.0 + 0.02 * (material != "eye_white"))
-        if a0 == 0.0:
-            pts = pts[1:]
-            pos, idx = _fan_grid(pts, centre + np.array([0, 0, r * 1.02]))
-        else:
-            pos, idx = patch(pts[:, list(range(20)) + [0]])
-        parts.append(_part(material, pos, orient(pos, idx, centre), rigid(len(pos), J[f"{side}Eye"])))
-    return parts
-
-
-def _fan_grid(pts: np.ndarray, apex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A disc: apex fanned to the first ring, then rings as a strip (wrapped)."""
-    rows, cols, _ = pts.shape
-    closed = np.concatenate([pts, pts[:, :1]], axis=1)
-    pos, idx = patch(closed)
-    apex_i = len(pos)
-    ring = np.arange(cols)
-    fan = np.stack([np.full(cols, apex_i), ring + 1, ring], -1).reshape(-1)
-    return np.vstack([pos, apex]), np.concatenate([idx, fan])
+    pos, idx = ellipsoid(centre, np.array([r, r, r]), 16, 28)
+    return [Part("eye", pos, idx, *rigid(len(pos), J[f"{side}Eye"]), uvs=eye_uvs(centre, r, pos))]
 
 
 def _lid(f: Figure, side: str, edge_deg: float) -> np.ndarray:
     """Upper eyelid points: a spherical shell from behind the top of the eye down to `edge_deg`."""
-    centre, r = f.joints[f"{side}Eye"], f.eye_r * 1.14
+    centre, r = f.joints[f"{side}Eye"], f.eye_r * 1.18
     el = np.radians(np.linspace(110, edge_deg, 7))[:, None]
     az = np.radians(np.linspace(-75, 75, 13))[None, :]
     unit = np.stack([np.sin(az) * np.cos(el), np.sin(el) + 0 * az, np.cos(az) * np.cos(el)], -1)
@@ -374,9 +356,10 @@ def _across_lid(az: np.ndarray, peak_deg: float = 0.0) -> np.ndarray:
 
 
 def _upper_lid(f: Figure, side: str, suffix: str) -> Part:
-    open_pts = _lid(f, side, 28)
+    open_pts = _lid(f, side, 34)
     pos, idx = patch(open_pts)
     upper = _part("lid", pos, orient(pos, idx, f.joints[f"{side}Eye"]), rigid(len(pos), J["head"]))
+    upper.uvs = lid_uvs(*open_pts.shape[:2], 1 if side == "left" else -1, upper=True)
     upper.morphs[f"blink{suffix}"] = _lid(f, side, -28).reshape(-1, 3) - pos
     # Straight up or down keeps the edge's distance from the eye's vertical axis, so summed with a blink it
     # never cuts into the eyeball; the rows above follow less, the corners a third.
@@ -401,6 +384,7 @@ def _lower_lid(f: Figure, side: str, sign: int, suffix: str) -> Part:
     rest = _lower_lid_points(f, side, LOWER_LID, az)
     pos, idx = patch(rest)
     lower = _part("lid", pos, orient(pos, idx, f.joints[f"{side}Eye"]), rigid(len(pos), J["head"]))
+    lower.uvs = lid_uvs(*rest.shape[:2], sign, upper=False)
     # The cheek rises most under the outer half of the eye (+X on the left eye, -X on the right).
     for morph, move, peak in ((f"eyeSquint{suffix}", EYE_SQUINT_LOWER, 0.0),
                               (f"cheekSquint{suffix}", CHEEK_SQUINT, sign * 20.0)):
@@ -427,12 +411,13 @@ def _brows(f: Figure) -> list[Part]:
     for suffix, sign in SIDES:
         side = suffix.lower()
         rest = _brow(f, side, sign)
-        radii = np.linspace(0.0030, 0.0022, len(rest)) * f.s
-        pos, idx, _ = tube(rest, radii, cols=8, up_hint=(0, 0, 1))
+        radii = np.linspace(0.0026, 0.0014, len(rest)) * f.s
+        pos, idx, _ = tube(rest, radii, cols=8, up_hint=(0, 0, 1), flatten=0.45)
         part = _part("hair", pos, idx, rigid(len(pos), J["head"]))
+        part.uvs = hair_uvs(f, pos)
         for morph, move in (("browInnerUp", {"inner_up": 1.0}), (f"browOuterUp{suffix}", {"outer_up": 1.0}),
                             (f"browDown{suffix}", {"down": 1.0})):
-            moved, _, _ = tube(_brow(f, side, sign, **move), radii, cols=8, up_hint=(0, 0, 1))
+            moved, _, _ = tube(_brow(f, side, sign, **move), radii, cols=8, up_hint=(0, 0, 1), flatten=0.45)
             part.morphs[morph] = moved - pos
         parts.append(part)
     return parts
@@ -446,18 +431,19 @@ def _mouth(f: Figure, drop: float = 0.0, width: float = 1.0, pucker: float = 0.0
     bulge = 1 - u ** 2
     half_w = 0.025 * s * hs * width * (1 - 0.25 * pucker)
     x = u * half_w
-    ru, rl = 0.0042 * s * (1 - 0.25 * press), 0.0052 * s * (1 - 0.25 * press)
+    ru, rl = 0.0024 * s * (1 - 0.25 * press), 0.0030 * s * (1 - 0.25 * press)
     lower = drop * 0.017 * s * (0.75 + 0.25 * pucker)
     raise_ = drop * 0.004 * s
     corner = (smile * 0.006 * u ** 2 - frown * 0.005 * np.abs(u) ** 3) * s     # a frown bends only the ends
     y_up = f.mouth_y + ru + raise_ * bulge ** 0.6 + corner - press * 0.0012 * s + tuck * 0.001 * s
     y_lo = f.mouth_y - rl - lower * bulge ** 0.6 + corner + press * 0.0012 * s + tuck * 0.004 * s
-    z0 = f.face_z(x, f.mouth_y) + 0.0015 * s
+    z0 = f.face_z(x, f.mouth_y) + 0.0005 * s
     z_up = z0 + pucker * 0.008 * s * bulge + press * 0.001 * s
     z_lo = z0 + pucker * 0.008 * s * bulge - tuck * 0.004 * s
     r_prof = 0.45 + 0.55 * np.sqrt(bulge)
-    upper, _, _ = tube(np.stack([x, y_up, z_up], -1), ru * r_prof, cols=8, up_hint=(0, 1, 0))
-    lower, _, _ = tube(np.stack([x, y_lo, z_lo + jut * 0.003 * s], -1), rl * r_prof, cols=8, up_hint=(0, 1, 0))
+    upper, _, _ = tube(np.stack([x, y_up, z_up], -1), ru * r_prof, cols=8, up_hint=(0, 1, 0), flatten=0.5)
+    lower, _, _ = tube(np.stack([x, y_lo, z_lo + jut * 0.003 * s], -1), rl * r_prof, cols=8, up_hint=(0, 1, 0),
+                       flatten=0.5)
     v = np.linspace(0, 1, 5)[:, None]
     inner_y = y_up[None] * (1 - v) + y_lo[None] * v
     # The interior stays back when the jaw juts, and a frown or a jut tucks it deeper toward the corners: the
@@ -517,50 +503,23 @@ def _face_parts(f: Figure) -> list[Part]:
     return parts
 
 
-def _hair(f: Figure) -> list[Part]:
-    s, c, r = f.s, f.head_c, f.head_r
-    style = f.spec.hair
-    front, sides, back = (np.radians(v) for v in HAIR_LIMITS[style])
-    a = ((front + back) / 2 + sides) / 2
-    b, cc = (front - back) / 2, ((front + back) / 2 - sides) / 2
-    az = np.linspace(0, 2 * np.pi, 36, endpoint=False)           # 0 = front (+Z), pi/2 = host's left
-    limit = a + b * np.cos(az) + cc * np.cos(2 * az)
-    k = np.linspace(0.06, 1.0, 14)[:, None]
-    polar = k * limit[None, :]
-    flare = 1 + (0.14 if style == "bob" else 0.05) * np.clip((polar - np.radians(80)) / np.radians(45), 0, 1)
-    rad = r * np.array([1.10, 1.07, 1.09])
-    unit = np.stack([np.sin(polar) * np.sin(az), np.cos(polar), np.sin(polar) * np.cos(az)], -1)
-    centre = c + np.array([0, 0.006, -0.006]) * s
-    pts = centre + unit * rad * flare[..., None]
-    pos, idx = close_grid(pts, start_cap=True, end_cap=False)
-    pos[-1] = centre + [0, rad[1], 0]
-    parts = [_part("hair", pos, idx, rigid(len(pos), J["head"]))]
-    back_pt = centre + np.array([0, 0.01, -rad[2]]) * [1, s, 1]
-    if style == "bun":
-        bpos, bidx = ellipsoid(back_pt + np.array([0, 0.035, -0.02]) * s, np.array([0.042, 0.04, 0.038]) * s, 10, 14)
-        parts.append(_part("hair", bpos, bidx, rigid(len(bpos), J["head"])))
-    if style == "ponytail":
-        pts = [back_pt + np.array([0, 0.0, 0.01]) * s, back_pt + np.array([0, -0.06, -0.03]) * s,
-               back_pt + np.array([0, -0.16, -0.035]) * s, back_pt + np.array([0, -0.24, -0.02]) * s]
-        parts.append(_chain("hair", pts, [0.026 * s, 0.03 * s, 0.024 * s, 0.012 * s], ["head", "head", "neck"],
-                            0.03 * s, up_hint=(1, 0, 0)))
-    if style == "long":
-        az2 = np.linspace(np.radians(105), np.radians(255), 18)
-        yy = np.linspace(c[1] - 0.02 * s, 1.30 * s, 8)[:, None]
-        t = (yy - yy[0]) / (yy[-1] - yy[0])
-        rx, rz = rad[0] * (1.05 + 0.25 * t), rad[2] * (0.95 + 0.1 * t) - 0.03 * s * t
-        curtain = np.stack([np.sin(az2) * rx, yy + 0 * az2, c[2] - 0.01 * s + np.cos(az2) * rz], -1)
-        cpos, cidx = patch(curtain)
-        cidx = orient(cpos, cidx, [0.0, 1.45 * s, c[2]])
-        joints, weights = chain_weights(-cpos[:, 1], [-1e9, -(1.46 * s)], [J["head"], J["upperChest"]], 0.06 * s)
-        parts.append(Part("hair", cpos, cidx, joints, weights))
-    return parts
+class BuiltHost(NamedTuple):
+    joints: list[Joint]                 # the humanoid's, then the hair's
+    meshes: dict[str, list[Part]]
+    materials: list[Material]
+    springs: list[Spring]
+    colliders: list[Collider]
 
 
-def build_host(spec: HostSpec) -> tuple[list[Joint], dict[str, list[Part]], list[Material]]:
+def build_host(spec: HostSpec) -> BuiltHost:
     f = Figure(spec)
+    hair = build_hair(f)
     joints = [Joint(name, BONE_NAMES.index(PARENT[name]) if PARENT[name] else -1, f.joints[name])
               for name in BONE_NAMES]
+    names = list(BONE_NAMES)
+    for name, parent, position in hair.joints:
+        joints.append(Joint(name, names.index(parent), position))
+        names.append(name)
     col = {k: srgb_to_linear(v) for k, v in spec.colors.items()}
     top = _torso(f, "top", 0.97, 1.44, 0.006 * f.s)
     body: list[Part] = [_torso(f, "bottom", 0.80, 1.0, 0.004 * f.s), top]
@@ -570,25 +529,26 @@ def build_host(spec: HostSpec) -> tuple[list[Joint], dict[str, list[Part]], list
         body.append(_skirt(f))
     for side, sign in (("left", 1), ("right", -1)):
         body += _arm(f, side, sign) + _hand(f, side, sign) + _leg(f, side, sign) + _eye(f, side)
-    body += _head(f) + _hair(f)
-    lip = col["lips"]
+    body += _head(f) + hair.parts
+    line = OUTLINE * f.s
     materials = [
-        Material("skin", col["skin"], 0.6), Material("top", col["top"], 0.8), Material("inner", col["inner"], 0.8,
-                                                                                      True),
-        Material("bottom", col["bottom"], 0.8), Material("skirt", col["bottom"], 0.8, True),
-        Material("shoes", col["shoes"], 0.4), Material("hair", col["hair"], 0.55, True),
-        Material("eye_white", (0.85, 0.85, 0.83), 0.2), Material("iris", col["iris"], 0.2),
-        Material("pupil", (0.005, 0.005, 0.005), 0.2), Material("lips", lip, 0.5),
+        Material("skin", col["skin"], 0.6, outline=line),
+        Material("face", col["skin"], 0.6, texture=paint_head(f), outline=line),
+        Material("top", col["top"], 0.8, outline=line), Material("inner", col["inner"], 0.8, True),
+        Material("bottom", col["bottom"], 0.8, outline=line), Material("skirt", col["bottom"], 0.8, True, outline=line),
+        Material("shoes", col["shoes"], 0.4, outline=line), Material("hair", hair_color(f), 0.55, True, texture=paint_hair(f), outline=line),
+        Material("eye", (1.0, 1.0, 1.0), 0.2, texture=paint_eye(f)), Material("lips", _lip_color(col), 0.5),
         Material("mouth", (0.025, 0.004, 0.006), 0.9, True), Material("teeth", (0.8, 0.8, 0.76), 0.4, True),
-        Material("lid", col["skin"], 0.6, True),
+        Material("lid", col["skin"], 0.6, True, texture=paint_lids(f)),
     ]
-    return joints, {"Body": body, "Face": _face_parts(f)}, materials
+    return BuiltHost(joints, {"Body": body, "Face": _face_parts(f)}, materials, hair.springs, hair.colliders)
 
 
 def build_glb(spec: HostSpec, out: str | Path | None = None) -> bytes:
-    joints, meshes, materials = build_host(spec)
+    host = build_host(spec)
     extras = {"cohost": {"host": spec.name, "voice": spec.voice}}
-    return write_glb(out, spec.name, joints, meshes, materials, {"Face": list(TARGET_NAMES)}, extras)
+    return write_glb(out, spec.name, host.joints, host.meshes, host.materials, {"Face": list(TARGET_NAMES)}, extras,
+                     host.springs, host.colliders)
 
 
 def build_file(toml_path: str | Path, out: str | Path | None = None,

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..png import png_bytes
 from .mesh import Part
 
 FLOAT, USHORT, UINT = 5126, 5123, 5125
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
+LINEAR, LINEAR_MIPMAP_LINEAR, CLAMP_TO_EDGE = 9729, 9987, 33071
 
 
 @dataclass
@@ -32,6 +34,56 @@ class Material:
     color: tuple[float, float, float]   # linear RGB
     roughness: float = 0.7
     double_sided: bool = False
+    texture: np.ndarray | None = None   # (H, W, 3) uint8 sRGB, multiplied by `color`; its parts carry UVs
+    outline: float = 0.0                # MToon outline width in metres (0: none)
+
+
+@dataclass
+class Collider:
+    joint: int                          # index into the joint list
+    offset: tuple[float, float, float]  # from the joint, in its (model-aligned) rest frame
+    radius: float
+
+
+@dataclass
+class Spring:
+    """One VRMC_springBone chain: joints from the root of a lock to its tip, each the child of the last."""
+    name: str
+    joints: list[int]
+    stiffness: float
+    drag: float
+    gravity: float
+    hit_radius: float
+
+
+def shade_color(color: tuple[float, float, float]) -> list[float]:
+    """MToon's shade: the lit colour darker and warmer (red kept most, blue least), as anime shading paints."""
+    return [round(c * k, 5) for c, k in zip(color, (0.72, 0.56, 0.52))]
+
+
+def _mtoon(material: Material, texture: int | None) -> dict:
+    ext = {"specVersion": "1.0", "shadeColorFactor": shade_color(material.color), "shadingToonyFactor": 0.9,
+           "shadingShiftFactor": -0.05, "giEqualizationFactor": 0.9, "outlineLightingMixFactor": 1.0,
+           "outlineWidthMode": "worldCoordinates" if material.outline else "none",
+           "outlineWidthFactor": material.outline,
+           "outlineColorFactor": [round(c * 0.25, 5) for c in material.color]}
+    if texture is not None:
+        ext["shadeMultiplyTexture"] = {"index": texture}
+    return ext
+
+
+def _springs_json(springs: list[Spring], colliders: list[Collider], first_joint: int) -> dict:
+    return {
+        "specVersion": "1.0",
+        "colliders": [{"node": first_joint + c.joint,
+                       "shape": {"sphere": {"offset": [round(v, 6) + 0.0 for v in c.offset],
+                                            "radius": round(c.radius, 6)}}} for c in colliders],
+        "colliderGroups": [{"name": "body", "colliders": list(range(len(colliders)))}],
+        "springs": [{"name": s.name, "colliderGroups": [0],
+                     "joints": [{"node": first_joint + j, "hitRadius": s.hit_radius, "stiffness": s.stiffness,
+                                 "gravityPower": s.gravity, "gravityDir": [0.0, -1.0, 0.0], "dragForce": s.drag}
+                                for j in s.joints]} for s in springs],
+    }
 
 
 class _Buffer:
@@ -40,10 +92,8 @@ class _Buffer:
         self.views: list[dict] = []
         self.accessors: list[dict] = []
 
-    def add(self, array: np.ndarray, component: int, kind: str, target: int | None,
-            with_bounds: bool = False) -> int:
-        dtype = {FLOAT: "<f4", USHORT: "<u2", UINT: "<u4"}[component]
-        raw = np.ascontiguousarray(array, dtype=dtype).tobytes()
+    def add_view(self, raw: bytes, target: int | None = None) -> int:
+        """A buffer view of `raw` (an embedded image, or an accessor's data), 4-byte aligned."""
         while len(self.data) % 4:
             self.data.append(0)
         view = {"buffer": 0, "byteOffset": len(self.data), "byteLength": len(raw)}
@@ -51,7 +101,13 @@ class _Buffer:
             view["target"] = target
         self.data.extend(raw)
         self.views.append(view)
-        acc = {"bufferView": len(self.views) - 1, "componentType": component,
+        return len(self.views) - 1
+
+    def add(self, array: np.ndarray, component: int, kind: str, target: int | None,
+            with_bounds: bool = False) -> int:
+        dtype = {FLOAT: "<f4", USHORT: "<u2", UINT: "<u4"}[component]
+        view = self.add_view(np.ascontiguousarray(array, dtype=dtype).tobytes(), target)
+        acc = {"bufferView": view, "componentType": component,
                "count": int(array.shape[0]), "type": kind}
         if with_bounds:
             a = np.asarray(array, dtype=np.float32)
@@ -80,7 +136,8 @@ def snap_weights(weights: np.ndarray) -> np.ndarray:
 
 def _snapped(part: Part) -> Part:
     return Part(part.material, snap(part.positions), part.indices, part.joints, snap_weights(part.weights),
-                {name: snap(delta) for name, delta in part.morphs.items()})
+                {name: snap(delta) for name, delta in part.morphs.items()},
+                None if part.uvs is None else snap(part.uvs))
 
 
 def _merge(parts: list[Part], target_names: list[str]) -> Part:
@@ -91,14 +148,20 @@ def _merge(parts: list[Part], target_names: list[str]) -> Part:
         offset += len(p.positions)
     morphs = {name: np.vstack([p.morphs.get(name, np.zeros_like(p.positions)) for p in parts])
               for name in target_names}
+    textured = [p.uvs is not None for p in parts]
+    if any(textured) and not all(textured):
+        raise ValueError(f"material {parts[0].material!r}: some of its parts have UVs and some have none")
+    uvs = np.vstack([p.uvs for p in parts]) if all(textured) else None
     return Part(parts[0].material, np.vstack([p.positions for p in parts]), np.concatenate(idx),
-                np.vstack([p.joints for p in parts]), np.vstack([p.weights for p in parts]), morphs)
+                np.vstack([p.joints for p in parts]), np.vstack([p.weights for p in parts]), morphs, uvs)
 
 
 def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]],
-              materials: list[Material], target_names: dict[str, list[str]], extras: dict) -> bytes:
+              materials: list[Material], target_names: dict[str, list[str]], extras: dict,
+              springs: list[Spring] = (), colliders: list[Collider] = ()) -> bytes:
     """Write one skinned character: a root node holding the armature, and every mesh (one skin) as a root
-    node of its own beside it (glTF ignores a skinned mesh's parents, and its validator warns of them)."""
+    node of its own beside it (glTF ignores a skinned mesh's parents, and its validator warns of them).
+    Materials carry VRMC_materials_mtoon; `springs` and `colliders` become VRMC_springBone."""
     buf = _Buffer()
     used = {p.material for parts in meshes.values() for p in parts}
     materials = [m for m in materials if m.name in used]          # an unused one is a validator's note
@@ -142,6 +205,8 @@ def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]
                 "JOINTS_0": buf.add(np.where(part.weights > 0, part.joints, 0), USHORT, "VEC4", ARRAY_BUFFER),
                 "WEIGHTS_0": buf.add(part.weights, FLOAT, "VEC4", ARRAY_BUFFER),
             }
+            if part.uvs is not None:
+                attrs["TEXCOORD_0"] = buf.add(part.uvs, FLOAT, "VEC2", ARRAY_BUFFER)
             big = len(part.positions) > 65535
             prim = {"attributes": attrs, "material": mat_index[mat.name], "mode": 4,
                     "indices": buf.add(part.indices, UINT if big else USHORT, "SCALAR", ELEMENT_ARRAY_BUFFER)}
@@ -156,18 +221,35 @@ def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]
         gl_meshes.append(mesh)
         nodes.append({"name": mesh_name, "mesh": len(gl_meshes) - 1, "skin": 0})
 
+    images, gl_materials = [], []
+    for m in materials:
+        pbr = {"baseColorFactor": [round(c, 5) for c in m.color] + [1.0], "metallicFactor": 0.0,
+               "roughnessFactor": m.roughness}
+        texture = None
+        if m.texture is not None:
+            texture = len(images)
+            pbr["baseColorTexture"] = {"index": texture}
+            view = buf.add_view(png_bytes(m.texture, compress=False))
+            images.append({"bufferView": view, "mimeType": "image/png", "name": m.name})
+        gl_materials.append({"name": m.name, "doubleSided": m.double_sided, "pbrMetallicRoughness": pbr,
+                             "extensions": {"VRMC_materials_mtoon": _mtoon(m, texture)}})
     doc = {
         "asset": {"version": "2.0", "generator": "cohost host builder"},
         "scene": 0, "scenes": [{"nodes": [0] + [i for i, n in enumerate(nodes) if "mesh" in n]}],
-        "nodes": nodes, "skins": [skin], "meshes": gl_meshes,
-        "materials": [{"name": m.name, "doubleSided": m.double_sided,
-                       "pbrMetallicRoughness": {"baseColorFactor": [round(c, 5) for c in m.color] + [1.0],
-                                                "metallicFactor": 0.0, "roughnessFactor": m.roughness}}
-                      for m in materials],
+        "nodes": nodes, "skins": [skin], "meshes": gl_meshes, "materials": gl_materials,
         "accessors": buf.accessors, "bufferViews": buf.views,
         "buffers": [{"byteLength": len(buf.data)}],
+        "extensionsUsed": ["VRMC_materials_mtoon"],
         "extras": extras,
     }
+    if images:
+        doc["images"] = images
+        doc["samplers"] = [{"magFilter": LINEAR, "minFilter": LINEAR_MIPMAP_LINEAR, "wrapS": CLAMP_TO_EDGE,
+                            "wrapT": CLAMP_TO_EDGE}]
+        doc["textures"] = [{"sampler": 0, "source": i} for i in range(len(images))]
+    if springs:
+        doc["extensions"] = {"VRMC_springBone": _springs_json(list(springs), list(colliders), first_joint)}
+        doc["extensionsUsed"].append("VRMC_springBone")
     out = pack_glb(doc, bytes(buf.data))
     if path is not None:
         with open(path, "wb") as f:

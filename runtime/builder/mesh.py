@@ -18,6 +18,7 @@ class Part:
     joints: np.ndarray                    # (N, 4) int, canonical joint indices
     weights: np.ndarray                   # (N, 4) float, rows sum to 1
     morphs: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (N, 3) position deltas
+    uvs: np.ndarray | None = None         # (N, 2) texture coordinates (top-left origin) for textured materials
 
     @property
     def normals(self) -> np.ndarray:

@@ -6,8 +6,6 @@ numpy RGB arrays; `render_to` writes them as numbered PNGs or an MP4 with a prog
 from __future__ import annotations
 
 import logging
-import struct
-import zlib
 from pathlib import Path
 from typing import Iterator
 
@@ -31,6 +29,7 @@ from panda3d.core import (
     loadPrcFileData,
 )
 
+from ..png import png_bytes
 from ..sets.setfile import Camera, SetSpec
 from ..tomlfile import srgb_to_linear
 from .overlay import Overlay
@@ -215,11 +214,4 @@ class OffscreenRenderer:
 
 def write_png(path: Path, rgb: np.ndarray) -> None:
     """Write an (H, W, 3) uint8 array as PNG (stdlib zlib; deterministic bytes)."""
-    h, w, _ = rgb.shape
-    raw = np.concatenate([np.zeros((h, 1), np.uint8), np.ascontiguousarray(rgb).reshape(h, w * 3)], axis=1)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-                           + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)) + chunk(b"IEND", b""))
+    Path(path).write_bytes(png_bytes(rgb))
