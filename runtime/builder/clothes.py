@@ -30,22 +30,22 @@ if TYPE_CHECKING:
 
 J = {name: i for i, name in enumerate(BONE_NAMES)}
 SIDES = (("left", 1), ("right", -1))
-COLS = 48                                    # around the torso; even, so a column lies on the midline
+COLS = 64                                    # around the torso; even, so a column lies on the midline
 # The body from the crotch to the collar around the neck, in a 1.70 m figure: (height, half-width, half-depth,
 # centre z). Above the chest the rows slope in over the shoulders to the neck, so sleeves meet a shoulder
 # line at their own height instead of standing proud of it.
 PROFILE = np.array([
-    (0.80, 0.050, 0.040, 0.000), (0.86, 0.125, 0.072, 0.000), (0.92, 0.152, 0.098, 0.000),
-    (0.96, 0.155, 0.100, 0.002), (1.05, 0.135, 0.090, 0.005), (1.17, 0.145, 0.100, 0.008),
-    (1.28, 0.158, 0.106, 0.010), (1.34, 0.163, 0.098, 0.002), (1.385, 0.153, 0.085, -0.008),
-    (1.415, 0.133, 0.072, -0.012), (1.44, 0.104, 0.062, -0.014), (1.458, 0.075, 0.055, -0.015),
+    (0.80, 0.040, 0.035, 0.000), (0.86, 0.105, 0.060, 0.000), (0.92, 0.152, 0.098, 0.000),
+    (0.96, 0.155, 0.100, 0.002), (1.05, 0.135, 0.090, 0.005), (1.17, 0.140, 0.100, 0.008),
+    (1.28, 0.148, 0.106, 0.010), (1.34, 0.150, 0.098, 0.002), (1.385, 0.142, 0.085, -0.008),
+    (1.415, 0.125, 0.072, -0.012), (1.44, 0.100, 0.062, -0.014), (1.458, 0.074, 0.055, -0.015),
     (1.47, 0.058, 0.052, -0.015),
 ])
 COLLAR = 1.47
 HEM = {"sweater": 0.90, "blouse": 0.955, "jacket": 0.83}      # where each top ends (tucked: under the waistband)
 WAIST = (0.955, 1.005)                                         # the waistband of trousers and skirts
 # Neckline: (depth below the collar at the front in metres, half-width in radians of azimuth).
-NECKLINES = {"v": (0.17, 0.8), "round": (0.085, 1.05), "crew": (0.012, 0.9)}
+NECKLINES = {"v": (0.16, 1.1), "round": (0.085, 1.2), "crew": (0.015, 1.1)}
 SLEEVE_END = {"long": 1.0, "three-quarter": 0.62, "short": 0.27}  # share of shoulder-to-wrist the sleeve covers
 
 
@@ -98,12 +98,27 @@ def _azimuths(cols: int = COLS) -> np.ndarray:
     return np.where(az > np.pi, az - 2 * np.pi, az)
 
 
-def neckline_height(f: Figure, neckline: str, az: np.ndarray) -> np.ndarray:
-    """The top's upper edge at each azimuth: the collar at the back, dipping to the neckline's depth in front."""
+def neckline_height(f: Figure, torso: Torso, neckline: str, az: np.ndarray, grow: float) -> np.ndarray:
+    """The top's upper edge at each azimuth: the collar, except in front where it dips to the neckline.
+
+    The opening is drawn as seen from the front, half-width x against height: a V's sides are straight, a
+    round neck is a half ellipse, both as wide at the top as the collar ring they meet. Each column of the
+    layer ends where its own line up the body crosses that outline, so the edge never turns back on itself.
+    """
+    s = f.s
     depth, half = NECKLINES[neckline]
-    x = np.clip(np.abs(az) / half, 0.0, 1.0)
-    dip = 1.0 - x if neckline == "v" else np.sqrt(1.0 - x ** 2)
-    return (COLLAR - depth * dip) * f.s
+    bottom, collar = (COLLAR - depth) * s, COLLAR * s
+    ys = np.linspace(bottom, collar, 400)
+    radius = np.interp(ys, torso.y, torso.rx) + grow
+    v = (ys - bottom) / (collar - bottom)
+    width = radius[-1] * np.sin(half) * (v if neckline == "v" else np.sqrt(v * (2 - v)))
+    out = np.full(az.shape, collar)
+    for i, a in enumerate(az):
+        if abs(a) < half:
+            gap = radius * abs(np.sin(a)) - width         # > 0 below the outline, <= 0 from where it crosses
+            k = int(np.argmax(gap <= 0))
+            out[i] = ys[k] if k == 0 else np.interp(0.0, [-gap[k - 1], -gap[k]], ys[k - 1:k + 1])
+    return out
 
 
 def _torso_weights(f: Figure, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -150,7 +165,7 @@ def torso_clothes(f: Figure) -> list[Part]:
     parts = []
     if spec.outfit != "dress":
         # The seat of the trousers or under the skirt, and its waistband.
-        parts.append(torso_layer(f, torso, "bottom", 0.81 * s, WAIST[1] * s, 0.004 * s, rows=14, bottom_cap=True))
+        parts.append(torso_layer(f, torso, "bottom", 0.80 * s, WAIST[1] * s, 0.004 * s, rows=14, bottom_cap=True))
         parts.append(_waistband(f, torso))
     if spec.top == "jacket":
         parts.append(torso_layer(f, torso, "inner", HEM["blouse"] * s, collar, 0.006 * s))
@@ -159,7 +174,7 @@ def torso_clothes(f: Figure) -> list[Part]:
     hem = (0.97 if spec.outfit == "dress" else HEM[spec.top]) * s
     parts.append(torso_layer(f, torso, "inner", max(hem, 1.10 * s), collar, 0.003 * s, rows=18))
     grow = 0.013 if spec.top == "sweater" else 0.006
-    parts.append(torso_layer(f, torso, "top", hem, neckline_height(f, spec.neckline, az), grow * s,
+    parts.append(torso_layer(f, torso, "top", hem, neckline_height(f, torso, spec.neckline, az, grow * s), grow * s,
                              hang_below=0.95 * s if spec.top == "sweater" else None))
     return parts
 
@@ -192,7 +207,7 @@ def _sleeve_profile(f: Figure, side: str, sign: int, loose: float) -> tuple[list
     s, b, jt = f.s, f.build, f.joints
     upper = jt[f"{side}UpperArm"]
     pts = [upper - [sign * 0.06 * s, 0.012 * s, 0], upper, jt[f"{side}LowerArm"], jt[f"{side}Hand"]]
-    radii = [r * s * b + loose for r in (0.040, 0.046, 0.038, 0.030)]
+    radii = [r * s * b + loose for r in (0.038, 0.042, 0.035, 0.028)]
     return pts, radii
 
 
@@ -200,7 +215,7 @@ def arm(f: Figure, side: str, sign: int) -> list[Part]:
     """The bare arm, and the sleeve over it from the shoulder to its length."""
     s, b, jt = f.s, f.build, f.joints
     bones = [f"{side}Shoulder", f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"]
-    blend = 0.04 * s
+    blend = 0.06 * s
     spec = f.spec
     loose = (0.012 if spec.top == "blouse" else 0.016 if spec.top == "jacket" else 0.008) * s
     pts, radii = _sleeve_profile(f, side, sign, loose)
@@ -281,10 +296,10 @@ def leg(f: Figure, side: str, sign: int) -> list[Part]:
     the shoe."""
     s, b, jt = f.s, f.build, f.joints
     trousers = f.spec.outfit == "trousers"
-    top = jt[f"{side}UpperLeg"] + [-sign * 0.03 * s, 0.06 * s, 0]
+    top = jt[f"{side}UpperLeg"] + [-sign * 0.045 * s, 0.06 * s, 0]
     ankle = jt[f"{side}Foot"] + [0, 0.015 * s, 0.006 * s]
     pts = [top, jt[f"{side}UpperLeg"], jt[f"{side}LowerLeg"], ankle]
-    radii = np.array([0.088, 0.082, 0.050, 0.040] if trousers else [0.070, 0.066, 0.040, 0.030]) * s * b
+    radii = np.array([0.090, 0.078, 0.050, 0.040] if trousers else [0.070, 0.066, 0.040, 0.030]) * s * b
     if trousers:        # the hem falls over the shoe: one more ring below the ankle, a little wider
         pts.append(jt[f"{side}Foot"] + [0, -0.035 * s, 0.01 * s])
         radii = np.append(radii, 0.044 * s * b)
