@@ -37,8 +37,8 @@ COLS = 64                                    # around the torso; even, so a colu
 PROFILE = np.array([
     (0.80, 0.040, 0.030, 0.000), (0.86, 0.105, 0.045, 0.000), (0.92, 0.152, 0.085, 0.000),
     (0.96, 0.155, 0.100, 0.002), (1.05, 0.135, 0.090, 0.005), (1.17, 0.140, 0.100, 0.008),
-    (1.28, 0.148, 0.106, 0.010), (1.34, 0.150, 0.098, 0.002), (1.385, 0.142, 0.085, -0.008),
-    (1.415, 0.125, 0.072, -0.012), (1.44, 0.100, 0.062, -0.014), (1.458, 0.074, 0.055, -0.015),
+    (1.28, 0.148, 0.106, 0.010), (1.34, 0.156, 0.098, 0.002), (1.385, 0.158, 0.085, -0.008),
+    (1.415, 0.148, 0.072, -0.012), (1.44, 0.118, 0.062, -0.014), (1.458, 0.080, 0.055, -0.015),
     (1.47, 0.058, 0.052, -0.015),
 ])
 COLLAR = 1.47
@@ -172,7 +172,7 @@ def torso_clothes(f: Figure) -> list[Part]:
         parts.append(_jacket(f, torso))
         return parts
     hem = (0.97 if spec.outfit == "dress" else HEM[spec.top]) * s
-    parts.append(torso_layer(f, torso, "inner", max(hem, 1.10 * s), collar, 0.003 * s, rows=18))
+    parts.append(torso_layer(f, torso, "inner", max(hem, 1.10 * s), collar, 0.0, rows=18))
     grow = 0.013 if spec.top == "sweater" else 0.006
     parts.append(torso_layer(f, torso, "top", hem, neckline_height(f, torso, spec.neckline, az, grow * s), grow * s,
                              hang_below=0.95 * s if spec.top == "sweater" else None))
