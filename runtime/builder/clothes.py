@@ -206,8 +206,8 @@ def _sleeve_profile(f: Figure, side: str, sign: int, loose: float) -> tuple[list
     """Points and radii of a sleeve from inside the shoulder to the wrist."""
     s, b, jt = f.s, f.build, f.joints
     upper = jt[f"{side}UpperArm"]
-    pts = [upper - [sign * 0.06 * s, 0.012 * s, 0], upper, jt[f"{side}LowerArm"], jt[f"{side}Hand"]]
-    radii = [r * s * b + loose for r in (0.038, 0.042, 0.035, 0.028)]
+    pts = [upper - [sign * 0.07 * s, 0.02 * s, 0], upper, jt[f"{side}LowerArm"], jt[f"{side}Hand"]]
+    radii = [r * s * b + loose for r in (0.034, 0.040, 0.034, 0.027)]
     return pts, radii
 
 
@@ -230,7 +230,7 @@ def arm(f: Figure, side: str, sign: int) -> list[Part]:
     path = np.vstack([path[keep], jt[f"{side}UpperArm"] + [sign * end_x, 0, 0]])
     arc_pts = np.interp(sign * (path[:, 0] - pts[0][0]), [sign * (p[0] - pts[0][0]) for p in pts], np.arange(4))
     r = np.interp(arc_pts, np.arange(4), radii)
-    # A short sleeve flares a little at its end; a long one gathers at the cuff (blouse) or stays straight.
+    # A short or three-quarter sleeve flares a little at its end; a long one ends straight at the cuff.
     flare = {"short": 0.005, "three-quarter": 0.004}.get(spec.sleeves, 0.0) * s
     r[-3:] += flare * np.array([0.3, 0.7, 1.0])
     sleeve = _skinned_tube(f, "top", path, r, bones, blend, caps=(True, False))
