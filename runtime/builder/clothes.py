@@ -35,7 +35,7 @@ COLS = 64                                    # around the torso; even, so a colu
 # centre z). Above the chest the rows slope in over the shoulders to the neck, so sleeves meet a shoulder
 # line at their own height instead of standing proud of it.
 PROFILE = np.array([
-    (0.80, 0.040, 0.030, 0.000), (0.86, 0.105, 0.045, 0.000), (0.92, 0.152, 0.085, 0.000),
+    (0.80, 0.040, 0.020, 0.000), (0.86, 0.105, 0.030, 0.000), (0.92, 0.152, 0.085, 0.000),
     (0.96, 0.155, 0.100, 0.002), (1.05, 0.135, 0.090, 0.005), (1.17, 0.140, 0.100, 0.008),
     (1.28, 0.148, 0.106, 0.010), (1.34, 0.156, 0.098, 0.002), (1.385, 0.158, 0.085, -0.008),
     (1.415, 0.148, 0.072, -0.012), (1.44, 0.118, 0.062, -0.014), (1.458, 0.080, 0.055, -0.015),
@@ -296,10 +296,13 @@ def leg(f: Figure, side: str, sign: int) -> list[Part]:
     the shoe."""
     s, b, jt = f.s, f.build, f.joints
     trousers = f.spec.outfit == "trousers"
-    top = jt[f"{side}UpperLeg"] + [-sign * 0.045 * s, 0.06 * s, 0]
+    # The thighs lean in from inside the seat and run a little inside the hip joints, so the two legs meet
+    # at the crotch instead of leaving a gap with the seat showing in it.
+    top = jt[f"{side}UpperLeg"] + [-sign * 0.05 * s, 0.06 * s, 0]
+    hip = jt[f"{side}UpperLeg"] - [sign * 0.012 * s, 0, 0]
     ankle = jt[f"{side}Foot"] + [0, 0.015 * s, 0.006 * s]
-    pts = [top, jt[f"{side}UpperLeg"], jt[f"{side}LowerLeg"], ankle]
-    radii = np.array([0.090, 0.078, 0.050, 0.040] if trousers else [0.070, 0.066, 0.040, 0.030]) * s * b
+    pts = [top, hip, jt[f"{side}LowerLeg"], ankle]
+    radii = np.array([0.090, 0.086, 0.050, 0.040] if trousers else [0.070, 0.072, 0.040, 0.030]) * s * b
     if trousers:        # the hem falls over the shoe: one more ring below the ankle, a little wider
         pts.append(jt[f"{side}Foot"] + [0, -0.035 * s, 0.01 * s])
         radii = np.append(radii, 0.044 * s * b)
