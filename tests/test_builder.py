@@ -37,8 +37,10 @@ def validate(node_tools, *files) -> list[dict]:
 
 
 def test_the_built_hosts_pass_the_khronos_gltf_validator(project, node_tools, tmp_path):
-    reports = validate(node_tools, project / "rigs" / "mei.glb", project / "rigs" / "jun.glb")
-    assert [(r["errors"], r["warnings"]) for r in reports] == [(0, 0)] * 2, reports
+    hosts = sorted((project / "rigs").glob("*.toml"))
+    assert len(hosts) >= 4
+    reports = validate(node_tools, *(host.with_suffix(".glb") for host in hosts))
+    assert [(r["errors"], r["warnings"]) for r in reports] == [(0, 0)] * len(hosts), reports
     # Its only notes: it cannot check the VRM extensions (MToon, spring bones); those have tests of their own.
     notes = [m for r in reports for m in r["messages"]]
     assert len(notes) == sum(r["infos"] for r in reports) and all(
@@ -55,7 +57,7 @@ def test_the_built_hosts_pass_the_khronos_gltf_validator(project, node_tools, tm
     assert report["warnings"] == 2 and all("NODE_SKINNED_MESH_NON_ROOT" in m for m in warned), report
 
 
-@pytest.mark.parametrize("name", ["mei", "jun"])
+@pytest.mark.parametrize("name", ["mei", "jun", "aya", "ken"])
 def test_rebuild_is_byte_identical(project, name):
     committed = (project / "rigs" / f"{name}.glb").read_bytes()
     assert build_glb(load_host_spec(project / "rigs" / f"{name}.toml")) == committed
@@ -263,3 +265,14 @@ def test_unknown_style_is_named(tmp_path, project):
     text = (project / "rigs" / "mei.toml").read_text().replace('hair = "bob"', 'hair = "mohawk"')
     assert_file_error(tmp_path / "host.toml", text, load_host_spec,
                       r"style.hair: unknown value 'mohawk'; expected one of short, bob", FileError)
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('top = "blouse"', 'top = "jackett"', "style.top: unknown value 'jackett'; expected one of sweater, blouse, jacket"),
+    ('sleeves = "long"', 'sleeves = "3/4"', "style.sleeves: unknown value '3/4'; expected one of long, three-quarter, short"),
+    ('[colors]', '[colors]\nnail = "#ff0000"', "colors.nail: unknown key 'nail'; did you mean 'nails'?"),
+])
+def test_a_wrong_outfit_option_names_its_line(tmp_path, project, old, new, message):
+    text = (project / "rigs" / "mei.toml").read_text().replace(old, new, 1)
+    at = new.split("\n")[-1]
+    assert_error_at(tmp_path / "host.toml", text, load_host_spec, at, message)

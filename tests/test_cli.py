@@ -182,7 +182,7 @@ def test_say_takes_a_host_by_name(name, voice, tmp_path):
 def test_say_names_the_hosts_it_knows():
     refused(cohost("say", "Hello", "--host", "Mai"),
             "cohost say: error: argument --host: no host 'Mai': give a rig file (.glb, .gltf, .vrm) "
-            "or a built-in host: Jun, Mei; did you mean 'Mei'?")
+            "or a built-in host: Aya, Jun, Ken, Mei; did you mean 'Mei'?")
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..skeleton.humanoid import BONE_NAMES, FINGERS, PARENT
+from ..skeleton.humanoid import BONE_NAMES, PARENT
 from ..tomlfile import srgb_to_linear
+from . import clothes, hands
 from .face_paint import eye_uvs, head_uvs, lid_uvs, paint_eye, paint_head, paint_lids
 from .glb import Collider, Joint, Material, Spring, write_glb
 from .hair import build_hair, hair_color, hair_uvs, paint_hair
@@ -162,151 +163,6 @@ def _chain(material: str, points: list[np.ndarray], radii: list[float], bones: l
     # Bone k owns segment k; an extra last bone owns the end cap past the last point (a hand, a tip).
     bounds = list(np.concatenate([[0.0], np.cumsum(seg_len)])[:len(bones)])
     return _part(material, pos, idx, chain_weights(param, bounds, [J[b] for b in bones], blend))
-
-
-def _torso_profile(f: Figure) -> np.ndarray:
-    """(y, rx, rz, z) cross-sections from the pelvis to the neck base."""
-    s, b, sh, hw, ch = f.s, f.build, f.sh, f.hw, f.spec.proportions["chest"]
-    rows = [
-        (0.80, 0.05, 0.05, 0.0), (0.86, 0.12 * hw, 0.085, 0.0), (0.92, 0.15 * hw, 0.097, 0.0), (0.95, 0.157 * hw, 0.102, 0.0), (1.05, 0.133, 0.090, 0.005),
-        (1.17, 0.145 * sh, 0.100 * ch, 0.008), (1.28, 0.160 * sh, 0.105 * ch, 0.01), (1.36, 0.168 * sh, 0.095, 0.0),
-        (1.40, 0.14 * sh, 0.08, -0.012), (1.44, 0.07, 0.055, -0.015),
-    ]
-    a = np.array(rows)
-    a[:, 0] *= s
-    a[:, 1] *= s * b
-    a[:, 2] *= s * b
-    a[:, 3] *= s
-    return a
-
-
-def _torso(f: Figure, material: str, y0: float, y1: float, grow: float) -> Part:
-    prof = _torso_profile(f)
-    ys = np.linspace(y0 * f.s, y1 * f.s, 18)
-    rx = np.interp(ys, prof[:, 0], prof[:, 1]) + grow
-    rz = np.interp(ys, prof[:, 0], prof[:, 2]) + grow
-    zc = np.interp(ys, prof[:, 0], prof[:, 3])
-    path = np.stack([np.zeros_like(ys), ys, zc], -1)
-    pos, idx, _ = tube(path, rx, cols=24, up_hint=(1, 0, 0), cap_rows=2, cap_depth=0.3)
-    # Squash each ring to its depth: scale z about the ring centre.
-    yv = pos[:, 1]
-    pos[:, 2] = np.interp(yv, ys, zc) + (pos[:, 2] - np.interp(yv, ys, zc)) * np.interp(yv, ys, rz / rx)
-    spine = ["hips", "spine", "chest", "upperChest", "neck"]
-    bounds = [f.joints[b][1] for b in spine]
-    joints, weights = chain_weights(yv, [-1e9] + bounds[1:], [J[b] for b in spine], blend=0.05 * f.s)
-    # The shoulders' top follows the shoulder bones a little, so raised arms pull the cloth.
-    for side, sign in (("left", 1), ("right", -1)):
-        near = (sign * pos[:, 0] > 0.08 * f.s) & (yv > 1.30 * f.s)
-        share = np.clip((sign * pos[:, 0] - 0.08 * f.s) / (0.08 * f.s), 0, 1)[near] * 0.5
-        weights[near] *= (1 - share)[:, None]
-        joints[near, 2], weights[near, 2] = J[f"{side}Shoulder"], share
-    return Part(material, pos, idx, joints, weights)
-
-
-def _neckline(f: Figure, top: Part) -> Part:
-    """The V of the shirt under the top, laid just above the top's surface."""
-    s = f.s
-    v = np.linspace(0, 1, 8)[:, None]
-    u = np.linspace(-1, 1, 9)[None, :]
-    y = (1.425 - 0.12 * v) * s + 0 * u
-    x = u * (1 - v) * 0.05 * s * f.build
-    front = top.positions[top.positions[:, 2] > 0]
-    z = np.empty_like(x)
-    for idx in np.ndindex(x.shape):              # inverse-distance blend of the 4 nearest surface points
-        d = np.hypot(front[:, 0] - x[idx], front[:, 1] - y[idx])
-        near = np.argsort(d)[:4]
-        w = 1.0 / (d[near] + 1e-4)
-        z[idx] = (front[near, 2] * w).sum() / w.sum() + 0.005 * s
-    pts = np.stack([x, y, z], -1)
-    pos, idx = patch(pts)
-    idx = orient(pos, idx, [0.0, 1.4 * s, -0.1 * s])
-    spine = ["chest", "upperChest", "neck"]
-    return _part("inner", pos, idx, chain_weights(pos[:, 1], [-1e9] + [f.joints[b][1] for b in spine[1:]],
-                                                  [J[b] for b in spine], 0.04 * s))
-
-
-def _skirt(f: Figure) -> Part:
-    s, hw = f.s, f.hw
-    ys = np.linspace(1.0, 0.53, 12) * s
-    t = (ys[0] - ys) / (ys[0] - ys[-1])
-    radii = (0.158 * hw + 0.085 * t) * s * f.build
-    path = np.stack([np.zeros_like(ys), ys, np.full_like(ys, 0.005 * s)], -1)
-    pos, idx, _ = tube(path, radii, cols=28, up_hint=(1, 0, 0), caps=(True, False), flatten=0.78)
-    tv = np.clip((ys[0] - pos[:, 1]) / (ys[0] - ys[-1]), 0, 1)
-    joints, weights = rigid(len(pos), J["hips"])
-    side = np.where(pos[:, 0] > 0, J["leftUpperLeg"], J["rightUpperLeg"])
-    w_leg = 0.55 * tv * np.clip(np.abs(pos[:, 0]) / (0.06 * s), 0, 1)
-    joints[:, 1], weights[:, 0], weights[:, 1] = side, 1 - w_leg, w_leg
-    return Part("skirt", pos, idx, joints, weights)
-
-
-def _arm(f: Figure, side: str, sign: int) -> list[Part]:
-    s, b = f.s, f.build
-    jt = f.joints
-    inside = jt[f"{side}UpperArm"] - [sign * 0.04 * s, 0, 0]
-    pts = [inside, jt[f"{side}UpperArm"], jt[f"{side}LowerArm"], jt[f"{side}Hand"]]
-    radii = np.array([0.044, 0.046, 0.036, 0.027]) * s * b
-    # The deltoid: a cap over the shoulder joint, half on each bone, hides the seam when the arm drops.
-    dpos, didx = ellipsoid(jt[f"{side}UpperArm"] - [sign * 0.015 * s, 0.008 * s, 0],
-                           np.array([0.058, 0.05, 0.054]) * s * b, 10, 16)
-    djoints, dweights = rigid(len(dpos), J[f"{side}UpperArm"])
-    djoints[:, 1], dweights[:, :2] = J[f"{side}Shoulder"], 0.5
-    deltoid = Part("top", dpos, didx, djoints, dweights)
-    bones = [f"{side}Shoulder", f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"]
-    blend = 0.035 * s
-    skin = _chain("skin", pts, list(radii), bones, blend, up_hint=(0, 1, 0))
-    if f.spec.sleeves == "long":
-        cuff = jt[f"{side}Hand"] - [sign * 0.02 * s, 0, 0]
-        sleeve = _chain("top", pts[:3] + [cuff], list(radii[:3] + 0.006 * s) + [radii[3] + 0.008 * s],
-                        bones, blend, up_hint=(0, 1, 0))
-        skin = _chain("skin", [cuff - [sign * 0.04 * s, 0, 0], cuff, jt[f"{side}Hand"] + [sign * 0.01 * s, 0, 0]],
-                      [0.028 * s * b, 0.027 * s * b, 0.026 * s * b], [f"{side}LowerArm", f"{side}Hand"],
-                      0.02 * s, up_hint=(0, 1, 0))
-    else:
-        end = jt[f"{side}UpperArm"] + [sign * 0.13 * s, 0, 0]
-        sleeve = _chain("top", pts[:2] + [end], list(radii[:2] + 0.008 * s) + [0.048 * s * b],
-                        bones[:3], blend, up_hint=(0, 1, 0))
-    return [deltoid, sleeve, skin]
-
-
-def _hand(f: Figure, side: str, sign: int) -> list[Part]:
-    s, jt = f.s, f.joints
-    hand = jt[f"{side}Hand"]
-    pos, idx = ellipsoid(hand + [sign * 0.05 * s, 0.001 * s, 0.0], np.array([0.054, 0.017, 0.044]) * s, 10, 16)
-    parts = [_part("skin", pos, idx, rigid(len(pos), J[f"{side}Hand"]))]
-    for finger in FINGERS:
-        names = [f"{side}{finger}{seg}" for seg in ("Proximal", "Intermediate", "Distal")]
-        chain = [jt[n] for n in names] + [jt[f"{side}{finger}Tip"]]
-        d = chain[1] - chain[0]
-        d /= np.linalg.norm(d)
-        thumb = finger == "Thumb"
-        r0 = (0.0105 if thumb else 0.0085 if finger != "Little" else 0.0072) * s
-        tip = chain[-1] - d * r0 * 0.7
-        pts = [chain[0] - d * 0.012 * s] + chain[:-1] + [tip]
-        radii = [r0 * 1.05, r0, r0 * 0.92, r0 * 0.85, r0 * 0.78]
-        parts.append(_chain("skin", pts, radii, [f"{side}Hand"] + names, 0.006 * s, per_segment=3, cols=10,
-                            up_hint=(0, 1, 0), flatten=0.9))
-    return parts
-
-
-def _leg(f: Figure, side: str, sign: int) -> list[Part]:
-    s, b, jt = f.s, f.build, f.joints
-    # The thigh starts inside the pelvis, leaning in, so the seat and the legs read as one garment.
-    pts = [jt[f"{side}UpperLeg"] + [-sign * 0.035 * s, 0.09 * s, 0], jt[f"{side}UpperLeg"], jt[f"{side}LowerLeg"],
-           jt[f"{side}Foot"] + [0, 0.01 * s, 0]]
-    radii = list(np.array([0.085, 0.078, 0.047, 0.036]) * s * b)
-    material = "bottom" if f.spec.outfit == "trousers" else "skin"
-    if material == "skin":
-        radii = [r * 0.85 for r in radii]
-    leg = _chain(material, pts, radii, ["hips", f"{side}UpperLeg", f"{side}LowerLeg", f"{side}Foot"], 0.045 * s,
-                 up_hint=(0, 0, 1))
-    heel, toe = jt[f"{side}Foot"] + [0, 0, -0.045 * s], jt[f"{side}Toes"] + [0, 0, 0.05 * s]
-    centre = (heel + toe) / 2
-    centre[1] = 0.045 * s
-    pos, idx = ellipsoid(centre, np.array([0.047, 0.047, np.linalg.norm(toe - heel) / 2]) * [s, s, 1], 10, 16)
-    joints, weights = chain_weights(pos[:, 2], [-1e9, jt[f"{side}Toes"][2] - 0.02 * s],
-                                    [J[f"{side}Foot"], J[f"{side}Toes"]], 0.03 * s)
-    return [leg, Part("shoes", pos, idx, joints, weights)]
 
 
 def _head(f: Figure) -> list[Part]:
@@ -521,22 +377,21 @@ def build_host(spec: HostSpec) -> BuiltHost:
         joints.append(Joint(name, names.index(parent), position))
         names.append(name)
     col = {k: srgb_to_linear(v) for k, v in spec.colors.items()}
-    top = _torso(f, "top", 0.97, 1.44, 0.006 * f.s)
-    body: list[Part] = [_torso(f, "bottom", 0.80, 1.0, 0.004 * f.s), top]
-    if spec.neckline == "v":
-        body.append(_neckline(f, top))
-    if spec.outfit == "skirt":
-        body.append(_skirt(f))
+    body: list[Part] = clothes.torso_clothes(f)
+    if spec.outfit in ("skirt", "dress"):
+        body.append(clothes.skirt(f))
     for side, sign in (("left", 1), ("right", -1)):
-        body += _arm(f, side, sign) + _hand(f, side, sign) + _leg(f, side, sign) + _eye(f, side)
+        body += clothes.arm(f, side, sign) + hands.hand(f, side, sign) + clothes.leg(f, side, sign) + _eye(f, side)
     body += _head(f) + hair.parts
     line = OUTLINE * f.s
     materials = [
         Material("skin", col["skin"], 0.6, outline=line),
         Material("face", col["skin"], 0.6, texture=paint_head(f), outline=line),
-        Material("top", col["top"], 0.8, outline=line), Material("inner", col["inner"], 0.8, True),
+        Material("top", col["top"], 0.8, True, outline=line), Material("inner", col["inner"], 0.8),
         Material("bottom", col["bottom"], 0.8, outline=line), Material("skirt", col["bottom"], 0.8, True, outline=line),
-        Material("shoes", col["shoes"], 0.4, outline=line), Material("hair", hair_color(f), 0.55, True, texture=paint_hair(f), outline=line),
+        Material("dress", col["top"], 0.8, True, outline=line),
+        Material("shoes", col["shoes"], 0.4, outline=line), Material("nail", col["nails"], 0.3),
+        Material("hair", hair_color(f), 0.55, True, texture=paint_hair(f), outline=line),
         Material("eye", (1.0, 1.0, 1.0), 0.2, texture=paint_eye(f)), Material("lips", _lip_color(col), 0.5),
         Material("mouth", (0.025, 0.004, 0.006), 0.9, True), Material("teeth", (0.8, 0.8, 0.76), 0.4, True),
         Material("lid", col["skin"], 0.6, True, texture=paint_lids(f)),

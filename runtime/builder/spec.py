@@ -8,12 +8,15 @@ from ..speech.voices import voice_table
 from ..tomlfile import TomlDoc, parse_color
 
 HAIR_STYLES = ("short", "bob", "long", "bun", "ponytail")
-OUTFITS = ("trousers", "skirt")
-SLEEVES = ("long", "short")
-NECKLINES = ("v", "round")
+OUTFITS = ("trousers", "skirt", "dress")
+TOPS = ("sweater", "blouse", "jacket")      # a jacket opens over a shirt in the `inner` colour
+SLEEVES = ("long", "three-quarter", "short")
+NECKLINES = ("v", "round", "crew")
 FACES = ("oval", "round", "square")
 COLOR_KEYS = ("skin", "hair", "iris", "lips", "top", "inner", "bottom", "shoes")
-STYLES = {"hair": HAIR_STYLES, "outfit": OUTFITS, "sleeves": SLEEVES, "neckline": NECKLINES, "face": FACES}
+OPTIONAL_COLORS = ("nails",)              # unpainted nails: the skin a little lighter and pinker
+STYLES = {"hair": HAIR_STYLES, "outfit": OUTFITS, "top": TOPS, "sleeves": SLEEVES, "neckline": NECKLINES,
+          "face": FACES}
 TABLES = ("host", "colors", "style", "voice")
 
 # name -> (default, min, max) for the body proportions, as multipliers of a 1.70 m average figure.
@@ -35,6 +38,7 @@ class HostSpec:
     colors: dict[str, tuple[float, float, float]]   # sRGB 0..1
     hair: str
     outfit: str
+    top: str
     sleeves: str
     neckline: str
     face: str
@@ -62,12 +66,16 @@ def load_host_spec(path: str | Path) -> HostSpec:
             raise doc.error(f"{value} is out of range [{lo}, {hi}]", "host", key)
         props[key] = value
     colors_table = doc.get(doc.data, "colors", dict, "colors")
-    doc.check_keys(colors_table, COLOR_KEYS, "colors")
+    doc.check_keys(colors_table, COLOR_KEYS + OPTIONAL_COLORS, "colors")
     colors = {}
     for key in COLOR_KEYS:
         if key not in colors_table:
             raise doc.error(f"missing colour '{key}'", "colors")
         colors[key] = parse_color(doc, colors_table[key], "colors", key)
+    if "nails" in colors_table:
+        colors["nails"] = parse_color(doc, colors_table["nails"], "colors", "nails")
+    else:
+        colors["nails"] = tuple(min(1.0, 0.55 * c + 0.45 * p) for c, p in zip(colors["skin"], (1.0, 0.86, 0.84)))
     style = doc.get(doc.data, "style", dict, "style", default={})
     doc.check_keys(style, STYLES, "style")
     return HostSpec(
