@@ -222,15 +222,16 @@ def test_pixel_shading_casts_soft_shadows(project):
     assert ramp > 0.4 * (darker > 45).sum(), ramp            # 0.47 with four taps; one tap gives 0.33
 
 
-def test_edges_are_antialiased(project):
-    """Multisampling is on and takes effect: against the same frame drawn without it, the pixels that
-    change lie on edges, and there are many of them."""
-    def frame(multisamples: int) -> np.ndarray:
+@pytest.mark.parametrize("antialias", ["fxaa", "msaa"])
+def test_edges_are_antialiased(project, antialias):
+    """The edge filter (the default) and multisampling take effect: against the same frame drawn without
+    them, the pixels that change lie on edges, and there are many of them."""
+    def frame(antialias: str) -> np.ndarray:
         with OffscreenRenderer(load_set(project / "scenes" / "shop_studio.toml"), (640, 360), camera="medium",
-                               multisamples=multisamples) as renderer:
+                               antialias=antialias) as renderer:
             return renderer.frame().astype(int)
 
-    smooth, hard = frame(4), frame(0)
+    smooth, hard = frame(antialias), frame("off")
     changed = np.abs(smooth - hard).sum(-1) > 24
     step = np.zeros(hard.shape[:2], bool)                  # where the unsmoothed frame jumps to a neighbour
     step[:, 1:] |= np.abs(np.diff(hard, axis=1)).sum(-1) > 40

@@ -3,12 +3,12 @@ part of the full look costs.
 
 Loops render the shop studio offscreen at the same size, interleaved in rounds so that machine noise
 hits them alike, and the medians are compared:
-  cohost   - OffscreenRenderer lit per vertex (the default), no multisampling: fixed-tick idle
-             controllers, pose write-back, morph sliders
+  cohost   - OffscreenRenderer lit per vertex, no anti-aliasing (the look before per-pixel light was the
+             default): fixed-tick idle controllers, pose write-back, morph sliders
   static   - bare Panda3D: the same set lit per vertex, both rigs loaded with panda3d-gltf, nothing moving
   animated - bare Panda3D: as static, plus the same joints moved each frame through controlJoint
   and cohost with the look's parts added: 4x multisampling; per-pixel light; per-pixel light with soft
-  shadows; all three (`cohost render --shading pixel`).
+  shadows; and the default look: per-pixel light, soft shadows and the edge filter.
 Also reports the time from `cohost render` start to its first frame (a subprocess, as users run it).
 
     python tools/bench.py [--size 1280x720] [--frames 40] [--rounds 3]
@@ -66,13 +66,15 @@ def bare_panda(renderer: OffscreenRenderer, animated: bool):
     return step
 
 
-def timed(step, frames: int) -> float:
+def timed(step, frames: int) -> tuple[float, float]:
+    """Seconds a frame: wall clock, and the process's CPU time over all its threads (software GL draws on
+    several; the CPU time is the work, less shaken by other load on the machine)."""
     for _ in range(3):
         step()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     for _ in range(frames):
         step()
-    return (time.perf_counter() - t) / frames
+    return (time.perf_counter() - t) / frames, (time.process_time() - cpu) / frames
 
 
 def main() -> None:
@@ -92,34 +94,38 @@ def main() -> None:
             renderer.engine.render_frame()
         return step
 
-    renderers = {"cohost": OffscreenRenderer(spec, size, multisamples=0),
-                 "static": OffscreenRenderer(spec, size, multisamples=0),
-                 "animated": OffscreenRenderer(spec, size, multisamples=0),
-                 "+msaa": OffscreenRenderer(spec, size, multisamples=4),
-                 "pixel": OffscreenRenderer(unshadowed, size, multisamples=0),
-                 "+shadows": OffscreenRenderer(pixel, size, multisamples=0),
-                 "full": OffscreenRenderer(pixel, size, multisamples=4)}
+    renderers = {"cohost": OffscreenRenderer(spec, size, antialias="off"),
+                 "static": OffscreenRenderer(spec, size, antialias="off"),
+                 "animated": OffscreenRenderer(spec, size, antialias="off"),
+                 "+msaa": OffscreenRenderer(spec, size, antialias="msaa"),
+                 "pixel": OffscreenRenderer(unshadowed, size, antialias="off"),
+                 "+shadows": OffscreenRenderer(pixel, size, antialias="off"),
+                 "default": OffscreenRenderer(pixel, size, antialias="fxaa")}
     loops = {name: cohost_loop(r) for name, r in renderers.items()}
     loops["static"] = bare_panda(renderers["static"], False)
     loops["animated"] = bare_panda(renderers["animated"], True)
     cohost = renderers["cohost"]
     # Only one buffer renders per engine.render_frame() call: keep the others (and their shadow maps) inactive.
-    times: dict[str, list[float]] = {k: [] for k in loops}
+    times: dict[str, list[tuple[float, float]]] = {k: [] for k in loops}
     for _ in range(args.rounds):
         for name, step in loops.items():
             for other, renderer in renderers.items():
                 renderer.set_active(other == name)
             times[name].append(timed(step, args.frames))
-    med = {k: statistics.median(v) for k, v in times.items()}
+    med = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
+    cpu = {k: statistics.median(c for _, c in v) for k, v in times.items()}
     print(f"renderer: {cohost.renderer_name}, {size[0]}x{size[1]}, {args.frames} frames x {args.rounds} rounds")
-    for k, v in med.items():
-        print(f"  {k:9s} {v * 1000:7.1f} ms/frame")
-    print(f"ratio cohost / bare Panda3D static:   {med['cohost'] / med['static']:.2f}x")
-    print(f"ratio cohost / bare Panda3D animated: {med['cohost'] / med['animated']:.2f}x")
+    print(f"  {'':9s} {'wall':>7s}   {'cpu':>7s}  (ms/frame)")
+    for k in med:
+        print(f"  {k:9s} {med[k] * 1000:7.1f}   {cpu[k] * 1000:7.1f}")
+    print("ratios (wall, cpu):")
+    print(f"  cohost / bare Panda3D static:   {med['cohost'] / med['static']:.2f}x  {cpu['cohost'] / cpu['static']:.2f}x")
+    print(f"  cohost / bare Panda3D animated: {med['cohost'] / med['animated']:.2f}x  "
+          f"{cpu['cohost'] / cpu['animated']:.2f}x")
     looks = {"+msaa": "4x multisampling", "pixel": "per-pixel light", "+shadows": "per-pixel light, soft shadows",
-             "full": "per-pixel light, soft shadows, 4x multisampling"}
+             "default": "the default look (per-pixel light, soft shadows, edge filter)"}
     for name, what in looks.items():
-        print(f"ratio {what} / cohost lit per vertex: {med[name] / med['cohost']:.2f}x")
+        print(f"  {what} / cohost lit per vertex: {med[name] / med['cohost']:.2f}x  {cpu[name] / cpu['cohost']:.2f}x")
 
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()

@@ -17,10 +17,6 @@ from ..speech.line import Line
 from ..usage import check_camera
 from .stream import AUDIO_IN_RATE, Streamer, StreamSettings, StreamStats
 
-# A stream must draw each frame within its budget: multisampling, which doubles a frame's cost in software
-# GL, is left to offline renders (and H.264 at streaming bitrates softens the edges it would smooth).
-STREAM_MULTISAMPLES = 0
-
 
 def stream_to(spec: SetSpec, settings: StreamSettings, seconds: float | None, camera: str | None = None,
               prepare: Callable[[Stage], None] | None = None, mix: LiveMix | None = None,
@@ -28,7 +24,7 @@ def stream_to(spec: SetSpec, settings: StreamSettings, seconds: float | None, ca
     """Stream the set for `seconds` (None: until interrupted) at real time: frame k goes out at k / fps
     after the first, with its share of `mix` (the voices). A frame that cannot be drawn in time is the
     last one again, counted, and the show keeps the clock's pace."""
-    renderer = OffscreenRenderer(spec, settings.size, camera, settings.fps, multisamples=STREAM_MULTISAMPLES)
+    renderer = OffscreenRenderer(spec, settings.size, camera, settings.fps)
     if prepare is not None:
         prepare(renderer.stage)
     streamer = Streamer(settings, events)
@@ -116,7 +112,7 @@ class LiveStream:
     def __init__(self, spec: SetSpec, settings: StreamSettings, prepare: Callable[[Stage], object],
                  events: Callable[..., None] | None = None) -> None:
         self.streamer = Streamer(settings, events)
-        self.renderer = OffscreenRenderer(spec, settings.size, None, settings.fps, multisamples=STREAM_MULTISAMPLES)
+        self.renderer = OffscreenRenderer(spec, settings.size, None, settings.fps)
         prepare(self.renderer.stage)
         self.mix = LiveMix(spec.tick_rate)
         self.tick_rate, self.fps = spec.tick_rate, settings.fps

@@ -33,9 +33,11 @@ from ..png import png_bytes
 from ..sets.setfile import Camera, SetSpec
 from ..tomlfile import srgb_to_linear
 from .overlay import Overlay
+from .post import EdgeSmoothing
 from .stage import Stage, add_backdrop_image, aim_camera
 
 log = logging.getLogger(__name__)
+ANTIALIAS = ("fxaa", "msaa", "off")
 _configured = False
 
 
@@ -47,6 +49,7 @@ def configure_panda() -> None:
     loadPrcFileData("cohost", "\n".join([
         "audio-library-name null", "notify-level warning", "notify-level-device fatal",
         "notify-level-egldisplay fatal", "framebuffer-srgb true", "sync-video false",
+        "textures-power-2 none",        # a frame's texture is the frame's size, as the edge filter reads it
     ]))
     # Opaque geometry nearest first: software GL tests depth before it shades, so what is hidden behind
     # the hosts and the counter is not lit pixel by pixel only to be covered.
@@ -55,36 +58,52 @@ def configure_panda() -> None:
     _configured = True
 
 
-def _make_pipe() -> GraphicsPipe:
-    selection = GraphicsPipeSelection.get_global_ptr()
-    for module in ("p3headlessgl", "p3tinydisplay"):
-        pipe = selection.make_module_pipe(module)
-        if pipe is not None and pipe.is_valid():
-            return pipe
-    raise RuntimeError("no offscreen renderer: neither EGL (p3headlessgl) nor p3tinydisplay could start")
+_pipe: GraphicsPipe | None = None
+_host: GraphicsOutput | None = None
+
+
+def _shared_pipe() -> tuple[GraphicsPipe, GraphicsOutput | None]:
+    """The pipe, and the small buffer whose GL context every renderer in the process draws in (both kept
+    for the process's life). With a context per renderer, a renderer's buffers drawn after another
+    renderer's could pick up that one's state: the second of two renderers drew its backdrop image lit, or
+    black."""
+    global _pipe, _host
+    if _pipe is None:
+        selection = GraphicsPipeSelection.get_global_ptr()
+        _pipe = next((pipe for pipe in map(selection.make_module_pipe, ("p3headlessgl", "p3tinydisplay"))
+                      if pipe is not None and pipe.is_valid()), None)
+        if _pipe is None:
+            raise RuntimeError("no offscreen renderer: neither EGL (p3headlessgl) nor p3tinydisplay could start")
+        plain = FrameBufferProperties()
+        plain.set_rgba_bits(8, 8, 8, 8)
+        _host = GraphicsEngine.get_global_ptr().make_output(_pipe, "cohost-host", -100, plain,
+                                                            WindowProperties.size(16, 16), GraphicsPipe.BF_refuse_window)
+    return _pipe, _host
 
 
 class OffscreenRenderer:
     """A set rendered to an offscreen buffer, one frame per call, at a fixed frame rate."""
 
     def __init__(self, spec: SetSpec, size: tuple[int, int] = (1280, 720), camera: str | None = None,
-                 fps: int = 30, multisamples: int = 4) -> None:
+                 fps: int = 30, antialias: str = "fxaa") -> None:
+        """`antialias`: "fxaa" (an edge filter after the frame, the default; it comes with pixel shading,
+        vertex shading being the cheapest look is drawn without it), "msaa" (4x multisampling, about three
+        times the frame in software GL) or "off"."""
+        if antialias not in ANTIALIAS:
+            raise ValueError(f"antialias {antialias!r}: use one of {', '.join(ANTIALIAS)}")
         configure_panda()
         self.spec, self.size, self.fps = spec, size, fps
         self.engine = GraphicsEngine.get_global_ptr()
-        self.pipe = _make_pipe()
+        self.pipe, self.host = _shared_pipe()
         fb = FrameBufferProperties()
         fb.set_rgb_color(True)
         fb.set_rgba_bits(8, 8, 8, 8)
         fb.set_depth_bits(24)
         fb.set_srgb_color(True)
-        fb.set_multisamples(multisamples)
+        fb.set_multisamples(4 if antialias == "msaa" else 0)
+        filtered = antialias == "fxaa" and spec.shading == "pixel"
         # Multisampling needs a framebuffer object, which Panda makes on a host buffer's GL context; a
         # buffer of its own (an EGL pbuffer) takes the request and draws without it.
-        plain = FrameBufferProperties()
-        plain.set_rgba_bits(8, 8, 8, 8)
-        self.host = self.engine.make_output(self.pipe, "cohost-host", -100, plain, WindowProperties.size(16, 16),
-                                            GraphicsPipe.BF_refuse_window)
         self.buffer = None
         if self.host is not None:
             self.buffer = self.engine.make_output(self.pipe, "cohost-offscreen", 0, fb, WindowProperties.size(*size),
@@ -95,15 +114,17 @@ class OffscreenRenderer:
                                                   WindowProperties.size(*size), GraphicsPipe.BF_refuse_window)
         if self.buffer is None:
             raise RuntimeError(f"could not open a {size[0]}x{size[1]} offscreen buffer on {self.pipe.get_type()}")
+        self.smoothing = EdgeSmoothing(self.buffer, size, fb) if filtered else None
+        self.picture = self.buffer if self.smoothing is None else self.smoothing.output   # what is read back
         self.texture = Texture("frame")
-        self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_copy_ram)
+        self.picture.add_render_texture(self.texture, GraphicsOutput.RTM_copy_ram)
         self.buffer.set_clear_color(LColor(*srgb_to_linear(spec.backdrop), 1.0))
         self.scene = NodePath("scene")
         self.stage = Stage(spec, self.scene.attach_new_node("set"), self.buffer)
         self.lens = PerspectiveLens()
         self.camera = self.scene.attach_new_node(PandaCamera("camera", self.lens))
         add_backdrop_image(self.buffer, spec)
-        self.stage.overlay = Overlay(self.buffer)
+        self.stage.overlay = Overlay(self.picture)       # over the filtered frame: text stays crisp
         region = self.buffer.make_display_region()
         region.set_camera(self.camera)
         self.set_camera(camera)
@@ -192,18 +213,19 @@ class OffscreenRenderer:
     def set_active(self, active: bool) -> None:
         """Draw (or not) on the engine's next frames: the picture and its shadow map."""
         self.buffer.set_active(active)
+        if self.smoothing is not None:
+            self.smoothing.output.set_active(active)
         if self.stage.shadow_map is not None:
             self.stage.shadow_map.buffer.set_active(active)
 
     def close(self) -> None:
         if self.buffer is not None:
             self.stage.close()
+            if self.smoothing is not None:
+                self.smoothing.close()
             self.engine.remove_window(self.buffer)
             self.buffer = None
             self.scene.remove_node()
-        if self.host is not None:
-            self.engine.remove_window(self.host)
-            self.host = None
 
     def __enter__(self) -> "OffscreenRenderer":
         return self

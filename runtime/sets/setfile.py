@@ -112,7 +112,7 @@ class SetSpec:
     hosts: list[HostPlacement]
     products: list[Product]
     tick_rate: int = 60
-    shading: str = "vertex"          # "vertex" (lit at the vertices, cheap) or "pixel" (per-pixel light, soft shadows)
+    shading: str = "pixel"           # "pixel" (per-pixel light, soft shadows, edge filter) or "vertex" (cheapest)
 
     def camera(self, name: str | None) -> Camera:
         if name is None:
@@ -207,7 +207,7 @@ def load_set(path: str | Path) -> SetSpec:
     image = r.file(top, "backdrop_image", "set", suffixes=(".png", ".jpg", ".jpeg")) if "backdrop_image" in top else None
     floor = None if top.get("floor") is False else r.color(top, "floor", "set", default=(0.45, 0.45, 0.47))
     floor_size = r.vec(top, "floor_size", 2, "set", default=(8.0, 6.0))
-    shading = d.get(top, "shading", str, "set", "shading", default="vertex")
+    shading = d.get(top, "shading", str, "set", "shading", default="pixel")
     if shading not in SHADING:
         raise d.error(f"shading must be one of {', '.join(SHADING)}, got {shading!r}", "set", "shading")
     rate = d.get(top, "tick_rate", int, "set", "tick_rate", default=60)

@@ -53,7 +53,7 @@ def mouth_track(scene: str | Path, says: list[str], size: tuple[int, int], camer
     from ..show.staging import on_stage
     spec, _, bring_to_life = on_stage(scene, says, count / fps)
     pixels, facing = np.zeros((count, 2), int), np.zeros(count)
-    with OffscreenRenderer(spec, size, camera=camera, fps=fps, multisamples=0) as r:      # posed, not drawn
+    with OffscreenRenderer(spec, size, camera=camera, fps=fps, antialias="off") as r:      # posed, not drawn
         bring_to_life(r.stage)
         character = r.stage.hosts[host].character
         skeleton = r.stage.skeletons()[host]
