@@ -94,6 +94,8 @@ PUPPET_EXAMPLES = """examples:
   cohost puppet take.wav --host Jun --out jun.mp4     a recording, rendered with its sound
   cohost puppet take.wav --scene scenes/chroma.toml --camera full      in a window, on the chroma set
 """
+SHADING_HELP = ("pixel: per-pixel light, soft shadows and the edge filter; vertex: lit at the vertices, the "
+                "cheapest (default: the set's; pixel unless it says)")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -410,9 +412,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--borderless", action="store_true", help="no window frame, for window capture")
     run.add_argument("--debug", action="store_true", help="show tick, camera and frame-rate overlay")
     run.add_argument("--camera", help="start on this named camera (keys 1-9 switch, c cycles)")
-    run.add_argument("--shading", choices=("vertex", "pixel"),
-                        help="pixel: per-pixel light and soft shadows; vertex: lit at the vertices, the cheapest "
-                             "(default: the set's; vertex unless it says)")
+    run.add_argument("--shading", choices=("vertex", "pixel"), help=SHADING_HELP)
     run.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT",
                      help="a line for a host to speak (repeatable; lines follow each other unless timed)")
     run.set_defaults(func=cmd_run)
@@ -432,9 +432,7 @@ def parser() -> argparse.ArgumentParser:
                                                        ".flv/.ts/.mkv file (H.264 CBR, AAC 48 kHz)")
     render.add_argument("--video-bitrate", type=_bitrate, default="2500k",
                         help="the stream's constant video bitrate (default 2500k)")
-    render.add_argument("--shading", choices=("vertex", "pixel"),
-                        help="pixel: per-pixel light and soft shadows; vertex: lit at the vertices, the cheapest "
-                             "(default: the set's; vertex unless it says)")
+    render.add_argument("--shading", choices=("vertex", "pixel"), help=SHADING_HELP)
     render.add_argument("--say", action="append", metavar="HOST[@SECONDS]: TEXT",
                         help="a line for a host to speak, muxed into the MP4 (repeatable)")
     render.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
