@@ -79,7 +79,7 @@ def sphere_gltf(path: Path, mtoon: dict, material: dict | None = None, texture: 
 
 
 def ball_set(folder: Path, model: Path, shading: str = "pixel", backdrop: str = "#2040c0") -> Path:
-    """A set with the ball 1 m across at 1 m height, one light from the upper left, no ambient light (and a
+    """A set with the ball 1 m across at 1 m height, one light from the left, no ambient light (and a
     built-in host behind the camera: a set needs one)."""
     path = folder / f"ball_{shading}.toml"
     path.write_text(f"""
@@ -94,7 +94,7 @@ name = "key"
 type = "directional"
 color = "#ffffff"
 intensity = 1.0
-position = [-2.0, -2.0, 2.0]
+position = [-3.0, -1.0, 1.0]
 look_at = [0.0, 0.0, 1.0]
 
 [[pieces]]

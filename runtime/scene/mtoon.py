@@ -4,8 +4,8 @@ The program is written for the set's own lights, one straight line per light, as
 writes its per-pixel program (software GL runs unrolled code far faster than a loop); it works in either
 shading mode, since it takes the same light inputs (`p3d_LightSource`, the ambient light model, and in
 "pixel" sets the shadow map). Per light, N.L plus the shading shift is ramped from the shade colour to the
-lit colour over a band whose width falls as the toony factor rises; ambient light lights the base colour;
-a parametric rim (fresnel power, lift, mixed with the light) and emission are added.
+lit colour over a band whose width falls as the toony factor rises; ambient light lights the base colour,
+the sum capped at the lit colour; a parametric rim (fresnel power, lift, mixed with the light) and emission are added.
 
 - Outline: an inverted hull. A second node draws the same geoms (so skinning and morphs reach it) with their
   front faces culled, pushed out along the normals by a width in metres (world coordinates) or in a
@@ -151,7 +151,9 @@ LIGHT_LINE = ("    light += p3d_LightSource[{i}].color.rgb;\n"
               "ramp(n, light_dir(p3d_LightSource[{i}].position), {shadow}));\n")
 OUTLINE_LIGHT_LINE = "    light += p3d_LightSource[{i}].color.rgb;\n"
 
-SURFACE_TAIL = """    vec3 color = direct + p3d_LightModel.ambient.rgb * base.rgb + p3d_Material.emission.rgb;
+SURFACE_TAIL = """    // Never brighter than the lit colour (as MToon 0.x caps it): a set's key, fill and ambient light add up
+    // past 1, which toon shading, flat across each band, would show as whole regions burnt to white.
+    vec3 color = min(direct + p3d_LightModel.ambient.rgb * base.rgb, base.rgb) + p3d_Material.emission.rgb;
     float facing = clamp(1.0 - dot(n, normalize(-v_position)) + mtoon_rim_shape.x, 0.0, 1.0);
     color += mtoon_rim.rgb * pow(facing, mtoon_rim.a) * mix(vec3(1.0), light, mtoon_rim_shape.y);
     frag = vec4(color, alpha);
