@@ -197,3 +197,27 @@ def test_a_skinned_vrm_keeps_its_pose_under_mtoon(tmp_path, monkeypatch):
     assert a.sum() > b.sum()                                    # the outline adds a rim
     changed = int((np.abs(toon.astype(int) - old.astype(int)).sum(-1) > 24).sum())
     assert changed > 0.05 * b.sum(), changed                   # and drawn differently: toon bands, outline
+
+
+def test_rim_lights_the_edge_not_the_middle(tmp_path):
+    """Measured on the shaded side (the lit side is white already)."""
+    rim = {"parametricRimColorFactor": [0.0, 1.0, 0.0], "parametricRimFresnelPowerFactor": 3.0,
+           "rimLightingMixFactor": 0.0}
+    plain, rimmed = ball(tmp_path, {}), ball(tmp_path, rim)
+    disc = inner(~backdrop_mask(plain), 2)
+    ys, xs = np.nonzero(disc)
+    distance = np.hypot(ys - ys.mean(), xs - xs.mean())[luminance(plain)[disc] < 100] / np.sqrt(disc.sum() / np.pi)
+    body = disc & (luminance(plain) < 100)
+    green = rimmed[..., 1].astype(int)[body] - plain[..., 1].astype(int)[body]
+    assert np.median(green[distance > 0.9]) > 60 > 5 > np.median(green[distance < 0.6])
+
+
+def test_blend_shows_the_backdrop_through_a_half_transparent_ball(tmp_path):
+    opaque = ball(tmp_path, {})
+    half = ball(tmp_path, {}, material={"alphaMode": "BLEND",
+                                        "pbrMetallicRoughness": {"baseColorFactor": [1.0, 1.0, 1.0, 0.5]}})
+    disc = inner(~backdrop_mask(opaque), 3)
+    behind = opaque[0, 0].astype(int)
+    lit = disc & (luminance(opaque) > 200)                      # the white lit side
+    seen = half[lit].astype(int)
+    assert np.all(np.abs(seen - (opaque[lit].astype(int) + behind) / 2).max(axis=-1) < 40)

@@ -19,6 +19,7 @@ skinning, as for the per-pixel program.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from panda3d.core import (
@@ -40,7 +41,7 @@ from panda3d.core import (
 from ..skeleton.gltfdata import GltfData
 from ..skeleton.rigfile import RigError
 from .lighting import SHADOW_MAP, SHADOW_OFFSET_TEXELS, LitLight
-from .mtoon_material import MToon, read_mtoon
+from .mtoon_material import ALPHA_MODES, OUTLINE_MODES, MToon, read_mtoon
 
 TIME_INPUT = "cohost_time"         # seconds of show time: a PTA_float the stage updates each frame
 
@@ -105,7 +106,7 @@ uniform vec4 mtoon_rim;                 // rim colour, fresnel power
 uniform vec2 mtoon_rim_shape;           // lift, lighting mix
 uniform vec4 mtoon_outline_color;       // colour, lighting mix
 uniform vec3 mtoon_uv_speed;            // scroll (Panda's UV axes, units/s), turns/s
-uniform vec2 mtoon_alpha;               // mode (0 opaque, 1 mask, 2 blend), cutoff
+uniform float mtoon_alpha_cutoff;
 in vec3 v_position;
 in vec3 v_normal;
 in vec2 v_uv;
@@ -131,17 +132,29 @@ float ramp(vec3 n, vec3 l, float shadowed) {{
 }}
 
 void main() {{
-    float mask = texture(mtoon_uv_mask, v_uv).b;
-    float t = cohost_time * mask;
+#ifdef UV_ANIMATION
+    float t = cohost_time * texture(mtoon_uv_mask, v_uv).b;
     float turn = 6.2831853 * mtoon_uv_speed.z * t;
     vec2 uv = v_uv + mtoon_uv_speed.xy * t - 0.5;
     uv = mat2(cos(turn), sin(turn), -sin(turn), cos(turn)) * uv + 0.5;
-    vec4 base = p3d_Material.baseColor * texture(p3d_Texture0, uv) * p3d_ColorScale;
-    if (mtoon_alpha.x == 1.0 && base.a < mtoon_alpha.y) discard;
-    float alpha = mtoon_alpha.x == 2.0 ? base.a : 1.0;
+#else
+    vec2 uv = v_uv;
+#endif
+    vec4 texel = texture(p3d_Texture0, uv);
+    vec4 base = p3d_Material.baseColor * texel * p3d_ColorScale;
+#if ALPHA_MODE == 1
+    if (base.a < mtoon_alpha_cutoff) discard;
+#endif
+    float alpha = ALPHA_MODE == 2 ? base.a : 1.0;
     vec3 n = normalize(v_normal);
     if (!gl_FrontFacing) n = -n;
+#if SHADE_TEXTURE == 1
+    vec3 shade = mtoon_shade * texel.rgb;       // the base colour's texture is the shade's too
+#elif SHADE_TEXTURE == 2
     vec3 shade = mtoon_shade * texture(mtoon_shade_texture, uv).rgb;
+#else
+    vec3 shade = mtoon_shade;
+#endif
     vec3 direct = vec3(0.0);
     vec3 light = p3d_LightModel.ambient.rgb;
 """
@@ -154,8 +167,10 @@ OUTLINE_LIGHT_LINE = "    light += p3d_LightSource[{i}].color.rgb;\n"
 SURFACE_TAIL = """    // Never brighter than the lit colour (as MToon 0.x caps it): a set's key, fill and ambient light add up
     // past 1, which toon shading, flat across each band, would show as whole regions burnt to white.
     vec3 color = min(direct + p3d_LightModel.ambient.rgb * base.rgb, base.rgb) + p3d_Material.emission.rgb;
+#ifdef RIM
     float facing = clamp(1.0 - dot(n, normalize(-v_position)) + mtoon_rim_shape.x, 0.0, 1.0);
     color += mtoon_rim.rgb * pow(facing, mtoon_rim.a) * mix(vec3(1.0), light, mtoon_rim_shape.y);
+#endif
     frag = vec4(color, alpha);
 }
 """
@@ -171,9 +186,32 @@ def vertex_source(shadow_span: float, outline: bool) -> str:
     return "#version 130\n" + ("#define OUTLINE\n" if outline else "") + VERTEX_BODY.replace("SHADOW_OFFSET", offset)
 
 
-def fragment_source(lights: list[LitLight], outline: bool) -> str:
-    """The fragment program for these lights (the surface's, or the outline's)."""
-    lines = [FRAGMENT_HEAD.format(count=max(1, len(lights)))]
+@dataclass(frozen=True)
+class Variant:
+    """What a material's program computes at all: software GL pays for every texture read and every line,
+    so a material without UV animation or rim, or whose shade texture is its base texture, skips them."""
+    outline: bool
+    uv_animation: bool
+    shade_texture: int          # 0 none, 1 the base colour's texture, 2 a texture of its own
+    alpha_mode: int             # 0 OPAQUE, 1 MASK, 2 BLEND
+    rim: bool
+
+    @classmethod
+    def of(cls, m: MToon, base_texture: int | None, outline: bool) -> "Variant":
+        shade = 0 if m.shade_texture is None else 1 if m.shade_texture == base_texture else 2
+        return cls(outline, m.uv_animated, shade, ALPHA_MODES.index(m.alpha_mode), any(m.rim_color))
+
+    @property
+    def defines(self) -> str:
+        flags = [("OUTLINE", self.outline), ("UV_ANIMATION", self.uv_animation), ("RIM", self.rim)]
+        return "".join(f"#define {name}\n" for name, on in flags if on) + \
+            f"#define SHADE_TEXTURE {self.shade_texture}\n#define ALPHA_MODE {self.alpha_mode}\n"
+
+
+def fragment_source(lights: list[LitLight], variant: Variant) -> str:
+    """The fragment program for these lights and this kind of material (the surface's, or the outline's)."""
+    outline = variant.outline
+    lines = [FRAGMENT_HEAD.format(count=max(1, len(lights))).replace("#version 130\n", "#version 130\n" + variant.defines)]
     for i, light in enumerate(lights):
         line = OUTLINE_LIGHT_LINE if outline else LIGHT_LINE
         lines.append(line.format(i=i, shadow="shadow()" if light.shadowed else "1.0"))
@@ -235,14 +273,16 @@ class MToonLook:
         self.materials = read_mtoon(doc, path)
         self._textures = _Textures(doc, path) if self.materials else None
         names = {doc["materials"][i].get("name", f"mat{i}"): i for i in reversed(sorted(self.materials))}
-        self._geoms: list[tuple[GeomNode, int, MToon]] = []
+        self._geoms: list[tuple[GeomNode, int, MToon, int | None]] = []      # node, geom, MToon, base texture
         for np_ in model.find_all_matches("**/+GeomNode"):
             node = np_.node()
             for i in range(node.get_num_geoms()):
                 attrib = node.get_geom_state(i).get_attrib(MaterialAttrib)
                 material = attrib.get_material() if attrib else None
                 if material is not None and material.get_name() in names:
-                    self._geoms.append((node, i, self.materials[names[material.get_name()]]))
+                    index = names[material.get_name()]
+                    base = doc["materials"][index].get("pbrMetallicRoughness", {}).get("baseColorTexture", {})
+                    self._geoms.append((node, i, self.materials[index], base.get("index")))
 
     @property
     def empty(self) -> bool:
@@ -250,21 +290,23 @@ class MToonLook:
 
     def draw(self, lights: list[LitLight], shadow_span: float) -> None:
         """Give the MToon geoms the program for these lights (the set's, in its order)."""
-        surface = Shader.make(Shader.SL_GLSL, vertex=vertex_source(shadow_span, False),
-                              fragment=fragment_source(lights, False))
-        outline = Shader.make(Shader.SL_GLSL, vertex=vertex_source(shadow_span, True),
-                              fragment=fragment_source(lights, True))
+        def program(variant: Variant) -> Shader:
+            return Shader.make(Shader.SL_GLSL, vertex=vertex_source(shadow_span, variant.outline),
+                               fragment=fragment_source(lights, variant))
+
         hulls: dict[GeomNode, GeomNode] = {}
-        for node, i, mtoon in self._geoms:
+        for node, i, mtoon, base_texture in self._geoms:
             state = node.get_geom_state(i)
-            node.set_geom_state(i, self._state(state, surface, mtoon, hull=False))
+            surface = Variant.of(mtoon, base_texture, outline=False)
+            node.set_geom_state(i, self._state(state, surface, program(surface), mtoon))
             if mtoon.outlined:
                 if node not in hulls:
                     hulls[node] = GeomNode(f"{node.get_name()}:outline")
                     NodePath(node).attach_new_node(hulls[node])
-                hulls[node].add_geom(node.modify_geom(i), self._state(state, outline, mtoon, hull=True))
+                hull = Variant.of(mtoon, base_texture, outline=True)
+                hulls[node].add_geom(node.modify_geom(i), self._state(state, hull, program(hull), mtoon))
 
-    def _state(self, state: RenderState, shader: Shader, m: MToon, hull: bool) -> RenderState:
+    def _state(self, state: RenderState, variant: Variant, shader: Shader, m: MToon) -> RenderState:
         textures = self._textures
         attrib = ShaderAttrib.make(shader)
         for name, value in (
@@ -272,14 +314,13 @@ class MToonLook:
             ("mtoon_ramp", (m.shading_shift, m.shading_toony)),
             ("mtoon_rim", (*m.rim_color, m.rim_fresnel_power)),
             ("mtoon_rim_shape", (m.rim_lift, m.rim_lighting_mix)),
-            ("mtoon_outline", (m.outline_width, float(("none", "worldCoordinates", "screenCoordinates")
-                                                      .index(m.outline_mode)))),
+            ("mtoon_outline", (m.outline_width, float(OUTLINE_MODES.index(m.outline_mode)))),
             ("mtoon_outline_color", (*m.outline_color, m.outline_lighting_mix)),
             # glTF's V runs down and Panda's up: scroll Y and the turn change sign.
             ("mtoon_uv_speed", (m.scroll_x, -m.scroll_y, -m.rotation)),
-            ("mtoon_alpha", (float(("OPAQUE", "MASK", "BLEND").index(m.alpha_mode)), m.alpha_cutoff)),
-            ("mtoon_shade_texture", textures.get(m.shade_texture, srgb=True)),
-            ("mtoon_uv_mask", textures.get(m.uv_mask_texture, srgb=False)),
+            ("mtoon_alpha_cutoff", m.alpha_cutoff),
+            ("mtoon_shade_texture", textures.get(m.shade_texture if variant.shade_texture == 2 else None, srgb=True)),
+            ("mtoon_uv_mask", textures.get(m.uv_mask_texture if variant.uv_animation else None, srgb=False)),
         ):
             attrib = attrib.set_shader_input(name, value)
         state = state.set_attrib(attrib)
@@ -287,7 +328,7 @@ class MToonLook:
         state = state.set_attrib(TransparencyAttrib.make(TransparencyAttrib.M_alpha if blend else TransparencyAttrib.M_none))
         if blend:
             state = state.set_attrib(DepthWriteAttrib.make(DepthWriteAttrib.M_off))
-        if hull:
+        if variant.outline:
             return state.set_attrib(CullFaceAttrib.make_reverse())
         return state.set_attrib(CullFaceAttrib.make(CullFaceAttrib.M_cull_none if m.double_sided
                                                     else CullFaceAttrib.M_cull_clockwise))
