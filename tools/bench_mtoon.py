@@ -3,7 +3,7 @@ material lit by the set), in both shading modes, measured in one run.
 
 The set is the chroma set with its two hosts replaced by one VRM (Godette from the shared test assets by
 default). Loops render offscreen at the same size, interleaved in rounds so that machine noise hits them
-alike; the medians are compared. `--picture` also writes the two looks side by side (medium shot).
+alike; the medians are compared. `--picture` also writes the two looks side by side.
 
     python tools/bench_mtoon.py [--rig PATH.vrm] [--size 1280x720] [--frames 30] [--rounds 3]
                                 [--picture rigs/mtoon.png]
@@ -22,9 +22,9 @@ import numpy as np
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from runtime.scene.render import OffscreenRenderer, write_png  # noqa: E402
-from runtime.scene.stage import Stage  # noqa: E402
-from runtime.sets.setfile import load_set  # noqa: E402
+from runtime.scene.render import OffscreenRenderer, write_png
+from runtime.scene.stage import Stage
+from runtime.sets.setfile import load_set
 
 GODETTE = PROJECT.parent / "shared" / "assets" / "models" / "Godette_vrm_v4.vrm"
 
@@ -39,13 +39,13 @@ def one_host_set(folder: Path, rig: Path, shading: str) -> Path:
     return path
 
 
-def renderer(set_path: Path, size: tuple[int, int], mtoon: bool, camera: str | None = None) -> OffscreenRenderer:
+def renderer(set_path: Path, size: tuple[int, int], mtoon: bool) -> OffscreenRenderer:
     """A renderer of the set; without `mtoon` the stage's MToon hook is skipped, as before MToon existed."""
     hook = Stage._draw_mtoon
     if not mtoon:
         Stage._draw_mtoon = lambda self, model, info: None
     try:
-        return OffscreenRenderer(load_set(set_path), size, camera=camera, multisamples=0)
+        return OffscreenRenderer(load_set(set_path), size, multisamples=0)
     finally:
         Stage._draw_mtoon = hook
 
@@ -63,13 +63,15 @@ def timed(r: OffscreenRenderer, frames: int) -> float:
 
 
 def picture(set_path: Path, out: Path) -> None:
-    """The old look and MToon side by side, each cropped to the host's middle half."""
-    halves = []
+    """The old look and MToon side by side, cropped to the host (with a margin)."""
+    frames = []
     for mtoon in (False, True):
-        with renderer(set_path, (960, 720), mtoon, camera="medium") as r:
-            frame = r.frame()
-        halves.append(frame[:, 240:720])
-    write_png(out, np.concatenate(halves, axis=1))
+        with renderer(set_path, (540, 960), mtoon) as r:
+            r.look_at_bounds(*r.stage.host_bounds(r.stage.hosts[0]), fov=17.0, elevation=8.0)
+            frames.append(r.frame())
+    ys, xs = np.nonzero(np.any([np.abs(f.astype(int) - f[0, 0]).sum(-1) > 6 for f in frames], axis=0))
+    top, bottom, left, right = max(ys.min() - 16, 0), ys.max() + 17, max(xs.min() - 16, 0), xs.max() + 17
+    write_png(out, np.concatenate([f[top:bottom, left:right] for f in frames], axis=1))
 
 
 def main() -> None:

@@ -5,7 +5,8 @@ writes its per-pixel program (software GL runs unrolled code far faster than a l
 shading mode, since it takes the same light inputs (`p3d_LightSource`, the ambient light model, and in
 "pixel" sets the shadow map). Per light, N.L plus the shading shift is ramped from the shade colour to the
 lit colour over a band whose width falls as the toony factor rises; ambient light lights the base colour,
-the sum capped at the lit colour; a parametric rim (fresnel power, lift, mixed with the light) and emission are added.
+the sum capped at the lit colour; a parametric rim (fresnel power, lift, mixed with the light) and emission
+are added.
 
 - Outline: an inverted hull. A second node draws the same geoms (so skinning and morphs reach it) with their
   front faces culled, pushed out along the normals by a width in metres (world coordinates) or in a
@@ -164,9 +165,10 @@ LIGHT_LINE = ("    light += p3d_LightSource[{i}].color.rgb;\n"
               "ramp(n, light_dir(p3d_LightSource[{i}].position), {shadow}));\n")
 OUTLINE_LIGHT_LINE = "    light += p3d_LightSource[{i}].color.rgb;\n"
 
-SURFACE_TAIL = """    // Never brighter than the lit colour (as MToon 0.x caps it): a set's key, fill and ambient light add up
-    // past 1, which toon shading, flat across each band, would show as whole regions burnt to white.
-    vec3 color = min(direct + p3d_LightModel.ambient.rgb * base.rgb, base.rgb) + p3d_Material.emission.rgb;
+SURFACE_TAIL = """    // Never brighter than the lit colour (as MToon 0.x caps it): a set's key, fill and ambient
+    // light add up past 1, which toon shading, flat across each band, would show as bands burnt white.
+    vec3 color = min(direct + p3d_LightModel.ambient.rgb * base.rgb, base.rgb);
+    color += p3d_Material.emission.rgb;
 #ifdef RIM
     float facing = clamp(1.0 - dot(n, normalize(-v_position)) + mtoon_rim_shape.x, 0.0, 1.0);
     color += mtoon_rim.rgb * pow(facing, mtoon_rim.a) * mix(vec3(1.0), light, mtoon_rim_shape.y);
@@ -175,7 +177,8 @@ SURFACE_TAIL = """    // Never brighter than the lit colour (as MToon 0.x caps i
 }
 """
 
-OUTLINE_TAIL = """    frag = vec4(mtoon_outline_color.rgb * mix(vec3(1.0), min(light, vec3(1.0)), mtoon_outline_color.a), alpha);
+OUTLINE_TAIL = """    vec3 lit = mix(vec3(1.0), min(light, vec3(1.0)), mtoon_outline_color.a);
+    frag = vec4(mtoon_outline_color.rgb * lit, alpha);
 }
 """
 
@@ -197,7 +200,7 @@ class Variant:
     rim: bool
 
     @classmethod
-    def of(cls, m: MToon, base_texture: int | None, outline: bool) -> "Variant":
+    def of(cls, m: MToon, base_texture: int | None, outline: bool) -> Variant:
         shade = 0 if m.shade_texture is None else 1 if m.shade_texture == base_texture else 2
         return cls(outline, m.uv_animated, shade, ALPHA_MODES.index(m.alpha_mode), any(m.rim_color))
 
@@ -211,7 +214,8 @@ class Variant:
 def fragment_source(lights: list[LitLight], variant: Variant) -> str:
     """The fragment program for these lights and this kind of material (the surface's, or the outline's)."""
     outline = variant.outline
-    lines = [FRAGMENT_HEAD.format(count=max(1, len(lights))).replace("#version 130\n", "#version 130\n" + variant.defines)]
+    head = FRAGMENT_HEAD.format(count=max(1, len(lights)))
+    lines = [head.replace("#version 130\n", "#version 130\n" + variant.defines, 1)]
     for i, light in enumerate(lights):
         line = OUTLINE_LIGHT_LINE if outline else LIGHT_LINE
         lines.append(line.format(i=i, shadow="shadow()" if light.shadowed else "1.0"))
@@ -269,10 +273,10 @@ class MToonLook:
     material's values; outlined ones get a hull beside them."""
 
     def __init__(self, model: NodePath, doc: dict, path: Path) -> None:
-        self.model, self.path = model, path
-        self.materials = read_mtoon(doc, path)
-        self._textures = _Textures(doc, path) if self.materials else None
-        names = {doc["materials"][i].get("name", f"mat{i}"): i for i in reversed(sorted(self.materials))}
+        materials = read_mtoon(doc, path)
+        self._textures = _Textures(doc, path)
+        # panda3d-gltf names each Panda material after its glTF material (or matN); the first of a name wins.
+        names = {doc["materials"][i].get("name", f"mat{i}"): i for i in sorted(materials, reverse=True)}
         self._geoms: list[tuple[GeomNode, int, MToon, int | None]] = []      # node, geom, MToon, base texture
         for np_ in model.find_all_matches("**/+GeomNode"):
             node = np_.node()
@@ -282,7 +286,7 @@ class MToonLook:
                 if material is not None and material.get_name() in names:
                     index = names[material.get_name()]
                     base = doc["materials"][index].get("pbrMetallicRoughness", {}).get("baseColorTexture", {})
-                    self._geoms.append((node, i, self.materials[index], base.get("index")))
+                    self._geoms.append((node, i, materials[index], base.get("index")))
 
     @property
     def empty(self) -> bool:
@@ -319,13 +323,14 @@ class MToonLook:
             # glTF's V runs down and Panda's up: scroll Y and the turn change sign.
             ("mtoon_uv_speed", (m.scroll_x, -m.scroll_y, -m.rotation)),
             ("mtoon_alpha_cutoff", m.alpha_cutoff),
-            ("mtoon_shade_texture", textures.get(m.shade_texture if variant.shade_texture == 2 else None, srgb=True)),
-            ("mtoon_uv_mask", textures.get(m.uv_mask_texture if variant.uv_animation else None, srgb=False)),
+            ("mtoon_shade_texture", textures.get(m.shade_texture if variant.shade_texture == 2 else None, True)),
+            ("mtoon_uv_mask", textures.get(m.uv_mask_texture if variant.uv_animation else None, False)),
         ):
             attrib = attrib.set_shader_input(name, value)
         state = state.set_attrib(attrib)
         blend = m.alpha_mode == "BLEND"
-        state = state.set_attrib(TransparencyAttrib.make(TransparencyAttrib.M_alpha if blend else TransparencyAttrib.M_none))
+        state = state.set_attrib(TransparencyAttrib.make(TransparencyAttrib.M_alpha if blend
+                                                         else TransparencyAttrib.M_none))
         if blend:
             state = state.set_attrib(DepthWriteAttrib.make(DepthWriteAttrib.M_off))
         if variant.outline:

@@ -183,7 +183,8 @@ class Stage:
             # priority, and lights of equal priority by address.
             np_.node().set_priority(len(lit) - k)
         self._lit = [LitLight(self.shadow_map is not None and np_ == caster) for np_, _ in lit]
-        self.root.set_shader(Shader.make(Shader.SL_GLSL, vertex=vertex_source(span), fragment=fragment_source(self._lit)))
+        self.root.set_shader(Shader.make(Shader.SL_GLSL, vertex=vertex_source(span),
+                                         fragment=fragment_source(self._lit)))
 
     def _draw_mtoon(self, model: NodePath, info) -> None:
         """A model whose materials carry MToon draws them so, with the set's lights, in either shading mode."""
