@@ -227,3 +227,11 @@ def test_blend_shows_the_backdrop_through_a_half_transparent_ball(tmp_path):
     lit = inner(~backdrop_mask(opaque), 3) & (luminance(opaque) > 200)      # the white lit side
     expected = (linear(opaque[lit]) + linear(opaque[0, 0])) / 2
     assert np.abs(linear(half[lit]) - expected).max() < 0.04
+
+
+def test_emission_brightens_the_shaded_side(tmp_path):
+    plain = ball(tmp_path, {})
+    glowing = ball(tmp_path, {}, material={"emissiveFactor": [0.0, 0.3, 0.0]})
+    shaded = inner(~backdrop_mask(plain), 3) & (luminance(plain) < 100)
+    green = glowing[..., 1].astype(int)[shaded] - plain[..., 1].astype(int)[shaded]
+    assert shaded.sum() > 1000 and np.median(green) > 60
