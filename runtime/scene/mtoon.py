@@ -30,6 +30,7 @@ from panda3d.core import (
     MaterialAttrib,
     NodePath,
     PNMImage,
+    PTA_float,
     RenderState,
     SamplerState,
     Shader,
@@ -52,7 +53,9 @@ uniform mat4 p3d_ProjectionMatrix;
 uniform mat4 p3d_ModelMatrix;
 uniform mat3 p3d_NormalMatrix;
 uniform mat4 p3d_TextureMatrix[1];
+#ifdef SHADOWED
 uniform mat4 cohost_shadow_matrix;
+#endif
 uniform vec2 mtoon_outline;              // width, mode (1 world metres, 2 fraction of the screen's height)
 in vec4 p3d_Vertex;
 in vec3 p3d_Normal;
@@ -60,7 +63,9 @@ in vec2 p3d_MultiTexCoord0;
 out vec3 v_position;
 out vec3 v_normal;
 out vec2 v_uv;
+#ifdef SHADOWED
 out vec4 v_shadow;
+#endif
 
 void main() {
     vec4 view = p3d_ModelViewMatrix * p3d_Vertex;
@@ -83,8 +88,10 @@ void main() {
     v_position = view.xyz;
     v_normal = n;
     v_uv = (p3d_TextureMatrix[0] * vec4(p3d_MultiTexCoord0, 0.0, 1.0)).xy;
+#ifdef SHADOWED
     vec3 world_normal = normalize(mat3(p3d_ModelMatrix) * p3d_Normal);
     v_shadow = cohost_shadow_matrix * vec4((p3d_ModelMatrix * p3d_Vertex).xyz + world_normal * SHADOW_OFFSET, 1.0);
+#endif
 }
 """
 
@@ -99,7 +106,6 @@ uniform vec4 p3d_ColorScale;
 uniform sampler2D p3d_Texture0;
 uniform sampler2D mtoon_shade_texture;
 uniform sampler2D mtoon_uv_mask;
-uniform sampler2DShadow cohost_shadow_map;
 uniform float cohost_time;
 uniform vec3 mtoon_shade;               // shade colour
 uniform vec2 mtoon_ramp;                // shading shift, shading toony
@@ -111,8 +117,11 @@ uniform float mtoon_alpha_cutoff;
 in vec3 v_position;
 in vec3 v_normal;
 in vec2 v_uv;
-in vec4 v_shadow;
 out vec4 frag;
+
+#ifdef SHADOWED
+uniform sampler2DShadow cohost_shadow_map;
+in vec4 v_shadow;
 
 // One hardware-filtered tap: toon shading wants a crisp shadow edge.
 float shadow() {{
@@ -120,6 +129,7 @@ float shadow() {{
     c.z -= 0.0008 * c.w;
     return textureProj(cohost_shadow_map, c);
 }}
+#endif
 
 vec3 light_dir(vec4 position) {{
     return position.w == 0.0 ? normalize(position.xyz) : normalize(position.xyz - v_position);
@@ -183,10 +193,12 @@ OUTLINE_TAIL = """    vec3 lit = mix(vec3(1.0), min(light, vec3(1.0)), mtoon_out
 """
 
 
-def vertex_source(shadow_span: float, outline: bool) -> str:
-    """The vertex program (`outline`: the hull's, pushed out along the normals)."""
+def vertex_source(shadow_span: float, outline: bool, shadowed: bool) -> str:
+    """The vertex program (`outline`: the hull's, pushed out along the normals; `shadowed`: a light casts
+    shadows, so each vertex is placed in the shadow map)."""
     offset = f"{SHADOW_OFFSET_TEXELS * shadow_span / SHADOW_MAP:.5f}"       # as the per-pixel program's
-    return "#version 130\n" + ("#define OUTLINE\n" if outline else "") + VERTEX_BODY.replace("SHADOW_OFFSET", offset)
+    defines = ("#define OUTLINE\n" if outline else "") + ("#define SHADOWED\n" if shadowed else "")
+    return "#version 130\n" + defines + VERTEX_BODY.replace("SHADOW_OFFSET", offset)
 
 
 @dataclass(frozen=True)
@@ -215,7 +227,8 @@ def fragment_source(lights: list[LitLight], variant: Variant) -> str:
     """The fragment program for these lights and this kind of material (the surface's, or the outline's)."""
     outline = variant.outline
     head = FRAGMENT_HEAD.format(count=max(1, len(lights)))
-    lines = [head.replace("#version 130\n", "#version 130\n" + variant.defines, 1)]
+    defines = variant.defines + ("#define SHADOWED\n" if any(light.shadowed for light in lights) else "")
+    lines = [head.replace("#version 130\n", "#version 130\n" + defines, 1)]
     for i, light in enumerate(lights):
         line = OUTLINE_LIGHT_LINE if outline else LIGHT_LINE
         lines.append(line.format(i=i, shadow="shadow()" if light.shadowed else "1.0"))
@@ -273,6 +286,7 @@ class MToonLook:
     material's values; outlined ones get a hull beside them."""
 
     def __init__(self, model: NodePath, doc: dict, path: Path) -> None:
+        self._model = model
         materials = read_mtoon(doc, path)
         self._textures = _Textures(doc, path)
         # panda3d-gltf names each Panda material after its glTF material (or matN); the first of a name wins.
@@ -292,12 +306,16 @@ class MToonLook:
     def empty(self) -> bool:
         return not self._geoms
 
-    def draw(self, lights: list[LitLight], shadow_span: float) -> None:
-        """Give the MToon geoms the program for these lights (the set's, in its order)."""
+    def draw(self, lights: list[LitLight], shadow_span: float, clock: PTA_float) -> None:
+        """Give the MToon geoms the program for these lights (the set's, in its order); `clock[0]` is the
+        show's time in seconds, kept by the stage."""
+        shadowed = any(light.shadowed for light in lights)
+
         def program(variant: Variant) -> Shader:
-            return Shader.make(Shader.SL_GLSL, vertex=vertex_source(shadow_span, variant.outline),
+            return Shader.make(Shader.SL_GLSL, vertex=vertex_source(shadow_span, variant.outline, shadowed),
                                fragment=fragment_source(lights, variant))
 
+        self._model.set_shader_input(TIME_INPUT, clock)
         hulls: dict[GeomNode, GeomNode] = {}
         for node, i, mtoon, base_texture in self._geoms:
             state = node.get_geom_state(i)

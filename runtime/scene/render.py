@@ -14,6 +14,8 @@ from typing import Iterator
 import numpy as np
 from panda3d.core import Camera as PandaCamera
 from panda3d.core import (
+    CullBinEnums,
+    CullBinManager,
     FrameBufferProperties,
     GraphicsEngine,
     GraphicsOutput,
@@ -47,6 +49,11 @@ def configure_panda() -> None:
         "audio-library-name null", "notify-level warning", "notify-level-device fatal",
         "notify-level-egldisplay fatal", "framebuffer-srgb true", "sync-video false",
     ]))
+    # Opaque geoms are drawn in scene-graph order. Panda's default sorts them by render state, which
+    # compares materials and textures by address: surfaces at equal depth (a seam) could then come out
+    # differently from one run to the next.
+    bins = CullBinManager.get_global_ptr()
+    bins.set_bin_type(bins.find_bin("opaque"), CullBinEnums.BT_unsorted)
     _configured = True
 
 

@@ -37,7 +37,7 @@ from ..world.assemble import world_of
 from ..world.tick import Ticker, standard_stages
 from .character import Character, to_panda_matrix
 from .lighting import LitLight, ShadowMap, fragment_source, vertex_source
-from .mtoon import TIME_INPUT, MToonLook
+from .mtoon import MToonLook
 from .product_shapes import ACCENTS, PRODUCT_SHAPES
 from .shapes import SHAPES, geom_node
 
@@ -88,8 +88,6 @@ class Stage:
         self.root = root if root is not None else NodePath(PandaNode("set"))
         self.props: dict[str, NodePath] = {}
         self._clock = PTA_float.empty_array(1)       # show time for MToon's UV animation: tick / rate
-        self.root.set_shader_input(TIME_INPUT, self._clock)
-        self.root.set_shader_input("cohost_shadow_matrix", LMatrix4.ident_mat())
         self._shadow_span = max(spec.floor_size) + 2.0    # metres a shadow map covers
         self._lit: list[LitLight] = []                  # the lights as shaders see them, in the set's order
         self._lights(output)
@@ -174,6 +172,7 @@ class Stage:
         """Per-pixel lighting, and soft shadows from the first light that casts them (its map spans the
         set's floor) when there is an output to draw the map with."""
         span = self._shadow_span
+        self.root.set_shader_input("cohost_shadow_matrix", LMatrix4.ident_mat())
         caster = next((np_ for np_, shadows in lit if shadows and isinstance(np_.node(), (DirectionalLight, Spotlight))),
                       None)
         if caster is not None and output is not None:
@@ -190,7 +189,7 @@ class Stage:
         """A model whose materials carry MToon draws them so, with the set's lights, in either shading mode."""
         look = MToonLook(model, info.gltf, info.path)
         if not look.empty:
-            look.draw(self._lit, self._shadow_span)
+            look.draw(self._lit, self._shadow_span, self._clock)
 
     def close(self) -> None:
         """Let go of what the stage drew with (its shadow map's buffer) and its scene graph."""
