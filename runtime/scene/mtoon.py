@@ -41,9 +41,9 @@ from panda3d.core import (
 )
 
 from ..skeleton.gltfdata import GltfData
-from ..skeleton.rigfile import RigError
+from ..skeleton.mtoon_material import ALPHA_MODES, OUTLINE_MODES, MToon
+from ..skeleton.rigfile import RigError, RigInfo
 from .lighting import SHADOW_MAP, SHADOW_OFFSET_TEXELS, LitLight
-from .mtoon_material import ALPHA_MODES, OUTLINE_MODES, MToon, read_mtoon
 
 TIME_INPUT = "cohost_time"         # seconds of show time: a PTA_float the stage updates each frame
 
@@ -285,10 +285,11 @@ class MToonLook:
     """A loaded model's MToon materials, drawn with a set's lights: each MToon geom gets the program and its
     material's values; outlined ones get a hull beside them."""
 
-    def __init__(self, model: NodePath, doc: dict, path: Path) -> None:
+    def __init__(self, model: NodePath, info: RigInfo) -> None:
+        """`model`: `info`'s file as loaded."""
         self._model = model
-        materials = read_mtoon(doc, path)
-        self._textures = _Textures(doc, path)
+        doc, materials = info.gltf, info.mtoon
+        self._textures = _Textures(doc, info.path)
         # panda3d-gltf names each Panda material after its glTF material (or matN); the first of a name wins.
         names = {doc["materials"][i].get("name", f"mat{i}"): i for i in sorted(materials, reverse=True)}
         self._geoms: list[tuple[GeomNode, int, MToon, int | None]] = []      # node, geom, MToon, base texture

@@ -31,7 +31,7 @@ from ..sets.setfile import Camera, HostPlacement, Piece, SetSpec
 from ..skeleton import quat
 from ..skeleton.humanoid import PARENT
 from ..skeleton.pose import Pose
-from ..skeleton.rigfile import skeleton_of
+from ..skeleton.rigfile import RigInfo, skeleton_of
 from ..tomlfile import srgb_to_linear
 from ..world.assemble import world_of
 from ..world.tick import Ticker, standard_stages
@@ -185,9 +185,9 @@ class Stage:
         self.root.set_shader(Shader.make(Shader.SL_GLSL, vertex=vertex_source(span),
                                          fragment=fragment_source(self._lit)))
 
-    def _draw_mtoon(self, model: NodePath, info) -> None:
+    def _draw_mtoon(self, model: NodePath, info: RigInfo) -> None:
         """A model whose materials carry MToon draws them so, with the set's lights, in either shading mode."""
-        look = MToonLook(model, info.gltf, info.path)
+        look = MToonLook(model, info)
         if not look.empty:
             look.draw(self._lit, self._shadow_span, self._clock)
 

@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..skeleton.rigfile import RigError
 from ..tomlfile import srgb_to_linear
+from .rigfile import RigError
 
 ALPHA_MODES = ("OPAQUE", "MASK", "BLEND")
 OUTLINE_MODES = ("none", "worldCoordinates", "screenCoordinates")
