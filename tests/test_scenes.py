@@ -1,4 +1,5 @@
 """Shipped sets render offscreen: backdrop where nothing stands, hosts inside the frame, determinism."""
+
 import hashlib
 
 import numpy as np

@@ -73,7 +73,7 @@ class ExpressionBinds:
                 textures = state.get_attrib(TextureAttrib)
                 if textures and textures.get_num_on_stages():
                     stage = textures.get_on_stage(0)
-                    node.set_geom_state(i, state.set_attrib(TexMatrixAttrib.make(stage, transform)))
+                    node.set_geom_state(i, node.get_geom_state(i).set_attrib(TexMatrixAttrib.make(stage, transform)))
         colors = self.engine.colors(out, self.colors)
         for m in {m for m, _ in colors}:
             for node, i, state in self.geoms[m]:

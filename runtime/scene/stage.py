@@ -19,6 +19,7 @@ from panda3d.core import (
     PerspectiveLens,
     Point3,
     PointLight,
+    PTA_float,
     Shader,
     Spotlight,
     Texture,
@@ -30,12 +31,13 @@ from ..sets.setfile import Camera, HostPlacement, Piece, SetSpec
 from ..skeleton import quat
 from ..skeleton.humanoid import PARENT
 from ..skeleton.pose import Pose
-from ..skeleton.rigfile import skeleton_of
+from ..skeleton.rigfile import RigInfo, skeleton_of
 from ..tomlfile import srgb_to_linear
 from ..world.assemble import world_of
 from ..world.tick import Ticker, standard_stages
 from .character import Character, to_panda_matrix
 from .lighting import LitLight, ShadowMap, fragment_source, vertex_source
+from .mtoon import MToonLook
 from .product_shapes import ACCENTS, PRODUCT_SHAPES
 from .shapes import SHAPES, geom_node
 
@@ -85,6 +87,10 @@ class Stage:
         self.shadow_map: ShadowMap | None = None
         self.root = root if root is not None else NodePath(PandaNode("set"))
         self.props: dict[str, NodePath] = {}
+        self._clock = PTA_float.empty_array(1)       # show time for MToon's UV animation: tick / rate
+        self._shadow_span = max(spec.floor_size) + 2.0    # metres a shadow map covers
+        self._lit: list[LitLight] = []                  # the lights as shaders see them, in the set's order
+        self._lights(output)
         if spec.floor is not None:
             fw, fd = spec.floor_size
             self._piece(Piece("floor", "plane", (fw, fd, 0.0), (0.0, fd / 2 - 2.0, 0.0), (0, 0, 0), spec.floor))
@@ -92,7 +98,6 @@ class Stage:
             self._piece(piece)
         for product in spec.products:
             self.props[product.id] = self._piece(product.piece)
-        self._lights(output)
         self.hosts = [self._host(h) for h in spec.hosts]
         self.camera_cues: dict[int, str] = {}        # tick -> camera to cut to (a show's directions)
         self._grips: dict[str, NodePath] = {}
@@ -117,8 +122,10 @@ class Stage:
             from ..skeleton.rigfile import load_rig_info
             from .character import load_model
             np_ = self.root.attach_new_node(piece.name)
-            model = load_model(load_rig_info(piece.model))
+            info = load_rig_info(piece.model)
+            model = load_model(info)
             model.reparent_to(np_)
+            self._draw_mtoon(model, info)
             _fit_model(model, piece.size)
         elif piece.shape in PRODUCT_SHAPES:
             np_ = self.root.attach_new_node(piece.name)
@@ -157,16 +164,17 @@ class Stage:
             self.root.set_light(np_)
             if light.type != "ambient":
                 lit.append((np_, light.shadows))
+        self._lit = [LitLight(False) for _ in lit]
         if self.spec.shading == "pixel":
             self._pixel_shading(lit, output)
 
     def _pixel_shading(self, lit: list[tuple[NodePath, bool]], output: GraphicsOutput | None) -> None:
         """Per-pixel lighting, and soft shadows from the first light that casts them (its map spans the
         set's floor) when there is an output to draw the map with."""
-        span = max(self.spec.floor_size) + 2.0
+        span = self._shadow_span
+        self.root.set_shader_input("cohost_shadow_matrix", LMatrix4.ident_mat())
         caster = next((np_ for np_, shadows in lit if shadows and isinstance(np_.node(), (DirectionalLight, Spotlight))),
                       None)
-        self.root.set_shader_input("cohost_shadow_matrix", LMatrix4.ident_mat())
         if caster is not None and output is not None:
             self.shadow_map = ShadowMap(self.root, caster, span, output)
         for k, (np_, _) in enumerate(lit):
@@ -175,10 +183,16 @@ class Stage:
             np_.node().set_priority(len(lit) - k)
         # The key (the set's first light) and a light casting shadows are lit per pixel; fills and rims,
         # broad and soft, are lit per vertex at a fraction of the cost.
-        programs = [LitLight(self.shadow_map is not None and np_ == caster, k == 0 or np_ == caster,
-                             isinstance(np_.node(), DirectionalLight)) for k, (np_, _) in enumerate(lit)]
-        self.root.set_shader(Shader.make(Shader.SL_GLSL, vertex=vertex_source(programs, span),
-                                         fragment=fragment_source(programs)))
+        self._lit = [LitLight(self.shadow_map is not None and np_ == caster, k == 0 or np_ == caster,
+                              isinstance(np_.node(), DirectionalLight)) for k, (np_, _) in enumerate(lit)]
+        self.root.set_shader(Shader.make(Shader.SL_GLSL, vertex=vertex_source(self._lit, span),
+                                         fragment=fragment_source(self._lit)))
+
+    def _draw_mtoon(self, model: NodePath, info: RigInfo) -> None:
+        """A model whose materials carry MToon draws them so, with the set's lights, in either shading mode."""
+        look = MToonLook(model, info)
+        if not look.empty:
+            look.draw(self._lit, self._shadow_span, self._clock)
 
     def close(self) -> None:
         """Let go of what the stage drew with (its shadow map's buffer) and its scene graph."""
@@ -189,6 +203,7 @@ class Stage:
 
     def _host(self, placement: HostPlacement) -> Host:
         character = Character(placement.rig, placement.mapping)
+        self._draw_mtoon(character.root, character.info)
         holder = self.root.attach_new_node(f"host:{placement.name}")
         holder.set_pos(*placement.position)
         holder.set_h(placement.facing)
@@ -236,6 +251,7 @@ class Stage:
 
     def show(self, previous: list[Pose] | None = None, alpha: float = 0.0) -> None:
         """Write the hosts' poses into the graph, interpolated from `previous` by `alpha`."""
+        self._clock[0] = self.ticker.world.tick / self.ticker.world.rate
         for i, host in enumerate(self.hosts):
             pose = self.ticker.world.pose(i)
             if previous is not None and alpha > 0.0:

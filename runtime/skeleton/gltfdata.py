@@ -21,14 +21,20 @@ class GltfData:
         if i not in self._buffers:
             b = self.doc["buffers"][i]
             uri = b.get("uri", "")
-            if uri == "_glb_bin":
-                data = b["_glb_bin"]
-            elif uri.startswith("data:"):
-                data = base64.b64decode(uri.split(",", 1)[1])
-            else:
-                data = (self.path.parent / uri).read_bytes()
-            self._buffers[i] = data
+            self._buffers[i] = b["_glb_bin"] if uri == "_glb_bin" else self.uri_bytes(uri)
         return self._buffers[i]
+
+    def buffer_view(self, index: int) -> bytes:
+        """The bytes of a buffer view (an embedded image, say)."""
+        view = self.doc["bufferViews"][index]
+        start = view.get("byteOffset", 0)
+        return self._buffer(view["buffer"])[start:start + view["byteLength"]]
+
+    def uri_bytes(self, uri: str) -> bytes:
+        """The bytes a URI names: a data URI's own, or a file beside the glTF's."""
+        if uri.startswith("data:"):
+            return base64.b64decode(uri.split(",", 1)[1])
+        return (self.path.parent / uri).read_bytes()
 
     def accessor(self, index: int) -> np.ndarray:
         """An accessor as a float array shaped (count, width); normalised integers scaled to 0..1/-1..1."""

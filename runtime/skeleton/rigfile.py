@@ -7,6 +7,7 @@ import json
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from .frame import detect_frame
 from .gltfdata import GltfData
 from .humanoid import BONE_NAMES, CONTROLLER_BONES, REQUIRED, VRM1_RENAMES, match_bone
 from .skeleton import Skeleton
+
+if TYPE_CHECKING:
+    from .mtoon_material import MToon
 
 # Visemes expressed with VRM's five mouth shapes (aa ih ou ee oh), for rigs that only have those.
 VISEME_FROM_VOWELS: dict[str, dict[str, float]] = {
@@ -96,6 +100,7 @@ class RigInfo:
     animations: list[dict] = field(default_factory=list)   # glTF animations, for Cohost's clip sampler
     voice: dict = field(default_factory=dict)               # the host builder's [voice] table, if any
     look: LookRange | None = None                           # the file looks with expressions, in these ranges
+    mtoon: dict[int, MToon] = field(default_factory=dict)   # material index -> its MToon, where it has one
 
     @property
     def missing(self) -> list[str]:
@@ -467,11 +472,13 @@ def load_rig_info(path: str | Path, mapping: str | Path | None = None) -> RigInf
     jaw_only = not any(c in feed for c in VISEMES) and "jaw" in bones
     if jaw_only:
         channel_source = "jaw bone only"
+    from .mtoon_material import read_mtoon          # imported here: it takes RigError from this module
     info = RigInfo(path=path, gltf=doc, kind=kind, bones=bones, bone_source=source or "none",
                    expressions=exprs, feed=feed, channel_source=channel_source or "none", sliders=sliders,
                    skinned=bool(doc.get("skins")), jaw_only=jaw_only, fixes=fixes, animations=animations,
                    voice=dict(doc.get("extras", {}).get("cohost", {}).get("voice", {})),
-                   look=look if all(n in exprs for n in LOOK) and "leftEye" not in bones else None)
+                   look=look if all(n in exprs for n in LOOK) and "leftEye" not in bones else None,
+                   mtoon=read_mtoon(doc, path))
     if not info.skinned and bones:
         info.fixes.append("humanoid bones are plain nodes (no skin): they are moved as nodes")
     for b in REQUIRED:
