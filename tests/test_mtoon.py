@@ -103,6 +103,8 @@ def _bad_ball(tmp_path: Path, edit) -> Path:
      r"unknown outlineWidthMode 'pixels'"),
     (lambda d: d["materials"][0]["extensions"]["VRMC_materials_mtoon"].update(shadingToonyFactor="high"),
      r"shadingToonyFactor must be a number, got 'high'"),
+    (lambda d: d["materials"][0]["extensions"]["VRMC_materials_mtoon"].update(outlineWidthFactor=-0.5),
+     r"outlineWidthFactor must be at least 0, got -0.5"),
 ])
 def test_bad_values_name_the_file_and_material(tmp_path, edit, message):
     """Checked when the rig (or model) file is read: before a set is built or a live swap goes on air."""

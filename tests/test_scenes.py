@@ -244,7 +244,7 @@ def test_edges_are_antialiased(project, antialias):
 def test_unknown_shading_is_named(tmp_path, project):
     text = (project / "scenes" / "shop_studio.toml").read_text().replace('[set]\n', '[set]\nshading = "ray"\n')
     assert_file_error(tmp_path / "s.toml", text, load_set,
-                      r"s\.toml:\d+:1: set\.shading: shading must be one of vertex, pixel", FileError)
+                      r"s\.toml:\d+:1: set\.shading: unknown shading .ray.; expected one of vertex, pixel", FileError)
 
 
 def test_lighting_presets_light_the_set_differently(tmp_path, project):

@@ -209,7 +209,7 @@ def load_set(path: str | Path) -> SetSpec:
     floor_size = r.vec(top, "floor_size", 2, "set", default=(8.0, 6.0))
     shading = d.get(top, "shading", str, "set", "shading", default="pixel")
     if shading not in SHADING:
-        raise d.error(f"shading must be one of {', '.join(SHADING)}, got {shading!r}", "set", "shading")
+        raise d.error(unknown_name(shading, SHADING, "shading"), "set", "shading")
     rate = d.get(top, "tick_rate", int, "set", "tick_rate", default=60)
     if not 10 <= rate <= 480:
         raise d.error(f"tick_rate {rate} is out of range [10, 480]", "set", "tick_rate")

@@ -63,10 +63,12 @@ class _Reader:
     def error(self, what: str) -> RigError:
         return RigError(f"{self.path}: material {self.index} ({self.name}): {what}")
 
-    def number(self, table: dict, key: str, default: float) -> float:
+    def number(self, table: dict, key: str, default: float, least: float | None = None) -> float:
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise self.error(f"{key} must be a number, got {value!r}")
+        if least is not None and value < least:
+            raise self.error(f"{key} must be at least {least:g}, got {value!r}")
         return float(value)
 
     def color(self, table: dict, key: str, default: tuple, srgb: bool = False) -> tuple[float, float, float]:
@@ -123,7 +125,7 @@ def _vrm1(r: _Reader, material: dict, ext: dict) -> MToon:
         rim_lift=r.number(ext, "parametricRimLiftFactor", 0.0),
         rim_lighting_mix=r.number(ext, "rimLightingMixFactor", 1.0),
         outline_mode=mode,
-        outline_width=r.number(ext, "outlineWidthFactor", 0.0),
+        outline_width=r.number(ext, "outlineWidthFactor", 0.0, least=0.0),
         outline_color=r.color(ext, "outlineColorFactor", (0.0, 0.0, 0.0)),
         outline_lighting_mix=r.number(ext, "outlineLightingMixFactor", 1.0),
         uv_mask_texture=r.texture_of(ext, "uvAnimationMaskTexture"),
@@ -163,7 +165,7 @@ def _vrm0(r: _Reader, props: dict) -> MToon:
         rim_lift=r.number(floats, "_RimLift", 0.0),
         rim_lighting_mix=r.number(floats, "_RimLightingMix", 0.0),
         outline_mode=OUTLINE_MODES[width_mode],
-        outline_width=0.01 * r.number(floats, "_OutlineWidth", 0.0) * (0.5 if width_mode == 2 else 1.0),
+        outline_width=0.01 * r.number(floats, "_OutlineWidth", 0.0, least=0.0) * (0.5 if width_mode == 2 else 1.0),
         outline_color=r.color(vectors, "_OutlineColor", (0.0, 0.0, 0.0), srgb=True),
         outline_lighting_mix=r.number(floats, "_OutlineLightingMix", 1.0) if mixed else 0.0,
         uv_mask_texture=textures.get("_UvAnimMaskTexture"),
