@@ -1,7 +1,7 @@
 """Edge smoothing after the frame (in the manner of FXAA): the picture drawn into a texture, then copied
 through a filter that finds edges by their contrast and blends across them.
 
-Multisampling in software GL costs about three times the frame; this pass costs a small part of one.
+Multisampling in software GL costs about twice the frame; this pass costs a fraction of one.
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from panda3d.core import (
     GraphicsPipe,
     NodePath,
     OrthographicLens,
-    SamplerState,
     Shader,
     Texture,
     WindowProperties,
@@ -67,11 +66,7 @@ class EdgeSmoothing:
     `output`, sorted after it: what is read back or shown is taken from `output`."""
 
     def __init__(self, scene: GraphicsOutput, size: tuple[int, int], fb: FrameBufferProperties) -> None:
-        self.picture = Texture("cohost-picture")
-        self.picture.set_minfilter(SamplerState.FT_linear)
-        self.picture.set_magfilter(SamplerState.FT_linear)
-        self.picture.set_wrap_u(SamplerState.WM_clamp)
-        self.picture.set_wrap_v(SamplerState.WM_clamp)
+        self.picture = Texture("cohost-picture")              # read pixel by pixel, not filtered
         scene.add_render_texture(self.picture, GraphicsOutput.RTM_bind_or_copy, GraphicsOutput.RTP_color)
         host = scene.get_host() or scene
         self.output = scene.get_engine().make_output(scene.get_pipe(), "cohost-smoothed", scene.get_sort() + 1, fb,
