@@ -26,7 +26,7 @@ from .mesh import (
 )
 
 if TYPE_CHECKING:
-    from .body import Figure
+    from .figure import Figure
 
 J = {name: i for i, name in enumerate(BONE_NAMES)}
 SIDES = (("left", 1), ("right", -1))

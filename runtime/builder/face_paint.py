@@ -17,7 +17,7 @@ from ..tomlfile import srgb_to_linear
 from .paint import blob, grid, mix, smooth, to_srgb_bytes
 
 if TYPE_CHECKING:
-    from .body import Figure
+    from .figure import Figure
 
 HEAD_SIZE, EYE_SIZE, LID_SIZE = 256, 128, 128
 # Each lid's rows use one half of the lid texture, kept apart by a margin so filtering never mixes them.

@@ -18,7 +18,7 @@ from .mesh import Part, chain_weights, close_grid, ellipsoid, polyline, rigid, t
 from .paint import grid, smooth, to_srgb_bytes
 
 if TYPE_CHECKING:
-    from .body import Figure
+    from .figure import Figure
 
 HAIR_LIMITS = {  # hairline polar angle (deg from the crown) at front, sides, back
     "short": (62, 92, 118), "bob": (64, 118, 126), "long": (60, 108, 118), "bun": (58, 90, 112),

@@ -13,7 +13,7 @@ from ..skeleton.humanoid import BONE_NAMES, FINGERS
 from .mesh import Part, chain_weights, ellipsoid, polyline, rigid, tube
 
 if TYPE_CHECKING:
-    from .body import Figure
+    from .figure import Figure
 
 J = {name: i for i, name in enumerate(BONE_NAMES)}
 SEGMENTS = ("Proximal", "Intermediate", "Distal")

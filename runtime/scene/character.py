@@ -103,7 +103,7 @@ class Character:
         self.root = load_model(self.info)
         self._bundles = [c.node().get_bundle(0) for c in self.root.find_all_matches("**/+Character")]
         self._bind_bones()
-        self.springs = SpringBinds(self)
+        self.springs = SpringBinds(self.info, self.control, self.frame)
         self._bind_expressions()
 
     # -- binding -------------------------------------------------------------------------------

@@ -6,31 +6,32 @@ local = W_parent^-1 (axis R axis^T) W_parent L_rest.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Callable
 
 import numpy as np
 from panda3d.core import NodePath
 
 from ..skeleton import quat
 from ..skeleton.frame import orthonormal
-from ..skeleton.rigfile import rest_positions
+from ..skeleton.rigfile import RigInfo, rest_positions
 from ..skeleton.springs import read_springs
 
-if TYPE_CHECKING:
-    from .character import Character
+# Takes over a rig joint: (rig name, control node name, what it is) -> (node, rest local 4x4, parent's rest
+# world 4x4), or None when it cannot be driven (Character.control).
+Control = Callable[[str, str, str], "tuple[NodePath, np.ndarray, np.ndarray] | None"]
 
 
 class SpringBinds:
     """Control nodes of one character's spring joints, in its Springs' order (those that could be bound)."""
 
-    def __init__(self, character: Character) -> None:
-        info = character.info
-        springs = read_springs(info, *rest_positions(info))
+    def __init__(self, info: RigInfo, control: Control, frame: np.ndarray) -> None:
+        """`frame`: the character's host frame to Panda model space (Character.frame)."""
+        springs = read_springs(info.path, info.gltf, info.bones, *rest_positions(info))
         self.index: list[int] = []                 # which of the pose's spring rotations each node takes
         self.nodes: list[NodePath] = []
         rest, parent_world = [], []
         for k, name in enumerate(springs.nodes if springs is not None else []):
-            bound = character.control(name, f"spring:{name}", f"spring joint {name}")
+            bound = control(name, f"spring:{name}", f"spring joint {name}")
             if bound is not None:
                 node, local, pw = bound
                 self.index.append(k)
@@ -44,7 +45,7 @@ class SpringBinds:
         W = orthonormal(np.array(parent_world)[:, :3, :3])
         self._pre = np.transpose(W, (0, 2, 1))
         self._post = W @ self._rest[:, :3, :3]
-        self._axis = character.frame
+        self._axis = frame
 
     def local_matrices(self, rotations: np.ndarray) -> np.ndarray:
         """(n_bound, 4, 4) Panda-space local matrices of the spring joints for a pose's (K, 4) spring

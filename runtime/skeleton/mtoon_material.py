@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..tomlfile import srgb_to_linear
-from .rigfile import RigError
+from .rig_error import RigError
 
 ALPHA_MODES = ("OPAQUE", "MASK", "BLEND")
 OUTLINE_MODES = ("none", "worldCoordinates", "screenCoordinates")

@@ -7,7 +7,6 @@ import json
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,10 +16,10 @@ from .face import EMOTIONS, FACE_CHANNELS, VISEMES
 from .frame import detect_frame
 from .gltfdata import GltfData
 from .humanoid import BONE_NAMES, CONTROLLER_BONES, REQUIRED, VRM1_RENAMES, match_bone
+from .mtoon_material import MToon, read_mtoon
+from .rig_error import RigError
 from .skeleton import Skeleton
-
-if TYPE_CHECKING:
-    from .mtoon_material import MToon
+from .springs import read_springs
 
 # Visemes expressed with VRM's five mouth shapes (aa ih ou ee oh), for rigs that only have those.
 VISEME_FROM_VOWELS: dict[str, dict[str, float]] = {
@@ -77,9 +76,6 @@ VRM0_COLORS = {"_Color": "color", "_EmissionColor": "emissionColor", "_ShadeColo
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "rigs" / "mappings"
 
-
-class RigError(ValueError):
-    """A rig file that cannot be loaded; the message names the file and the cause."""
 
 
 @dataclass
@@ -472,7 +468,6 @@ def load_rig_info(path: str | Path, mapping: str | Path | None = None) -> RigInf
     jaw_only = not any(c in feed for c in VISEMES) and "jaw" in bones
     if jaw_only:
         channel_source = "jaw bone only"
-    from .mtoon_material import read_mtoon          # imported here: it takes RigError from this module
     info = RigInfo(path=path, gltf=doc, kind=kind, bones=bones, bone_source=source or "none",
                    expressions=exprs, feed=feed, channel_source=channel_source or "none", sliders=sliders,
                    skinned=bool(doc.get("skins")), jaw_only=jaw_only, fixes=fixes, animations=animations,
@@ -505,10 +500,9 @@ def rest_positions(info: RigInfo) -> tuple[dict[str, np.ndarray], np.ndarray]:
 
 def skeleton_of(info: RigInfo) -> Skeleton:
     """The canonical skeleton of a loaded rig, at its rest pose, with the rig's spring bones."""
-    from .springs import read_springs          # springs.py builds on this module (RigError)
     rest, frame = rest_positions(info)
     skeleton = Skeleton.canonical(rest)
-    skeleton.springs = read_springs(info, rest, frame)
+    skeleton.springs = read_springs(info.path, info.gltf, info.bones, rest, frame)
     return skeleton
 
 

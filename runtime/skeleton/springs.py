@@ -11,16 +11,13 @@ ride on the nearest humanoid bone at or above their node. No Panda3D and no simu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import numpy as np
 
 from .gltfdata import GltfData
 from .pose import BONE_INDEX
-from .rigfile import RigError
-
-if TYPE_CHECKING:
-    from .rigfile import RigInfo
+from .rig_error import RigError
 
 ROOT = -1                   # a joint or collider that hangs from the host's origin (no humanoid bone above it)
 NO_CENTER = -2              # a chain simulated in set coordinates (no center node)
@@ -68,13 +65,14 @@ class Springs:
 class _Reader:
     """The shared work of both formats: node lookups, the file's frame, and errors that name the file."""
 
-    def __init__(self, info: RigInfo, rest: dict[str, np.ndarray], frame: np.ndarray, where: str) -> None:
-        self.path, self.doc, self.where = info.path, info.gltf, where
+    def __init__(self, path: Path, doc: dict, bones: dict[str, str], rest: dict[str, np.ndarray], frame: np.ndarray,
+                 where: str) -> None:
+        self.path, self.doc, self.where = path, doc, where
         self.nodes = self.doc["nodes"]
         self.to_host = frame.T                                    # glTF space -> host frame
-        self.world = GltfData(self.doc, info.path).node_world()
+        self.world = GltfData(self.doc, path).node_world()
         self.parent = {c: i for i, n in enumerate(self.nodes) for c in n.get("children", [])}
-        self.bone_of = {name: BONE_INDEX[b] for b, name in info.bones.items() if b in BONE_INDEX}
+        self.bone_of = {name: BONE_INDEX[b] for b, name in bones.items() if b in BONE_INDEX}
         self.bone_rest = {BONE_INDEX[b]: np.asarray(p, float) for b, p in rest.items()}
 
     def fail(self, at: str, what: str) -> RigError:
@@ -136,17 +134,19 @@ class _Joint:
     center: int | None
 
 
-def read_springs(info: RigInfo, rest: dict[str, np.ndarray], frame: np.ndarray) -> Springs | None:
-    """The rig's spring bones (VRMC_springBone first, else VRM 0.x secondaryAnimation), or None when it has
-    none. `rest` and `frame` are rigfile.rest_positions(info). Raises RigError naming the file for a spring
-    that points at no node, a negative radius, or a malformed value."""
-    ext = info.gltf.get("extensions", {})
+def read_springs(path: Path, doc: dict, bones: dict[str, str], rest: dict[str, np.ndarray],
+                 frame: np.ndarray) -> Springs | None:
+    """The spring bones of a rig's glTF `doc` (VRMC_springBone first, else VRM 0.x secondaryAnimation), or
+    None when it has none; `bones` maps humanoid bones to its node names, `rest` and `frame` are
+    rigfile.rest_positions. Raises RigError naming the file for a spring that points at no node, a negative
+    radius, or a malformed value."""
+    ext = doc.get("extensions", {})
     if "VRMC_springBone" in ext:
-        r = _Reader(info, rest, frame, "VRMC_springBone")
+        r = _Reader(path, doc, bones, rest, frame, "VRMC_springBone")
         joints, colliders, chains = _vrm1(r, ext["VRMC_springBone"])
         source = "VRMC_springBone"
     elif isinstance(ext.get("VRM"), dict) and "secondaryAnimation" in ext["VRM"]:
-        r = _Reader(info, rest, frame, "VRM secondaryAnimation")
+        r = _Reader(path, doc, bones, rest, frame, "VRM secondaryAnimation")
         joints, colliders, chains = _vrm0(r, ext["VRM"]["secondaryAnimation"])
         source = "VRM 0.x secondaryAnimation"
     else:
