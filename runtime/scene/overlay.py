@@ -18,19 +18,33 @@ PRICE_COLOUR = (1.0, 0.82, 0.25, 1.0)
 SAFE_AREAS = ((0.93, (0.2, 1.0, 0.4, 1.0)), (0.90, (1.0, 0.35, 0.3, 1.0)))   # action safe, title safe
 
 
+def screen_layer(output, name: str, sort: int) -> NodePath:
+    """A 2D layer over the whole of `output` (x and y from -1 to 1), drawn in a display region of its own at
+    `sort` among the output's regions, without depth."""
+    layer = NodePath(f"{name}-layer")
+    layer.set_depth_test(False)
+    layer.set_depth_write(False)
+    lens = OrthographicLens()
+    lens.set_film_size(2, 2)
+    lens.set_near_far(-10, 10)
+    region = output.make_display_region()
+    region.set_sort(sort)
+    region.set_camera(layer.attach_new_node(PandaCamera(f"{name}-camera", lens)))
+    return layer
+
+
+def full_frame_card(layer: NodePath, name: str) -> NodePath:
+    """A card covering the whole of a screen layer."""
+    card = CardMaker(name)
+    card.set_frame(-1, 1, -1, 1)
+    node = layer.attach_new_node(card.generate())
+    node.set_y(1)
+    return node
+
+
 class Overlay:
     def __init__(self, output) -> None:
-        self.layer = NodePath("overlay-layer")
-        self.layer.set_depth_test(False)
-        self.layer.set_depth_write(False)
-        lens = OrthographicLens()
-        lens.set_film_size(2, 2)
-        lens.set_near_far(-10, 10)
-        camera = self.layer.attach_new_node(PandaCamera("overlay-camera", lens))
-        region = output.make_display_region()
-        region.set_sort(20)             # drawn last, over the set
-        region.set_clear_depth_active(True)
-        region.set_camera(camera)
+        self.layer = screen_layer(output, "overlay", 20)         # drawn last, over the set
         self.aspect = output.get_x_size() / max(1, output.get_y_size())
         self.card: NodePath | None = None
         self.shown: str | None = None

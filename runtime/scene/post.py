@@ -6,17 +6,15 @@ Multisampling in software GL costs about twice the frame; this pass costs a frac
 from __future__ import annotations
 
 from panda3d.core import (
-    CardMaker,
     FrameBufferProperties,
     GraphicsOutput,
     GraphicsPipe,
-    NodePath,
-    OrthographicLens,
     Shader,
     Texture,
     WindowProperties,
 )
-from panda3d.core import Camera as PandaCamera
+
+from .overlay import full_frame_card, screen_layer
 
 VERTEX = """#version 130
 uniform mat4 p3d_ModelViewProjectionMatrix;
@@ -75,20 +73,10 @@ class EdgeSmoothing:
         if self.output is None:
             raise RuntimeError("could not open a buffer for edge smoothing")
         self.output.set_clear_color_active(False)
-        card = CardMaker("cohost-smoothed")
-        card.set_frame(-1, 1, -1, 1)
-        self.layer = NodePath("cohost-smoothing")
-        quad = self.layer.attach_new_node(card.generate())
+        self.layer = screen_layer(self.output, "cohost-smoothing", 0)
+        quad = full_frame_card(self.layer, "cohost-smoothed")
         quad.set_shader(Shader.make(Shader.SL_GLSL, vertex=VERTEX, fragment=FRAGMENT))
         quad.set_shader_input("picture", self.picture)
-        quad.set_depth_test(False)
-        quad.set_depth_write(False)
-        quad.set_y(1)
-        lens = OrthographicLens()
-        lens.set_film_size(2, 2)
-        lens.set_near_far(-10, 10)
-        region = self.output.make_display_region()
-        region.set_camera(self.layer.attach_new_node(PandaCamera("cohost-smoothing", lens)))
 
     def close(self) -> None:
         self.output.get_engine().remove_window(self.output)

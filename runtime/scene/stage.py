@@ -7,14 +7,12 @@ from typing import Callable
 import numpy as np
 from panda3d.core import (
     AmbientLight,
-    CardMaker,
     DirectionalLight,
     GraphicsOutput,
     LineSegs,
     LMatrix4,
     Material,
     NodePath,
-    OrthographicLens,
     PandaNode,
     PerspectiveLens,
     Point3,
@@ -25,7 +23,6 @@ from panda3d.core import (
     Texture,
     Vec3,
 )
-from panda3d.core import Camera as PandaCamera
 
 from ..sets.setfile import Camera, HostPlacement, Piece, SetSpec
 from ..skeleton import quat
@@ -38,6 +35,7 @@ from ..world.tick import Ticker, standard_stages
 from .character import Character, to_panda_matrix
 from .lighting import LitLight, ShadowMap, fragment_source, vertex_source
 from .mtoon import MToonLook
+from .overlay import full_frame_card, screen_layer
 from .product_shapes import ACCENTS, PRODUCT_SHAPES
 from .shapes import SHAPES, geom_node
 
@@ -301,21 +299,8 @@ def add_backdrop_image(output, spec: SetSpec) -> None:
     if not texture.read(str(spec.backdrop_image)):
         raise ValueError(f"{spec.source}: cannot read backdrop image {spec.backdrop_image}")
     texture.set_format(Texture.F_srgb)
-    card = CardMaker("backdrop")
-    card.set_frame(-1, 1, -1, 1)
-    layer = NodePath("backdrop-layer")
-    node = layer.attach_new_node(card.generate())
-    node.set_texture(texture)
-    node.set_depth_write(False)
-    node.set_depth_test(False)
-    lens = OrthographicLens()
-    lens.set_film_size(2, 2)
-    lens.set_near_far(-10, 10)
-    camera = layer.attach_new_node(PandaCamera("backdrop-camera", lens))
-    node.set_y(1)
-    region = output.make_display_region()
-    region.set_sort(-10)            # drawn first; writes no depth, so the set draws over it
-    region.set_camera(camera)
+    # Drawn first, writing no depth, so the set draws over it.
+    full_frame_card(screen_layer(output, "backdrop", -10), "backdrop").set_texture(texture)
 
 
 def interpolate(a: Pose, b: Pose, t: float) -> Pose:
