@@ -167,7 +167,7 @@ class LitLight:
     directional: bool = True
 
 
-def _direction(i: int, light: LitLight, position: str) -> str:
+def light_direction(i: int, light: LitLight, position: str) -> str:
     """GLSL for the direction towards light i (view space) from a point at `position`: a directional
     light's is the same everywhere (Panda gives it normalised)."""
     if light.directional:
@@ -182,7 +182,7 @@ def fragment_source(lights: list[LitLight]) -> str:
     for i, light in enumerate(lights):
         if light.per_pixel:
             shadow = "soft_shadow()" if light.shadowed else "1.0"
-            lines.append(f"    light += shade({_direction(i, light, 'v_position')}, p3d_LightSource[{i}].color.rgb, "
+            lines.append(f"    light += shade({light_direction(i, light, 'v_position')}, p3d_LightSource[{i}].color.rgb, "
                          f"{shadow}, n, view, diffuse, specular);\n")
     lines.append("    frag = vec4(dither(shoulder(light)), base.a);\n}\n")
     return "".join(lines)
@@ -191,10 +191,15 @@ def fragment_source(lights: list[LitLight]) -> str:
 def vertex_source(lights: list[LitLight], shadow_span: float) -> str:
     """The vertex program; `shadow_span`: metres the shadow map covers (the offset is in its texels)."""
     per_vertex = "".join(f"    v_diffuse += p3d_LightSource[{i}].color.rgb * max(dot(v_normal, "
-                         f"{_direction(i, light, 'v_position')}), 0.0);\n"
+                         f"{light_direction(i, light, 'v_position')}), 0.0);\n"
                          for i, light in enumerate(lights) if not light.per_pixel)
     return VERTEX_SOURCE.format(count=max(1, len(lights)), vertex_lights=per_vertex, material=MATERIAL,
-                                offset=f"{SHADOW_OFFSET_TEXELS * shadow_span / SHADOW_MAP:.5f}")
+                                offset=f"{shadow_offset(shadow_span):.5f}")
+
+
+def shadow_offset(shadow_span: float) -> float:
+    """Metres a point is looked up off its surface in a shadow map spanning `shadow_span` metres."""
+    return SHADOW_OFFSET_TEXELS * shadow_span / SHADOW_MAP
 
 
 class ShadowMap:

@@ -43,7 +43,7 @@ from panda3d.core import (
 from ..skeleton.gltfdata import GltfData
 from ..skeleton.mtoon_material import ALPHA_MODES, OUTLINE_MODES, MToon
 from ..skeleton.rigfile import RigError, RigInfo
-from .lighting import SHADOW_MAP, SHADOW_OFFSET_TEXELS, LitLight
+from .lighting import LitLight, light_direction, shadow_offset
 
 TIME_INPUT = "cohost_time"         # seconds of show time: a PTA_float the stage updates each frame
 
@@ -131,10 +131,6 @@ float shadow() {{
 }}
 #endif
 
-vec3 light_dir(vec4 position) {{
-    return position.w == 0.0 ? normalize(position.xyz) : normalize(position.xyz - v_position);
-}}
-
 // The lit share of a light: N.L shifted, ramped over a band 2 (1 - toony) wide, darkened by its shadow.
 float ramp(vec3 n, vec3 l, float shadowed) {{
     float x = dot(n, l) + mtoon_ramp.x;
@@ -172,7 +168,7 @@ void main() {{
 
 LIGHT_LINE = ("    light += p3d_LightSource[{i}].color.rgb;\n"
               "    direct += p3d_LightSource[{i}].color.rgb * mix(shade, base.rgb, "
-              "ramp(n, light_dir(p3d_LightSource[{i}].position), {shadow}));\n")
+              "ramp(n, {direction}, {shadow}));\n")
 OUTLINE_LIGHT_LINE = "    light += p3d_LightSource[{i}].color.rgb;\n"
 
 SURFACE_TAIL = """    // Never brighter than the lit colour (as MToon 0.x caps it): a set's key, fill and ambient
@@ -196,7 +192,7 @@ OUTLINE_TAIL = """    vec3 lit = mix(vec3(1.0), min(light, vec3(1.0)), mtoon_out
 def vertex_source(shadow_span: float, outline: bool, shadowed: bool) -> str:
     """The vertex program (`outline`: the hull's, pushed out along the normals; `shadowed`: a light casts
     shadows, so each vertex is placed in the shadow map)."""
-    offset = f"{SHADOW_OFFSET_TEXELS * shadow_span / SHADOW_MAP:.5f}"       # as the per-pixel program's
+    offset = f"{shadow_offset(shadow_span):.5f}"                       # as the per-pixel program's
     defines = ("#define OUTLINE\n" if outline else "") + ("#define SHADOWED\n" if shadowed else "")
     return "#version 130\n" + defines + VERTEX_BODY.replace("SHADOW_OFFSET", offset)
 
@@ -231,7 +227,8 @@ def fragment_source(lights: list[LitLight], variant: Variant) -> str:
     lines = [head.replace("#version 130\n", "#version 130\n" + defines, 1)]
     for i, light in enumerate(lights):
         line = OUTLINE_LIGHT_LINE if outline else LIGHT_LINE
-        lines.append(line.format(i=i, shadow="shadow()" if light.shadowed else "1.0"))
+        lines.append(line.format(i=i, shadow="shadow()" if light.shadowed else "1.0",
+                                 direction=light_direction(i, light, "v_position")))
     lines.append(OUTLINE_TAIL if outline else SURFACE_TAIL)
     return "".join(lines)
 

@@ -162,9 +162,16 @@ class Stage:
             self.root.set_light(np_)
             if light.type != "ambient":
                 lit.append((np_, light.shadows))
-        self._lit = [LitLight(False) for _ in lit]
+        self._lit = self._lit_lights(lit, None)
         if self.spec.shading == "pixel":
             self._pixel_shading(lit, output)
+
+    def _lit_lights(self, lit: list[tuple[NodePath, bool]], caster: NodePath | None) -> list[LitLight]:
+        """The lights as the programs see them. The key (the set's first light) and the light casting
+        shadows are lit per pixel; fills and rims, broad and soft, per vertex at a fraction of the cost."""
+        casts = [caster is not None and np_ == caster for np_, _ in lit]
+        return [LitLight(casts[k] and self.shadow_map is not None, k == 0 or casts[k],
+                         isinstance(np_.node(), DirectionalLight)) for k, (np_, _) in enumerate(lit)]
 
     def _pixel_shading(self, lit: list[tuple[NodePath, bool]], output: GraphicsOutput | None) -> None:
         """Per-pixel lighting, and soft shadows from the first light that casts them (its map spans the
@@ -179,10 +186,7 @@ class Stage:
             # The program's light k must be the set's light k: Panda orders the lights it hands a shader by
             # priority, and lights of equal priority by address.
             np_.node().set_priority(len(lit) - k)
-        # The key (the set's first light) and a light casting shadows are lit per pixel; fills and rims,
-        # broad and soft, are lit per vertex at a fraction of the cost.
-        self._lit = [LitLight(self.shadow_map is not None and np_ == caster, k == 0 or np_ == caster,
-                              isinstance(np_.node(), DirectionalLight)) for k, (np_, _) in enumerate(lit)]
+        self._lit = self._lit_lights(lit, caster)
         self.root.set_shader(Shader.make(Shader.SL_GLSL, vertex=vertex_source(self._lit, span),
                                          fragment=fragment_source(self._lit)))
 
