@@ -29,7 +29,7 @@ from ..skeleton.face import CHANNEL_INDEX, JAW_OPEN
 from ..skeleton.frame import Y_UP_TO_Z_UP, detect_frame, orthonormal
 from ..skeleton.humanoid import BONE_NAMES, PARENT
 from ..skeleton.pose import BONE_INDEX, Pose
-from ..skeleton.rigfile import RigError, RigInfo, load_rig_info
+from ..skeleton.rigfile import RigError, RigInfo, load_rig_info, skeleton_of
 from .expression_binds import ExpressionBinds
 from .spring_binds import SpringBinds
 
@@ -103,7 +103,8 @@ class Character:
         self.root = load_model(self.info)
         self._bundles = [c.node().get_bundle(0) for c in self.root.find_all_matches("**/+Character")]
         self._bind_bones()
-        self.springs = SpringBinds(self.info, self.control, self.frame)
+        self.skeleton = skeleton_of(self.info)           # the canonical skeleton, with the rig's spring bones
+        self.springs = SpringBinds(self.skeleton.springs, self.control, self.frame)
         self._bind_expressions()
 
     # -- binding -------------------------------------------------------------------------------

@@ -13,8 +13,7 @@ from panda3d.core import NodePath
 
 from ..skeleton import quat
 from ..skeleton.frame import orthonormal
-from ..skeleton.rigfile import RigInfo, rest_positions
-from ..skeleton.springs import read_springs
+from ..skeleton.springs import Springs
 
 # Takes over a rig joint: (rig name, control node name, what it is) -> (node, rest local 4x4, parent's rest
 # world 4x4), or None when it cannot be driven (Character.control).
@@ -24,9 +23,9 @@ Control = Callable[[str, str, str], "tuple[NodePath, np.ndarray, np.ndarray] | N
 class SpringBinds:
     """Control nodes of one character's spring joints, in its Springs' order (those that could be bound)."""
 
-    def __init__(self, info: RigInfo, control: Control, frame: np.ndarray) -> None:
-        """`frame`: the character's host frame to Panda model space (Character.frame)."""
-        springs = read_springs(info.path, info.gltf, info.bones, *rest_positions(info))
+    def __init__(self, springs: Springs | None, control: Control, frame: np.ndarray) -> None:
+        """`springs`: the rig's, as its canonical skeleton carries them; `frame`: the character's host frame
+        to Panda model space (Character.frame)."""
         self.index: list[int] = []                 # which of the pose's spring rotations each node takes
         self.nodes: list[NodePath] = []
         rest, parent_world = [], []

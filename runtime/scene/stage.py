@@ -28,7 +28,7 @@ from ..sets.setfile import Camera, HostPlacement, Piece, SetSpec
 from ..skeleton import quat
 from ..skeleton.humanoid import PARENT
 from ..skeleton.pose import Pose
-from ..skeleton.rigfile import RigInfo, skeleton_of
+from ..skeleton.rigfile import RigInfo
 from ..tomlfile import srgb_to_linear
 from ..world.assemble import world_of
 from ..world.tick import Ticker, standard_stages
@@ -107,7 +107,7 @@ class Stage:
 
     def skeletons(self) -> list:
         """The canonical skeletons of the hosts, as loaded."""
-        return [skeleton_of(h.character.info) for h in self.hosts]
+        return [h.character.skeleton for h in self.hosts]
 
     def perform(self, ticker: Ticker) -> None:
         """Pose the hosts from this ticker's world from now on; its first tick is simulated at once."""
