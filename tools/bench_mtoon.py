@@ -14,7 +14,6 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +21,11 @@ import numpy as np
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from runtime.scene.render import OffscreenRenderer, write_png
-from runtime.scene.stage import Stage
-from runtime.sets.setfile import load_set
+from runtime.scene.render import OffscreenRenderer, write_png  # noqa: E402
+from runtime.scene.stage import Stage  # noqa: E402
+from runtime.sets.setfile import load_set  # noqa: E402
+
+from bench import timed  # noqa: E402  (tools/bench.py: warm up, then seconds a frame)
 
 GODETTE = PROJECT.parent / "shared" / "assets" / "models" / "Godette_vrm_v4.vrm"
 
@@ -45,21 +46,17 @@ def renderer(set_path: Path, size: tuple[int, int], mtoon: bool) -> OffscreenRen
     if not mtoon:
         Stage._draw_mtoon = lambda self, model, info: None
     try:
-        return OffscreenRenderer(load_set(set_path), size, multisamples=0)
+        return OffscreenRenderer(load_set(set_path), size, antialias="off")
     finally:
         Stage._draw_mtoon = hook
 
 
-def timed(r: OffscreenRenderer, frames: int) -> float:
+def drawing(r: OffscreenRenderer):
+    """One frame of `r`: the show's ticks up to it, then the drawing."""
     def step() -> None:
         r.advance()
         r.engine.render_frame()
-    for _ in range(3):
-        step()
-    t = time.perf_counter()
-    for _ in range(frames):
-        step()
-    return (time.perf_counter() - t) / frames
+    return step
 
 
 def picture(set_path: Path, out: Path) -> None:
@@ -97,7 +94,7 @@ def main() -> None:
             for key, r in renderers.items():
                 for other in renderers.values():       # one buffer (and its shadow map) draws at a time
                     other.set_active(other is r)
-                times[key].append(timed(r, args.frames))
+                times[key].append(timed(drawing(r), args.frames)[0])     # wall clock
         med = {k: statistics.median(v) for k, v in times.items()}
         first = next(iter(renderers.values()))
         print(f"renderer: {first.renderer_name}, {size[0]}x{size[1]}, {args.rig.name}, "
