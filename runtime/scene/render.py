@@ -87,8 +87,8 @@ class OffscreenRenderer:
     def __init__(self, spec: SetSpec, size: tuple[int, int] = (1280, 720), camera: str | None = None,
                  fps: int = 30, antialias: str = "fxaa") -> None:
         """`antialias`: "fxaa" (an edge filter after the frame, the default; it comes with pixel shading,
-        vertex shading being the cheapest look is drawn without it), "msaa" (4x multisampling, about three
-        times the frame in software GL) or "off"."""
+        vertex shading being the cheapest look is drawn without it), "msaa" (4x multisampling, about twice
+        the frame in software GL) or "off"."""
         if antialias not in ANTIALIAS:
             raise ValueError(f"antialias {antialias!r}: use one of {', '.join(ANTIALIAS)}")
         configure_panda()
