@@ -89,9 +89,9 @@ def main() -> None:
     unshadowed = replace(pixel, lights=[replace(light, shadows=False) for light in spec.lights])
 
     def cohost_loop(renderer: OffscreenRenderer):
-        def step() -> None:
+        def step() -> None:         # a frame as users get it: drawn, read back, edge-filtered where asked
             renderer.advance()
-            renderer.engine.render_frame()
+            renderer.frame()
         return step
 
     renderers = {"cohost": OffscreenRenderer(spec, size, antialias="off"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from panda3d.core import (
+    BitMask32,
     Camera,
     ColorWriteAttrib,
     FrameBufferProperties,
@@ -27,9 +28,11 @@ from panda3d.core import (
     LMatrix4,
     NodePath,
     OrthographicLens,
+    PandaNode,
     PerspectiveLens,
     RenderState,
     SamplerState,
+    Shader,
     ShaderAttrib,
     Texture,
     WindowProperties,
@@ -38,6 +41,21 @@ from panda3d.core import (
 SHADOW_MAP = 1024              # texels a side
 SHADOW_OFFSET_TEXELS = 2.0     # a point is looked up this far off its surface: no self-shadowing acne
 SHOULDER = 0.8                 # linear values above this are compressed toward 1.0
+# Camera masks: a node hidden from SHADOW_MAP_CAMERA casts no shadow; views see it, their mask (VIEW_CAMERA)
+# leaving that bit out.
+SHADOW_MAP_CAMERA = BitMask32.bit(20)
+VIEW_CAMERA = PandaNode.get_all_camera_mask() & ~SHADOW_MAP_CAMERA
+
+# The shadow map's program: depth only. A program rather than the fixed-function pipeline, so that a
+# skinned host's vertices are prepared for drawing once a frame, as the picture's programs take them.
+DEPTH_VERTEX = """#version 130
+uniform mat4 p3d_ModelViewProjectionMatrix;
+in vec4 p3d_Vertex;
+void main() { gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex; }
+"""
+DEPTH_FRAGMENT = """#version 130
+void main() {}
+"""
 
 VERTEX_SOURCE = """#version 130
 // Positions and normals in view space for the fragment program; where the point falls in the shadow map
@@ -232,9 +250,10 @@ class ShadowMap:
             lens.set_film_size(span, span)
             lens.set_near_far(0.1, 4 * span)
         camera = Camera("cohost-shadow", lens)
-        # Depth only: no colour, no lighting, no shader.
+        camera.set_camera_mask(SHADOW_MAP_CAMERA)
+        depth_only = Shader.make(Shader.SL_GLSL, vertex=DEPTH_VERTEX, fragment=DEPTH_FRAGMENT)
         camera.set_initial_state(RenderState.make(ColorWriteAttrib.make(ColorWriteAttrib.C_off),
-                                                  LightAttrib.make_all_off(), ShaderAttrib.make_off(), 1000))
+                                                  LightAttrib.make_all_off(), ShaderAttrib.make(depth_only), 1000))
         self.camera = light.attach_new_node(camera)
         region = self.buffer.make_display_region()
         region.set_camera(self.camera)

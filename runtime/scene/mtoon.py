@@ -43,7 +43,7 @@ from panda3d.core import (
 from ..skeleton.gltfdata import GltfData
 from ..skeleton.mtoon_material import ALPHA_MODES, OUTLINE_MODES, MToon
 from ..skeleton.rigfile import RigError, RigInfo
-from .lighting import LitLight, light_direction, shadow_offset
+from .lighting import SHADOW_MAP_CAMERA, LitLight, light_direction, shadow_offset
 
 TIME_INPUT = "cohost_time"         # seconds of show time: a PTA_float the stage updates each frame
 
@@ -322,7 +322,7 @@ class MToonLook:
             if mtoon.outlined:
                 if node not in hulls:
                     hulls[node] = GeomNode(f"{node.get_name()}:outline")
-                    NodePath(node).attach_new_node(hulls[node])
+                    NodePath(node).attach_new_node(hulls[node]).hide(SHADOW_MAP_CAMERA)   # the surface casts
                 hull = Variant.of(mtoon, base_texture, outline=True)
                 hulls[node].add_geom(node.modify_geom(i), self._state(state, hull, program(hull), mtoon))
 

@@ -33,7 +33,8 @@ from ..png import png_bytes
 from ..sets.setfile import Camera, SetSpec
 from ..tomlfile import srgb_to_linear
 from .overlay import Overlay
-from .post import EdgeSmoothing
+from .lighting import VIEW_CAMERA
+from .post import leave_alpha, smooth_edges, spare_from_smoothing
 from .stage import Stage, add_backdrop_image, aim_camera
 
 log = logging.getLogger(__name__)
@@ -86,9 +87,8 @@ class OffscreenRenderer:
 
     def __init__(self, spec: SetSpec, size: tuple[int, int] = (1280, 720), camera: str | None = None,
                  fps: int = 30, antialias: str = "fxaa") -> None:
-        """`antialias`: "fxaa" (an edge filter after the frame, the default; it comes with pixel shading,
-        vertex shading being the cheapest look is drawn without it), "msaa" (4x multisampling, about twice
-        the frame in software GL) or "off"."""
+        """`antialias`: "fxaa" (an edge filter over the frame as it is read back, the default), "msaa" (4x
+        multisampling, about twice the frame in software GL) or "off"."""
         if antialias not in ANTIALIAS:
             raise ValueError(f"antialias {antialias!r}: use one of {', '.join(ANTIALIAS)}")
         configure_panda()
@@ -101,7 +101,6 @@ class OffscreenRenderer:
         fb.set_depth_bits(24)
         fb.set_srgb_color(True)
         fb.set_multisamples(4 if antialias == "msaa" else 0)
-        filtered = antialias == "fxaa" and spec.shading == "pixel"
         # Multisampling needs a framebuffer object, which Panda makes on a host buffer's GL context; a
         # buffer of its own (an EGL pbuffer) takes the request and draws without it.
         self.buffer = None
@@ -114,17 +113,21 @@ class OffscreenRenderer:
                                                   WindowProperties.size(*size), GraphicsPipe.BF_refuse_window)
         if self.buffer is None:
             raise RuntimeError(f"could not open a {size[0]}x{size[1]} offscreen buffer on {self.pipe.get_type()}")
-        self.smoothing = EdgeSmoothing(self.buffer, size, fb) if filtered else None
-        self.picture = self.buffer if self.smoothing is None else self.smoothing.output   # what is read back
+        self.smoothed = antialias == "fxaa"
         self.texture = Texture("frame")
-        self.picture.add_render_texture(self.texture, GraphicsOutput.RTM_copy_ram)
+        self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_copy_ram)
         self.buffer.set_clear_color(LColor(*srgb_to_linear(spec.backdrop), 1.0))
         self.scene = NodePath("scene")
+        leave_alpha(self.scene)         # the frame's alpha says where the overlay covers the set
         self.stage = Stage(spec, self.scene.attach_new_node("set"), self.buffer)
         self.lens = PerspectiveLens()
         self.camera = self.scene.attach_new_node(PandaCamera("camera", self.lens))
-        add_backdrop_image(self.buffer, spec)
-        self.stage.overlay = Overlay(self.picture)       # over the filtered frame: text stays crisp
+        self.camera.node().set_camera_mask(VIEW_CAMERA)
+        backdrop = add_backdrop_image(self.buffer, spec)
+        if backdrop is not None:
+            leave_alpha(backdrop)
+        self.stage.overlay = Overlay(self.buffer)
+        spare_from_smoothing(self.stage.overlay.layer)    # text stays crisp
         region = self.buffer.make_display_region()
         region.set_camera(self.camera)
         self.set_camera(camera)
@@ -189,8 +192,9 @@ class OffscreenRenderer:
             self.engine.render_frame()
         self._frames += 1
         w, h = self.size
-        data = np.frombuffer(bytes(self.texture.get_ram_image_as("RGB")), np.uint8)
-        return data.reshape(self.texture.get_y_size(), self.texture.get_x_size(), 3)[::-1, :w]
+        image = np.frombuffer(memoryview(self.texture.get_ram_image_as("BGRA")), np.uint8)
+        bgra = image.reshape(self.texture.get_y_size(), self.texture.get_x_size(), 4)[:h, :w]
+        return smooth_edges(bgra) if self.smoothed else bgra[::-1, :, 2::-1].copy()
 
     def reach(self, i: int) -> None:
         """Bring the stage to frame i's time (frames are reached in order, each once)."""
@@ -213,16 +217,12 @@ class OffscreenRenderer:
     def set_active(self, active: bool) -> None:
         """Draw (or not) on the engine's next frames: the picture and its shadow map."""
         self.buffer.set_active(active)
-        if self.smoothing is not None:
-            self.smoothing.output.set_active(active)
         if self.stage.shadow_map is not None:
             self.stage.shadow_map.buffer.set_active(active)
 
     def close(self) -> None:
         if self.buffer is not None:
             self.stage.close()
-            if self.smoothing is not None:
-                self.smoothing.close()
             self.engine.remove_window(self.buffer)
             self.buffer = None
             self.scene.remove_node()

@@ -295,16 +295,19 @@ class Stage:
         return np.array(lo), np.array(hi)
 
 
-def add_backdrop_image(output, spec: SetSpec) -> None:
-    """Draw the set's backdrop image (stretched to the frame) behind everything `output` renders."""
+def add_backdrop_image(output, spec: SetSpec) -> NodePath | None:
+    """Draw the set's backdrop image (stretched to the frame) behind everything `output` renders; the card
+    that shows it, if the set has one."""
     if spec.backdrop_image is None:
-        return
+        return None
     texture = Texture("backdrop")
     if not texture.read(str(spec.backdrop_image)):
         raise ValueError(f"{spec.source}: cannot read backdrop image {spec.backdrop_image}")
     texture.set_format(Texture.F_srgb)
     # Drawn first, writing no depth, so the set draws over it.
-    full_frame_card(screen_layer(output, "backdrop", -10), "backdrop").set_texture(texture)
+    card = full_frame_card(screen_layer(output, "backdrop", -10), "backdrop")
+    card.set_texture(texture)
+    return card
 
 
 def interpolate(a: Pose, b: Pose, t: float) -> Pose:

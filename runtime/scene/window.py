@@ -13,6 +13,7 @@ from panda3d.core import LColor, loadPrcFileData
 
 from ..sets.setfile import SetSpec
 from ..tomlfile import srgb_to_linear
+from .lighting import VIEW_CAMERA
 from .overlay import Overlay
 from .render import configure_panda
 from .sound import audio_library
@@ -38,6 +39,7 @@ class Window:
             raise SystemExit(f"cohost: cannot open a window ({e}). On a machine without a display use "
                              f"'cohost render SCENE --out show.mp4' or 'cohost serve --headless'.") from None
         base.disableMouse()
+        base.cam.node().set_camera_mask(VIEW_CAMERA)
         base.win.set_clear_color(LColor(*srgb_to_linear(spec.backdrop), 1.0))
         add_backdrop_image(base.win, spec)
         self.spec = spec
