@@ -115,7 +115,7 @@ def _head(f: Figure) -> list[Part]:
 def _eye(f: Figure, side: str) -> list[Part]:
     """Eyeball skinned to the eye bone, its painted iris round the +Z axis (the gaze at rest)."""
     centre, r = f.joints[f"{side}Eye"], f.eye_r
-    pos, idx = ellipsoid(centre, np.array([r, r, r]), 16, 28)
+    pos, idx = ellipsoid(centre, np.array([r, r, r]), 13, 20)     # odd: a row on the equator
     return [Part("eye", pos, idx, *rigid(len(pos), J[f"{side}Eye"]), uvs=eye_uvs(centre, r, pos))]
 
 

@@ -138,7 +138,7 @@ def _torso_weights(f: Figure, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def torso_layer(f: Figure, torso: Torso, material: str, y0: float, top_edge: np.ndarray | float, grow: float,
-                rows: int = 30, bottom_cap: bool = False, hang_below: float | None = None,
+                rows: int = 22, bottom_cap: bool = False, hang_below: float | None = None,
                 az: np.ndarray | None = None) -> Part:
     """One layer of cloth from height `y0` up to `top_edge` (a height per azimuth, or one for all).
     With `az` given (an open range of azimuths) the layer is an open sheet, e.g. a jacket's front opening."""
@@ -172,7 +172,7 @@ def torso_clothes(f: Figure) -> list[Part]:
         parts.append(_jacket(f, torso))
         return parts
     hem = (0.97 if spec.outfit == "dress" else HEM[spec.top]) * s
-    parts.append(torso_layer(f, torso, "inner", max(hem, 1.10 * s), collar, 0.0, rows=18))
+    parts.append(torso_layer(f, torso, "inner", max(hem, 1.10 * s), collar, 0.0, rows=10))
     grow = 0.013 if spec.top == "sweater" else 0.006
     parts.append(torso_layer(f, torso, "top", hem, neckline_height(f, torso, spec.neckline, az, grow * s), grow * s,
                              hang_below=0.95 * s if spec.top == "sweater" else None))
@@ -224,7 +224,7 @@ def arm(f: Figure, side: str, sign: int) -> list[Part]:
     end_x = length * shoulder_to_wrist
     if length >= 1.0:
         end_x -= 0.018 * s                                # the cuff stops short of the wrist joint
-    path = polyline(pts, 10)
+    path = polyline(pts, 6)
     along = sign * (path[:, 0] - jt[f"{side}UpperArm"][0])
     keep = along <= end_x
     path = np.vstack([path[keep], jt[f"{side}UpperArm"] + [sign * end_x, 0, 0]])
@@ -239,7 +239,7 @@ def arm(f: Figure, side: str, sign: int) -> list[Part]:
     skin_pts = [bare_from, jt[f"{side}LowerArm"], jt[f"{side}Hand"] + [sign * 0.012 * s, 0, 0]]
     if length >= 1.0:
         skin_pts = [jt[f"{side}Hand"] - [sign * 0.05 * s, 0, 0], jt[f"{side}Hand"] + [sign * 0.012 * s, 0, 0]]
-    skin_path = polyline(skin_pts, 10)
+    skin_path = polyline(skin_pts, 6)
     x = sign * (skin_path[:, 0] - jt[f"{side}UpperArm"][0])
     skin_r = np.interp(x, [0.0, 0.27 * s, 0.51 * s], [0.042 * s * b, 0.034 * s * b, 0.0255 * s * b])
     skin = _skinned_tube(f, "skin", skin_path, skin_r, bones, blend, caps=(False, True), flatten=0.8)
@@ -250,7 +250,7 @@ def _skinned_tube(f: Figure, material: str, path: np.ndarray, radii: np.ndarray,
                   caps=(True, True), flatten: float = 1.0) -> Part:
     """A tube along an arm, weighted along the bone chain by distance along the limb; `flatten` < 1 makes it
     thinner from above than across (a forearm, a wrist)."""
-    pos, idx, _ = tube(path, radii, cols=20, up_hint=(0, 0, 1), caps=caps, cap_depth=0.4, flatten=flatten)
+    pos, idx, _ = tube(path, radii, cols=14, up_hint=(0, 0, 1), caps=caps, cap_depth=0.4, flatten=flatten)
     # Chain weights by position along the limb: project every vertex onto the chain's joints.
     jt = f.joints
     heads = [jt[b] for b in bones[1:]]
@@ -266,7 +266,7 @@ def skirt(f: Figure) -> Part:
     s, hw = f.s, f.hw
     material = "dress" if f.spec.outfit == "dress" else "skirt"
     torso = Torso(f)
-    rows, cols = 16, 64
+    rows, cols = 12, 64
     top = (WAIST[1] + 0.003) * s if material == "skirt" else 1.0 * s
     hem = 0.52 * s
     ys = np.linspace(top, hem, rows)
@@ -306,11 +306,11 @@ def leg(f: Figure, side: str, sign: int) -> list[Part]:
     if trousers:        # the hem falls over the shoe: one more ring below the ankle, a little wider
         pts.append(jt[f"{side}Foot"] + [0, -0.035 * s, 0.01 * s])
         radii = np.append(radii, 0.044 * s * b)
-    path = polyline(pts, 10)
+    path = polyline(pts, 6)
     arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
     dense_arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
     r = np.interp(dense_arc, arc, radii)
-    pos, idx, param = tube(path, r, cols=20, up_hint=(0, 0, 1), caps=(True, not trousers), cap_depth=0.3)
+    pos, idx, param = tube(path, r, cols=14, up_hint=(0, 0, 1), caps=(True, not trousers), cap_depth=0.3)
     bones = ["hips", f"{side}UpperLeg", f"{side}LowerLeg", f"{side}Foot"]
     bounds = list(arc[:4])
     material = "bottom" if trousers else "skin"

@@ -88,7 +88,7 @@ def _ribbon(path: np.ndarray, width: float, thickness: float, outward: np.ndarra
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A strand: flat (thin along `outward`), `width` wide, tapering to `tip` of that at the path's end."""
     taper = np.linspace(1.0, tip, len(path)) ** 0.8
-    return tube(path, thickness * taper, cols=8, up_hint=outward, flatten=width / thickness, cap_rows=1)
+    return tube(path, thickness * taper, cols=6, up_hint=outward, flatten=width / thickness, cap_rows=1)
 
 
 def _hairline(style: str, az: np.ndarray) -> np.ndarray:
@@ -217,9 +217,9 @@ def _ponytail(f: Figure, index: dict[str, int]) -> tuple[Part, list[JointSpec]]:
               ("ponytailTip", "ponytail3", pts[3])]
     for name, _, _ in joints:
         index[name] = len(index)
-    path = polyline(pts, 9)
+    path = polyline(pts, 6)
     radii = np.interp(np.linspace(0, 3, len(path)), np.arange(4), [0.026 * s, 0.03 * s, 0.024 * s, 0.012 * s])
-    pos, idx, param = tube(path, radii, cols=14, up_hint=(1, 0, 0))
+    pos, idx, param = tube(path, radii, cols=10, up_hint=(1, 0, 0))
     seg = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
     bones = [index[n] for n, _, _ in joints]
     jw = chain_weights(param, [*seg[:3], seg[3] - 0.01 * s], bones, 0.03 * s)

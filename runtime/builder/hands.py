@@ -33,7 +33,7 @@ def _palm(f: Figure, side: str, sign: int) -> Part:
     knuckle_x = np.mean([jt[f"{side}{n}Proximal"][0] for n in ("Index", "Middle", "Ring", "Little")])
     length = abs(knuckle_x - hand[0]) + 0.006 * s
     centre = hand + [sign * (length / 2 - 0.004 * s), 0.0, -0.001 * s]
-    pos, idx = ellipsoid(centre, np.array([length / 2, 0.0155 * s, 0.036 * s]), 12, 20, shape=_boxy)
+    pos, idx = ellipsoid(centre, np.array([length / 2, 0.0155 * s, 0.036 * s]), 8, 14, shape=_boxy)
     # Narrower at the wrist than across the knuckles.
     t = np.clip((sign * (pos[:, 0] - hand[0])) / length, 0, 1)
     pos[:, 2] = centre[2] + (pos[:, 2] - centre[2]) * (0.78 + 0.22 * t)
@@ -57,11 +57,11 @@ def _finger(f: Figure, side: str, finger: str) -> list[Part]:
     r0 = THICKNESS[finger] * s
     tip = chain[-1] - d * r0 * 0.55
     pts = [chain[0] - d * 0.014 * s] + chain[1:-1] + [tip]
-    path = polyline(pts, 5)
+    path = polyline(pts, 3)
     arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
     knuckles = [np.linalg.norm(c - pts[0]) for c in chain[:3]]
     radii = _finger_radii(arc, np.array(knuckles), r0)
-    pos, idx, param = tube(path, radii, cols=12, up_hint=(0, 1, 0), flatten=0.88, cap_depth=0.8)
+    pos, idx, param = tube(path, radii, cols=8, up_hint=(0, 1, 0), flatten=0.88, cap_depth=0.8)
     bones = [f"{side}Hand"] + names
     bounds = [0.0] + knuckles                  # the hand owns what is inside the palm
     joints, weights = chain_weights(param, bounds, [J[b] for b in bones], 0.004 * s)
