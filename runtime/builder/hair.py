@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from .figure import Figure
 
 HAIR_LIMITS = {  # hairline polar angle (deg from the crown) at front, sides, back
-    "short": (62, 92, 118), "bob": (64, 118, 126), "long": (60, 108, 118), "bun": (58, 90, 112),
-    "ponytail": (58, 92, 112),
+    "short": (62, 92, 118), "bob": (64, 118, 126), "long": (60, 108, 118), "bun": (58, 98, 130),
+    "ponytail": (58, 98, 130),                # tied back: the hair covers the skull down to the nape
 }
 # Where a style's hanging locks end (metres below the head centre, for a 1.70 m host), and the azimuths
 # (deg, 0 = the face, 90 = the host's left) of its chains; each lock follows the chain nearest it.
