@@ -241,6 +241,23 @@ def test_edges_are_antialiased(project, antialias):
     assert changed.sum() > 1500 and (changed & near_step).sum() > 0.9 * changed.sum(), changed.sum()
 
 
+def test_edge_filter_leaves_the_price_card_sharp(project):
+    """The filter smooths the set's edges, not the text and card drawn over it: inside the card the
+    filtered frame is the unfiltered one, pixel for pixel, while elsewhere edges change."""
+    def frame(antialias: str) -> np.ndarray:
+        with OffscreenRenderer(load_set(project / "scenes" / "shop_studio.toml"), (640, 360), camera="medium",
+                               antialias=antialias) as renderer:
+            renderer.stage.overlay.price("Kettle|39 USD")
+            return renderer.frame().astype(int)
+
+    smooth, hard = frame("fxaa"), frame("off")
+    card = (slice(300, 348), slice(14, 255))                 # inside the card: x -0.96..-0.2, y -0.94..-0.66
+    text_edges = (np.abs(np.diff(hard[card], axis=1)).sum(-1) > 120).sum()
+    assert text_edges > 100                                   # the card holds sharp text ...
+    assert np.array_equal(smooth[card], hard[card])           # ... which the filter leaves alone
+    assert (np.abs(smooth - hard).sum(-1) > 24).sum() > 500   # while the set's edges are smoothed
+
+
 def test_unknown_shading_is_named(tmp_path, project):
     text = (project / "scenes" / "shop_studio.toml").read_text().replace('[set]\n', '[set]\nshading = "ray"\n')
     assert_file_error(tmp_path / "s.toml", text, load_set,

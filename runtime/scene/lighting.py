@@ -46,8 +46,8 @@ SHOULDER = 0.8                 # linear values above this are compressed toward 
 SHADOW_MAP_CAMERA = BitMask32.bit(20)
 VIEW_CAMERA = PandaNode.get_all_camera_mask() & ~SHADOW_MAP_CAMERA
 
-# The shadow map's program: depth only. A program rather than the fixed-function pipeline, so that a
-# skinned host's vertices are prepared for drawing once a frame, as the picture's programs take them.
+# The shadow map's program: depth only (software GL took longer over the same hosts through the
+# fixed-function pipeline).
 DEPTH_VERTEX = """#version 130
 uniform mat4 p3d_ModelViewProjectionMatrix;
 in vec4 p3d_Vertex;

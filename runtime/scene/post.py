@@ -6,8 +6,8 @@ two threads. It works on the 8-bit sRGB values, which are close to how the eye s
 
 Each pixel of a stair-stepped edge moves toward its neighbour across the edge by how much it stands out:
 five reads, one blend. Text and cards drawn over the set stay crisp: the set is drawn without touching the
-frame's alpha (it stays 1), the overlay lowers it where it covers the set (`spare_from_smoothing`), and a
-pixel is smoothed by no more than the share of it that is set.
+frame's alpha (it stays 1), the overlay lowers it wherever it draws (`spare_from_smoothing`), and only
+pixels wholly of the set are smoothed.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def leave_alpha(root: NodePath) -> None:
 
 def spare_from_smoothing(layer: NodePath) -> None:
     """Draw `layer` (text, cards) over the frame blended as usual, lowering the frame's alpha by its own:
-    where it covers the set, the filter leaves the pixel alone."""
+    wherever it draws, the filter leaves the pixel alone."""
     layer.set_attrib(ColorBlendAttrib.make(
         ColorBlendAttrib.M_add, ColorBlendAttrib.O_incoming_alpha, ColorBlendAttrib.O_one_minus_incoming_alpha,
         ColorBlendAttrib.M_add, ColorBlendAttrib.O_zero, ColorBlendAttrib.O_one_minus_incoming_alpha))
@@ -64,11 +64,11 @@ def _smooth_row(bgra: np.ndarray, luma: np.ndarray, y: int, out: np.ndarray) -> 
         oy = y
         ox = x
         amount = 0.0
-        if contrast >= max(EDGE_MIN, high * EDGE_SHARE):
+        if bgra[y, x, 3] == 255 and contrast >= max(EDGE_MIN, high * EDGE_SHARE):
             # How far the pixel stands out of its neighbours' average, as a share of the local contrast
-            # (a step of a stair-stepped edge stands out most), squared; scaled by the pixel's share of set.
+            # (a step of a stair-stepped edge stands out most), squared.
             lift = min(abs(0.25 * (ln + ls + le + lw) - lc) / contrast, 1.0)
-            amount = STRENGTH * lift * lift * bgra[y, x, 3] * (1.0 / 255.0)
+            amount = STRENGTH * lift * lift
             # Toward the neighbour on the steeper side of the steeper axis.
             if abs(ln + ls - 2.0 * lc) >= abs(le + lw - 2.0 * lc):
                 oy = down if abs(ln - lc) < abs(ls - lc) else up
