@@ -28,7 +28,8 @@ from ..skeleton.skeleton import Skeleton
 HEIGHT_OF = {"head": "head", "chin": "head", "shoulder": "leftUpperArm", "chest": "chest", "waist": "spine"}
 HEIGHT_OFFSET = {"head": 0.12, "chin": -0.1, "shoulder": 0.0, "chest": 0.05, "waist": 0.0}   # the wrist, below the hand
 SIDEWAYS = {"centre": 0.05, "periphery": 0.25, "far": 0.45}          # metres out from the body's middle
-DISTANCE = {"near": 0.15, "middle": 0.3, "extended": 0.45}           # metres in front of the chest
+DISTANCE = {"near": 0.22, "middle": 0.32, "extended": 0.45}          # metres in front of the chest joint
+CLEAR_OF_BODY = 0.2      # the least of it, however small the gesture: the forearms stay in front of the torso
 RELAXED = HANDSHAPES["relaxed"]
 SIDES = ("left", "right")
 MIDLINE_GAP = 0.03                       # metres each wrist keeps from the middle when both hands work
@@ -187,7 +188,7 @@ class Gesturer:
         space = self.expressivity.space
         y = self.rest[HEIGHT_OF[height]][1] + HEIGHT_OFFSET[height]
         chest = self.rest["chest"]
-        point = np.array([s * SIDEWAYS[sideways] * space, y, chest[2] + DISTANCE[distance] * space])
+        point = np.array([s * SIDEWAYS[sideways] * space, y, chest[2] + max(DISTANCE[distance] * space, CLEAR_OF_BODY)])
         if target is not None and g.target is not None and g.target.kind == "product":
             point = target
         # Keep the elbow a little bent (wide hosts and far products alike) so the stroke has room to move.
