@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from runtime.builder.body import build_glb, build_host
-from runtime.builder.glb import pack_glb, unpack_glb, write_glb
+from runtime.builder.glb import write_glb
+from runtime.glbfile import pack_glb, unpack_glb
 from runtime.builder.spec import load_host_spec
 from runtime.builder.vrm import VrmError, vrm_from_glb
 from runtime.skeleton.humanoid import BONE_NAMES, PARENT

@@ -7,12 +7,11 @@ float32/uint16/uint32 in a fixed order, and the JSON chunk uses sorted keys and 
 """
 from __future__ import annotations
 
-import json
-import struct
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..glbfile import pack_glb
 from ..png import png_bytes
 from .mesh import Part
 
@@ -255,24 +254,3 @@ def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]
         with open(path, "wb") as f:
             f.write(out)
     return out
-
-
-def pack_glb(doc: dict, binary: bytes) -> bytes:
-    """A GLB of a JSON document and its binary buffer: sorted keys and fixed separators, so the same
-    document gives the same bytes."""
-    js = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
-    js += b" " * (-len(js) % 4)
-    bin_chunk = binary + b"\0" * (-len(binary) % 4)
-    return b"".join([
-        struct.pack("<4sII", b"glTF", 2, 12 + 8 + len(js) + 8 + len(bin_chunk)),
-        struct.pack("<I4s", len(js), b"JSON"), js,
-        struct.pack("<I4s", len(bin_chunk), b"BIN\0"), bin_chunk,
-    ])
-
-
-def unpack_glb(glb: bytes) -> tuple[dict, bytes]:
-    """The JSON document and binary buffer of a GLB this writer made."""
-    size = struct.unpack_from("<I", glb, 12)[0]
-    doc = json.loads(glb[20:20 + size])
-    bin_size = struct.unpack_from("<I", glb, 20 + size)[0]
-    return doc, glb[28 + size:28 + size + bin_size]

@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from ..controllers.config import load_behaviour
+from ..glbfile import pack_glb, unpack_glb
 from ..skeleton.expressions import BLINK, LOOK, MOUTH
 from ..skeleton.face import EMOTIONS
 from ..skeleton.gltfdata import GltfData
 from ..skeleton.humanoid import BONE_NAMES, VRM1_RENAMES
 from ..skeleton.rigfile import VISEME_FROM_VOWELS, channel_morphs, expressions_from_morphs
-from .glb import pack_glb, unpack_glb
 from .spec import HostSpec
 
 VRM_EXTENSION = "VRMC_vrm"

@@ -4,12 +4,12 @@ for panda3d-gltf (working around the loader problems listed in the README). No P
 from __future__ import annotations
 
 import json
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ..glbfile import unpack_glb
 from ..tomlfile import TomlDoc
 from .expressions import BLINK, LOOK, OVERRIDES, PRESETS, ColorBind, Expression, LookRange, TextureBind
 from .face import EMOTIONS, FACE_CHANNELS, VISEMES
@@ -135,20 +135,12 @@ def read_gltf_json(path: Path) -> dict:
         raise RigError(f"{path}: cannot read: {e.strerror}") from None
     if raw[:4] == b"glTF":
         try:
-            version, length = struct.unpack_from("<II", raw, 4)
-            size, kind = struct.unpack_from("<I4s", raw, 12)
-            if kind != b"JSON":
-                raise ValueError("first chunk is not JSON")
-            doc = json.loads(raw[20:20 + size])
-            offset = 20 + size
-            if offset + 8 <= len(raw):
-                bsize, bkind = struct.unpack_from("<I4s", raw, offset)
-                if bkind == b"BIN\0":
-                    doc.setdefault("buffers", [{}])
-                    doc["buffers"][0] = {"uri": "_glb_bin", "_glb_bin": raw[offset + 8:offset + 8 + bsize],
-                                         "byteLength": bsize}
-        except (struct.error, ValueError, UnicodeDecodeError) as e:
+            doc, binary = unpack_glb(raw)
+        except ValueError as e:
             raise RigError(f"{path}: not a valid GLB file ({e})") from None
+        if binary is not None:
+            doc.setdefault("buffers", [{}])
+            doc["buffers"][0] = {"uri": "_glb_bin", "_glb_bin": binary, "byteLength": len(binary)}
         return doc
     try:
         return json.loads(raw)
