@@ -27,6 +27,7 @@ class SpringSystem:
         self.size = sum(s.size for _, s in present)
         self.parents = parents                                  # the canonical skeleton's joint parents
         self.slices = [slice(0, 0)] * len(springs)              # host h's joints in the flat arrays
+        self.posed = np.array([s is not None for s in springs])  # the hosts whose bones the kernel poses
         place_rot = quat.from_matrix(placements[:, :3, :3])
         self.place_rot = np.ascontiguousarray(place_rot)        # (H, 4) host frame -> set, as quaternions
         self.place_pos = np.ascontiguousarray(placements[:, :3, 3])
@@ -79,7 +80,7 @@ class SpringSystem:
         if not self.size:
             return
         step_springs(np.ascontiguousarray(rotations), np.ascontiguousarray(offsets), np.ascontiguousarray(hips),
-                     self.parents, self.place_rot, self.place_pos, self.hosts, self.joint_parents, self.bones,
+                     self.parents, self.posed, self.place_rot, self.place_pos, self.hosts, self.joint_parents, self.bones,
                      self.offsets, self.tails, self.stiffness, self.drag, self.gravity, self.hit_radius,
                      self.center_bones, self.center_offsets, self.collider_start, self.collider_index,
                      self.collider_hosts, self.collider_bones, self.collider_shapes, self.collider_heads,
@@ -159,15 +160,17 @@ def _push_out(tail, head, length, centre, reach):
 
 
 @njit(cache=True)
-def step_springs(rotations, offsets, hips, parents, place_rot, place_pos, hosts, joint_parents, bones,
+def step_springs(rotations, offsets, hips, parents, posed, place_rot, place_pos, hosts, joint_parents, bones,
                  joint_offsets, tails, stiffness, drag, gravity, hit_radius, center_bones, center_offsets,
                  collider_start, collider_index, collider_hosts, collider_bones, collider_shapes, collider_heads,
                  collider_tails, collider_radii, dt, started, current, previous, out_rot, out_heads, out_tails,
                  out_colliders):
     H, J = rotations.shape[0], rotations.shape[1]
-    # The canonical bones of every host in set coordinates (rotation from rest, position).
+    # The canonical bones in set coordinates (rotation from rest, position) of every host with spring bones.
     model_rot, model_pos = np.empty((H, J, 4)), np.empty((H, J, 3))
     for h in range(H):
+        if not posed[h]:
+            continue
         pr = (place_rot[h, 0], place_rot[h, 1], place_rot[h, 2], place_rot[h, 3])
         for j in range(J):
             q = (rotations[h, j, 0], rotations[h, j, 1], rotations[h, j, 2], rotations[h, j, 3])
