@@ -70,7 +70,9 @@ def test_the_lab_scrubs_by_the_tick_and_plays_at_a_chosen_speed():
     for _ in range(10):
         lab.advance()
     assert lab.tick == 10
-    lab.scrub(-20)
+    lab.advance(6)                                             # a slow frame: six ticks of the clock at once
+    assert lab.tick == 13
+    lab.scrub(-23)
     assert lab.tick == lab.length - 10                         # wraps around the take
     lab.select(1)
     assert lab.name == lab.names[lab.names.index("wave_hello") + 1] and lab.tick == 0

@@ -198,12 +198,12 @@ class Lab:
         k = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self.speed))
         self.speed = SPEEDS[min(max(k + step, 0), len(SPEEDS) - 1)]
 
-    def advance(self) -> None:
-        """One tick of the window: the playhead moves on at its speed, and now and then the lexicon files
-        are looked at (also while paused, so that an edit shows at once)."""
+    def advance(self, ticks: int = 1) -> None:
+        """`ticks` of the window's clock have passed: the playhead moves on at its speed, and now and then the
+        lexicon files are looked at (also while paused, so that an edit shows at once)."""
         if self.playing:
-            self.playhead = (self.playhead + self.speed) % self.length
-        self._until_check -= 1
+            self.playhead = (self.playhead + self.speed * ticks) % self.length
+        self._until_check -= ticks
         if self._until_check <= 0:
             self._until_check = round(CHECK_EVERY_S * self.rate)
             changed = [v.watcher.poll() for v in self.versions]

@@ -35,9 +35,15 @@ def open_lab(lab: Lab, size: tuple[int, int]) -> None:
         first = min(max(k - LIST_ROWS // 2, 0), max(len(names) - LIST_ROWS, 0))
         listing.setText("\n".join(("> " if n == lab.name else "   ") + n for n in names[first:first + LIST_ROWS]))
 
+    ticker = window.stage.ticker
+    shown = [ticker.world.tick]
+
     def after(task):                                 # every frame, after the window's ticks
         name = lab.name
-        lab.advance()
+        # As many ticks as the window's clock ran this frame: the takes play in real time however fast
+        # the machine draws (one tick a frame played them at a sixth of their speed in software GL).
+        lab.advance(ticker.world.tick - shown[0])
+        shown[0] = ticker.world.tick
         if lab.name != name:
             show_listing()
         status.setText(lab.status())
