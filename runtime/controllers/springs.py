@@ -80,8 +80,8 @@ class SpringSystem:
         if not self.size:
             return
         step_springs(np.ascontiguousarray(rotations), np.ascontiguousarray(offsets), np.ascontiguousarray(hips),
-                     self.parents, self.posed, self.place_rot, self.place_pos, self.hosts, self.joint_parents, self.bones,
-                     self.offsets, self.tails, self.stiffness, self.drag, self.gravity, self.hit_radius,
+                     self.parents, self.posed, self.place_rot, self.place_pos, self.hosts, self.joint_parents,
+                     self.bones, self.offsets, self.tails, self.stiffness, self.drag, self.gravity, self.hit_radius,
                      self.center_bones, self.center_offsets, self.collider_start, self.collider_index,
                      self.collider_hosts, self.collider_bones, self.collider_shapes, self.collider_heads,
                      self.collider_tails, self.collider_radii, dt, self.started, self.current, self.previous,
