@@ -162,9 +162,15 @@ class Stage:
             self.root.set_light(np_)
             if light.type != "ambient":
                 lit.append((np_, light.shadows))
-        self._lit = self._lit_lights(lit, None)
+        for k, (np_, _) in enumerate(lit):
+            # A program's light k must be the set's light k (MToon's in either shading mode): Panda orders
+            # the lights it hands a shader by priority, and lights of equal priority by address.
+            np_.node().set_priority(len(lit) - k)
+        caster = self._shadows(lit, output) if self.spec.shading == "pixel" else None
+        self._lit = self._lit_lights(lit, caster)
         if self.spec.shading == "pixel":
-            self._pixel_shading(lit, output)
+            self.root.set_shader(Shader.make(Shader.SL_GLSL, vertex=vertex_source(self._lit, self._shadow_span),
+                                             fragment=fragment_source(self._lit)))
 
     def _lit_lights(self, lit: list[tuple[NodePath, bool]], caster: NodePath | None) -> list[LitLight]:
         """The lights as the programs see them. The key (the set's first light) and the light casting
@@ -173,22 +179,15 @@ class Stage:
         return [LitLight(casts[k] and self.shadow_map is not None, k == 0 or casts[k],
                          isinstance(np_.node(), DirectionalLight)) for k, (np_, _) in enumerate(lit)]
 
-    def _pixel_shading(self, lit: list[tuple[NodePath, bool]], output: GraphicsOutput | None) -> None:
-        """Per-pixel lighting, and soft shadows from the first light that casts them (its map spans the
-        set's floor) when there is an output to draw the map with."""
-        span = self._shadow_span
+    def _shadows(self, lit: list[tuple[NodePath, bool]], output: GraphicsOutput | None) -> NodePath | None:
+        """Soft shadows for per-pixel lighting from the first light that casts them (its map spans the
+        set's floor), when there is an output to draw the map with; that light."""
         self.root.set_shader_input("cohost_shadow_matrix", LMatrix4.ident_mat())
         caster = next((np_ for np_, shadows in lit if shadows and isinstance(np_.node(), (DirectionalLight, Spotlight))),
                       None)
         if caster is not None and output is not None:
-            self.shadow_map = ShadowMap(self.root, caster, span, output)
-        for k, (np_, _) in enumerate(lit):
-            # The program's light k must be the set's light k: Panda orders the lights it hands a shader by
-            # priority, and lights of equal priority by address.
-            np_.node().set_priority(len(lit) - k)
-        self._lit = self._lit_lights(lit, caster)
-        self.root.set_shader(Shader.make(Shader.SL_GLSL, vertex=vertex_source(self._lit, span),
-                                         fragment=fragment_source(self._lit)))
+            self.shadow_map = ShadowMap(self.root, caster, self._shadow_span, output)
+        return caster
 
     def _draw_mtoon(self, model: NodePath, info: RigInfo) -> None:
         """A model whose materials carry MToon draws them so, with the set's lights, in either shading mode."""
