@@ -33,17 +33,17 @@ def spare_from_smoothing(layer: NodePath) -> None:
         ColorBlendAttrib.M_add, ColorBlendAttrib.O_zero, ColorBlendAttrib.O_one_minus_incoming_alpha))
 
 
-def smooth_edges(bgra: np.ndarray) -> np.ndarray:
-    """(H, W, 3) RGB, top row first, from GL's (H, W, 4) BGRA, bottom row first, with edges smoothed."""
+def smooth_edges(bgra: np.ndarray, luma: np.ndarray) -> np.ndarray:
+    """(H, W, 3) RGB, top row first, from GL's (H, W, 4) BGRA, bottom row first, with edges smoothed;
+    `luma`: an (H, W) float32 scratch array the caller keeps from frame to frame."""
     out = np.empty((*bgra.shape[:2], 3), np.uint8)
-    _smooth(bgra, out)
+    _smooth(bgra, luma, out)
     return out
 
 
 @njit(parallel=True, cache=True)
-def _smooth(bgra: np.ndarray, out: np.ndarray) -> None:
+def _smooth(bgra: np.ndarray, luma: np.ndarray, out: np.ndarray) -> None:
     h, w = bgra.shape[0], bgra.shape[1]
-    luma = np.empty((h, w), np.float32)
     for y in prange(h):
         for x in range(w):
             luma[y, x] = (0.114 * bgra[y, x, 0] + 0.587 * bgra[y, x, 1] + 0.299 * bgra[y, x, 2]) * (1.0 / 255.0)

@@ -113,7 +113,8 @@ class OffscreenRenderer:
                                                   WindowProperties.size(*size), GraphicsPipe.BF_refuse_window)
         if self.buffer is None:
             raise RuntimeError(f"could not open a {size[0]}x{size[1]} offscreen buffer on {self.pipe.get_type()}")
-        self.smoothed = antialias == "fxaa"
+        # The edge filter's scratch, kept from frame to frame (None: no filter).
+        self._luma = np.empty((size[1], size[0]), np.float32) if antialias == "fxaa" else None
         self.texture = Texture("frame")
         self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_copy_ram)
         self.buffer.set_clear_color(LColor(*srgb_to_linear(spec.backdrop), 1.0))
@@ -194,7 +195,7 @@ class OffscreenRenderer:
         w, h = self.size
         image = np.frombuffer(memoryview(self.texture.get_ram_image_as("BGRA")), np.uint8)
         bgra = image.reshape(self.texture.get_y_size(), self.texture.get_x_size(), 4)[:h, :w]
-        return smooth_edges(bgra) if self.smoothed else bgra[::-1, :, 2::-1].copy()
+        return smooth_edges(bgra, self._luma) if self._luma is not None else bgra[::-1, :, 2::-1].copy()
 
     def reach(self, i: int) -> None:
         """Bring the stage to frame i's time (frames are reached in order, each once)."""
