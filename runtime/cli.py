@@ -94,8 +94,8 @@ PUPPET_EXAMPLES = """examples:
   cohost puppet take.wav --host Jun --out jun.mp4     a recording, rendered with its sound
   cohost puppet take.wav --scene scenes/chroma.toml --camera full      in a window, on the chroma set
 """
-SHADING_HELP = ("pixel: per-pixel light, soft shadows and the edge filter; vertex: lit at the vertices, the "
-                "cheapest (default: the set's; pixel unless it says)")
+SHADING_HELP = ("pixel: per-pixel light and soft shadows; vertex: lit at the vertices, the cheapest (default: "
+                "the set's; pixel unless it says). Rendered and streamed frames are edge-filtered either way")
 
 
 def _size(text: str) -> tuple[int, int]:

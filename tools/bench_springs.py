@@ -3,7 +3,7 @@
 
 1. Godette alone (16 spring joints in 3 groups, 4 sphere colliders).
 2. 16 Godettes on one set (256 spring joints), all in the stage's one batched update.
-3. A rig without spring bones (the built-in Mei, unless it has gained some): what the stage costs it.
+3. A rig without spring bones (the built-in Jun, whose short hair has none): what the stage costs it.
 
     python tools/bench_springs.py [--seconds 10] [--hosts 16]
 """
