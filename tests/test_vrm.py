@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from runtime.builder.body import build_glb, build_host
-from runtime.builder.glb import write_glb
+from runtime.builder.glb import make_glb
 from runtime.glbfile import pack_glb, unpack_glb
 from runtime.builder.spec import load_host_spec
 from runtime.builder.vrm import VrmError, vrm_from_glb
@@ -133,7 +133,7 @@ def test_models_vrm_cannot_describe_are_refused_naming_the_file(mei):
     for j in joints:
         if _descends_from(j.name, "leftUpperArm"):
             j.position = shoulder + down @ (j.position - shoulder)
-    a_pose = write_glb(None, spec.name, joints, meshes, materials, {}, {}, springs, colliders)
+    a_pose = make_glb(spec.name, joints, meshes, materials, {}, {}, springs, colliders)
     with pytest.raises(VrmError, match="left arm is 45 degrees off the X axis"):
         vrm_from_glb(a_pose, spec)
 

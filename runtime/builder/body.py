@@ -15,7 +15,7 @@ from ..tomlfile import srgb_to_linear
 from . import clothes, hands
 from .face_paint import eye_uvs, head_uvs, lid_uvs, paint_eye, paint_head, paint_lids
 from .figure import Figure
-from .glb import Collider, Joint, Material, Spring, write_glb
+from .glb import Collider, Joint, Material, Spring, make_glb
 from .hair import build_hair, hair_color, hair_uvs, paint_hair
 from .mesh import (
     Part,
@@ -322,11 +322,11 @@ def build_host(spec: HostSpec) -> BuiltHost:
     return BuiltHost(joints, {"Body": body, "Face": _face_parts(f)}, materials, hair.springs, hair.colliders)
 
 
-def build_glb(spec: HostSpec, out: str | Path | None = None) -> bytes:
+def build_glb(spec: HostSpec) -> bytes:
     host = build_host(spec)
     extras = {"cohost": {"host": spec.name, "voice": spec.voice}}
-    return write_glb(out, spec.name, host.joints, host.meshes, host.materials, {"Face": list(TARGET_NAMES)}, extras,
-                     host.springs, host.colliders)
+    return make_glb(spec.name, host.joints, host.meshes, host.materials, {"Face": list(TARGET_NAMES)}, extras,
+                    host.springs, host.colliders)
 
 
 def build_file(toml_path: str | Path, out: str | Path | None = None,

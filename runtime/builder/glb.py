@@ -155,10 +155,10 @@ def _merge(parts: list[Part], target_names: list[str]) -> Part:
                 np.vstack([p.joints for p in parts]), np.vstack([p.weights for p in parts]), morphs, uvs)
 
 
-def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]],
-              materials: list[Material], target_names: dict[str, list[str]], extras: dict,
-              springs: list[Spring] = (), colliders: list[Collider] = ()) -> bytes:
-    """Write one skinned character: a root node holding the armature, and every mesh (one skin) as a root
+def make_glb(name: str, joints: list[Joint], meshes: dict[str, list[Part]],
+             materials: list[Material], target_names: dict[str, list[str]], extras: dict,
+             springs: list[Spring] = (), colliders: list[Collider] = ()) -> bytes:
+    """One skinned character as GLB bytes: a root node holding the armature, and every mesh (one skin) as a root
     node of its own beside it (glTF ignores a skinned mesh's parents, and its validator warns of them).
     Materials carry VRMC_materials_mtoon; `springs` and `colliders` become VRMC_springBone."""
     buf = _Buffer()
@@ -249,8 +249,4 @@ def write_glb(path, name: str, joints: list[Joint], meshes: dict[str, list[Part]
     if springs:
         doc["extensions"] = {"VRMC_springBone": _springs_json(list(springs), list(colliders), first_joint)}
         doc["extensionsUsed"].append("VRMC_springBone")
-    out = pack_glb(doc, bytes(buf.data))
-    if path is not None:
-        with open(path, "wb") as f:
-            f.write(out)
-    return out
+    return pack_glb(doc, bytes(buf.data))
