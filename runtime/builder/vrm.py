@@ -21,7 +21,7 @@ from ..controllers.config import load_behaviour
 from ..glbfile import pack_glb, unpack_glb
 from ..skeleton.expressions import BLINK, LOOK, MOUTH
 from ..skeleton.face import EMOTIONS
-from ..skeleton.gltfdata import GltfData
+from ..skeleton.gltfdata import GltfData, glb_buffer
 from ..skeleton.humanoid import BONE_NAMES, VRM1_RENAMES
 from ..skeleton.rigfile import VISEME_FROM_VOWELS, channel_morphs, expressions_from_morphs
 from .spec import HostSpec
@@ -56,7 +56,7 @@ def vrm_from_glb(glb: bytes, spec: HostSpec) -> bytes:
     """The builder's GLB of `spec` as a VRM 1.0 file."""
     doc, binary = unpack_glb(glb)
     nodes = _unique_nodes(doc, spec.source)
-    world = GltfData({**doc, "buffers": [{"uri": "_glb_bin", "_glb_bin": binary}]}, spec.source).node_world()
+    world = GltfData({**doc, "buffers": [glb_buffer(binary)]}, spec.source).node_world()
     position = {name: world[i][:3, 3] for name, i in nodes.items()}
     missing = [b for b in REQUIRED_BONES if b not in nodes]
     if missing:

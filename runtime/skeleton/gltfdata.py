@@ -10,6 +10,12 @@ from . import quat
 
 COMPONENT = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
 WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
+IN_MEMORY = "_glb_bin"        # the uri of a buffer whose bytes ride along in the document
+
+
+def glb_buffer(binary: bytes) -> dict:
+    """Buffer 0 of a GLB's document, with the file's binary chunk carried in memory."""
+    return {"uri": IN_MEMORY, IN_MEMORY: binary, "byteLength": len(binary)}
 
 
 class GltfData:
@@ -21,7 +27,7 @@ class GltfData:
         if i not in self._buffers:
             b = self.doc["buffers"][i]
             uri = b.get("uri", "")
-            self._buffers[i] = b["_glb_bin"] if uri == "_glb_bin" else self.uri_bytes(uri)
+            self._buffers[i] = b[IN_MEMORY] if uri == IN_MEMORY else self.uri_bytes(uri)
         return self._buffers[i]
 
     def buffer_view(self, index: int) -> bytes:

@@ -14,7 +14,7 @@ from ..tomlfile import TomlDoc
 from .expressions import BLINK, LOOK, OVERRIDES, PRESETS, ColorBind, Expression, LookRange, TextureBind
 from .face import EMOTIONS, FACE_CHANNELS, VISEMES
 from .frame import detect_frame
-from .gltfdata import GltfData
+from .gltfdata import GltfData, glb_buffer
 from .humanoid import BONE_NAMES, CONTROLLER_BONES, REQUIRED, VRM1_RENAMES, match_bone
 from .mtoon_material import MToon, read_mtoon
 from .rig_error import RigError
@@ -140,7 +140,7 @@ def read_gltf_json(path: Path) -> dict:
             raise RigError(f"{path}: not a valid GLB file ({e})") from None
         if binary is not None:
             doc.setdefault("buffers", [{}])
-            doc["buffers"][0] = {"uri": "_glb_bin", "_glb_bin": binary, "byteLength": len(binary)}
+            doc["buffers"][0] = glb_buffer(binary)
         return doc
     try:
         return json.loads(raw)
