@@ -20,16 +20,16 @@ def _stored_zlib(data: bytes) -> bytes:
     return b"".join(blocks)
 
 
-def png_bytes(rgb: np.ndarray, compress: bool = True) -> bytes:
-    """An (H, W, 3) uint8 array as PNG. `compress=False` writes stored blocks: bytes that depend on the
-    pixels alone (for files that must rebuild byte for byte on any machine)."""
-    h, w, _ = rgb.shape
-    raw = np.concatenate([np.zeros((h, 1), np.uint8), np.ascontiguousarray(rgb, np.uint8).reshape(h, w * 3)],
-                         axis=1).tobytes()
+def png_bytes(pixels: np.ndarray, compress: bool = True) -> bytes:
+    """An (H, W, 3) RGB or (H, W, 4) RGBA uint8 array as PNG. `compress=False` writes stored blocks: bytes
+    that depend on the pixels alone (for files that must rebuild byte for byte on any machine)."""
+    h, w, channels = pixels.shape
+    raw = np.concatenate([np.zeros((h, 1), np.uint8),
+                          np.ascontiguousarray(pixels, np.uint8).reshape(h, w * channels)], axis=1).tobytes()
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     body = zlib.compress(raw, 6) if compress else _stored_zlib(raw)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, {3: 2, 4: 6}[channels], 0, 0, 0))
             + chunk(b"IDAT", body) + chunk(b"IEND", b""))

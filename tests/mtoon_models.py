@@ -3,25 +3,13 @@ from __future__ import annotations
 
 import base64
 import json
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
 
+from runtime.png import png_bytes
+
 HOST = Path(__file__).resolve().parents[1] / "rigs" / "mei.glb"
-
-
-def rgba_png(rgba: np.ndarray) -> bytes:
-    """An (H, W, 4) uint8 array as PNG bytes."""
-    h, w, _ = rgba.shape
-    raw = np.concatenate([np.zeros((h, 1), np.uint8), np.ascontiguousarray(rgba).reshape(h, w * 4)], axis=1)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw.tobytes())) + chunk(b"IEND", b""))
 
 
 def stripes(count: int = 8, size: int = 64, clear: bool = False) -> np.ndarray:
@@ -70,7 +58,7 @@ def sphere_gltf(path: Path, mtoon: dict, material: dict | None = None, texture: 
                        "extensions": {"VRMC_materials_mtoon": {"specVersion": "1.0", **mtoon}}, **(material or {})}],
     }
     if texture is not None:
-        png = "data:image/png;base64," + base64.b64encode(rgba_png(texture)).decode()
+        png = "data:image/png;base64," + base64.b64encode(png_bytes(texture)).decode()
         doc["images"] = [{"uri": png}]
         doc["textures"] = [{"source": 0}]
         doc["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"] = {"index": 0}

@@ -1,5 +1,4 @@
 import json
-import struct
 import subprocess
 
 import numpy as np
@@ -9,24 +8,11 @@ from runtime.builder.body import ARKIT, TARGET_NAMES, VISEMES, Figure, build_glb
 from runtime.builder.glb import Joint, make_glb
 from runtime.builder.mesh import Part
 from runtime.builder.spec import load_host_spec
+from runtime.glbfile import pack_glb, unpack_glb
 from runtime.skeleton.humanoid import BONE_NAMES, FINGERS
 from runtime.tomlfile import FileError
 
 from helpers import assert_error_at, assert_file_error
-
-
-def _json(glb: bytes) -> dict:
-    size = struct.unpack_from("<I", glb, 12)[0]
-    return json.loads(glb[20:20 + size])
-
-
-def _with_json(glb: bytes, doc: dict) -> bytes:
-    """The same GLB with another JSON chunk."""
-    size = struct.unpack_from("<I", glb, 12)[0]
-    js = json.dumps(doc).encode()
-    js += b" " * (-len(js) % 4)
-    rest = glb[20 + size:]
-    return struct.pack("<4sII", b"glTF", 2, 20 + len(js) + len(rest)) + struct.pack("<I4s", len(js), b"JSON") + js + rest
 
 
 def validate(node_tools, *files) -> list[dict]:
@@ -47,11 +33,11 @@ def test_the_built_hosts_pass_the_khronos_gltf_validator(project, node_tools, tm
         m.startswith("UNSUPPORTED_EXTENSION") and "'VRMC_" in m for m in notes), notes
     # The check can fail: the meshes moved under the armature's root, as the builder once wrote them.
     glb = (project / "rigs" / "mei.glb").read_bytes()
-    doc = _json(glb)
+    doc, binary = unpack_glb(glb)
     meshes = [i for i, n in enumerate(doc["nodes"]) if "mesh" in n]
     doc["nodes"][0]["children"] += meshes
     doc["scenes"][0]["nodes"] = [0]
-    (tmp_path / "nested.glb").write_bytes(_with_json(glb, doc))
+    (tmp_path / "nested.glb").write_bytes(pack_glb(doc, binary))
     (report,) = validate(node_tools, tmp_path / "nested.glb")
     warned = [m for m in report["messages"] if not m.startswith("UNSUPPORTED_EXTENSION")]
     assert report["warnings"] == 2 and all("NODE_SKINNED_MESH_NON_ROOT" in m for m in warned), report
@@ -88,7 +74,7 @@ def test_written_bytes_do_not_depend_on_the_last_bits(project):
 
 @pytest.mark.parametrize("name", ["mei", "jun"])
 def test_built_host_has_full_humanoid_and_face(project, name):
-    doc = _json((project / "rigs" / f"{name}.glb").read_bytes())
+    doc, _ = unpack_glb((project / "rigs" / f"{name}.glb").read_bytes())
     joint_names = [doc["nodes"][j]["name"] for j in doc["skins"][0]["joints"]]
     assert joint_names[:len(BONE_NAMES)] == list(BONE_NAMES)          # then the hair's chains
     for side in ("left", "right"):

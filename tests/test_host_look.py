@@ -1,6 +1,5 @@
 """The built-in hosts' look: painted faces (eye, head and lid textures), hair locks on spring-bone chains,
 MToon on every material, and what a face close-up shows."""
-import json
 import struct
 import zlib
 
@@ -9,6 +8,7 @@ import pytest
 from runtime.builder.body import Figure, build_glb, build_host
 from runtime.builder.face_paint import eye_uvs, paint_eye, paint_head
 from runtime.builder.spec import load_host_spec
+from runtime.glbfile import unpack_glb
 from runtime.skeleton.humanoid import BONE_NAMES
 from runtime.tomlfile import srgb_to_linear
 
@@ -16,17 +16,17 @@ from helpers import PROJECT
 
 
 def _json(glb: bytes) -> dict:
-    size = struct.unpack_from("<I", glb, 12)[0]
-    return json.loads(glb[20:20 + size])
+    return unpack_glb(glb)[0]
 
 
-def _image(glb: bytes, doc: dict, material: str) -> np.ndarray:
+def _image(glb: bytes, material: str) -> np.ndarray:
     """The base-colour texture of `material`, decoded from the file's binary chunk."""
+    doc, binary = unpack_glb(glb)
     mat = next(m for m in doc["materials"] if m["name"] == material)
     image = doc["images"][doc["textures"][mat["pbrMetallicRoughness"]["baseColorTexture"]["index"]]["source"]]
     view = doc["bufferViews"][image["bufferView"]]
-    start = 20 + struct.unpack_from("<I", glb, 12)[0] + 8 + view.get("byteOffset", 0)
-    return _decode_png(glb[start:start + view["byteLength"]])
+    start = view.get("byteOffset", 0)
+    return _decode_png(binary[start:start + view["byteLength"]])
 
 
 def _decode_png(png: bytes) -> np.ndarray:
@@ -73,7 +73,7 @@ def _chroma(c: np.ndarray) -> np.ndarray:
 def test_the_eye_has_the_spec_iris_where_the_eyeball_looks_out(tmp_path, iris):
     spec = _spec(tmp_path, iris=iris)
     glb = build_glb(spec)
-    texture = _image(glb, _json(glb), "eye")
+    texture = _image(glb, "eye")
     eye = next(p for p in build_host(spec).meshes["Body"] if p.material == "eye")
     front = eye.uvs[np.argmax(eye.positions[:, 2])]               # the point the gaze goes through
     assert np.allclose(front, [0.5, 0.5], atol=0.05)
