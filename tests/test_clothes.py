@@ -245,8 +245,6 @@ def test_every_finger_has_a_nail_on_its_back_outside_the_skin(name):
         centre = nail.positions.mean(axis=0)
         along = (centre - base) @ d
         assert 0.4 < along / np.linalg.norm(tip - base) < 1.0                  # toward the tip
-        finger = next(p for p in meshes["Body"] if p.material == "skin" and (p.joints[:, 0] == J[bone]).any()
-                      and len(p.positions) < 400)
         out = centre - base - d * along
         n = out / np.linalg.norm(out)
         if "Thumb" not in bone:
