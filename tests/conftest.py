@@ -7,6 +7,7 @@ import pytest
 from hypothesis import settings
 
 from helpers import PROJECT
+from three_vrm import find_chromium
 
 # Property tests check values, not speed: no per-example deadline on a shared machine.
 settings.register_profile("cohost", deadline=None)
@@ -47,7 +48,7 @@ def node_tools() -> Path:
 @pytest.fixture(scope="session")
 def chromium() -> Path:
     """The machine's Chromium, which the VTuber app check drives headless (nothing is downloaded)."""
-    found = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    found = find_chromium()
     if not found:
         pytest.skip("Chromium is not installed (apt-get install chromium): this check opens the host's VRM file "
                     "with three-vrm in headless Chromium")

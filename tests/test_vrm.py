@@ -2,7 +2,6 @@
 (three.js + three-vrm in headless Chromium)."""
 import json
 import re
-import subprocess
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ from runtime.skeleton.humanoid import BONE_NAMES, PARENT
 from runtime.skeleton.rigfile import load_rig_info
 
 from helpers import changed_pixels
+from three_vrm import view_in_three_vrm
 from test_builder import validate
 
 PRESETS = {"aa", "ih", "ou", "ee", "oh", "blink", "blinkLeft", "blinkRight", "happy", "angry", "sad", "relaxed",
@@ -145,21 +145,11 @@ def test_the_vrm_passes_the_khronos_validator(project, node_tools):
     assert all(m.startswith("UNSUPPORTED_EXTENSION") for m in report["messages"]), report   # VRMC_vrm itself
 
 
-def view_in_three_vrm(node_tools, chromium, vrm_file, folder, *expressions) -> dict:
-    """What three-vrm parsed of `vrm_file`, with its pictures (neutral and each expression) in `folder`."""
-    out = subprocess.run(["node", str(node_tools / "vrm_view.js"), str(chromium), str(vrm_file), str(folder),
-                          *expressions], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    report = json.loads(out.stdout.splitlines()[-1])
-    assert report["errors"] == [], report["errors"]
-    return report
-
-
 @pytest.fixture(scope="module")
 def in_three_vrm(project, node_tools, chromium, tmp_path_factory):
     """Mei's VRM as a VTuber app shows it: what three-vrm parsed, and pictures neutral, happy and aa."""
     folder = tmp_path_factory.mktemp("three_vrm")
-    report = view_in_three_vrm(node_tools, chromium, project / "rigs" / "mei.vrm", folder, "happy", "aa")
+    report = view_in_three_vrm(chromium, project / "rigs" / "mei.vrm", folder, "happy", "aa")
     pictures = {n: np.asarray(Image.open(folder / f"{n}.png").convert("RGB")) for n in ("neutral", "happy", "aa")}
     return report, pictures
 
@@ -197,7 +187,7 @@ def test_three_vrm_runs_the_spring_bones_and_mtoon_the_builder_writes(mei, node_
     skin = next(m for m in doc["materials"] if m["name"] == "skin")
     skin["extensions"] = {"VRMC_materials_mtoon": {"specVersion": "1.0", "shadeColorFactor": [0.8, 0.5, 0.45]}}
     (tmp_path / "springs.vrm").write_bytes(vrm_from_glb(pack_glb(doc, binary), spec))
-    report = view_in_three_vrm(node_tools, chromium, tmp_path / "springs.vrm", tmp_path)
+    report = view_in_three_vrm(chromium, tmp_path / "springs.vrm", tmp_path)
     assert report["springJoints"] == 2 and report["mtoonMaterials"] >= 1, report
     assert report["humanBones"] == len(BONE_NAMES)
 

@@ -8,9 +8,7 @@ Needs node with tests/js's packages (`npm ci` there) and Chromium (`apt-get inst
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -19,7 +17,9 @@ import numpy as np
 from PIL import Image
 
 PROJECT = Path(__file__).resolve().parents[1]
-VIEWER = PROJECT / "tests" / "js" / "vrm_view.js"
+sys.path.insert(0, str(PROJECT / "tests"))
+
+from three_vrm import find_chromium, view_in_three_vrm  # noqa: E402
 
 
 def main() -> int:
@@ -28,15 +28,14 @@ def main() -> int:
     p.add_argument("--out", default=str(PROJECT / "rigs" / "mei_vrm.png"))
     p.add_argument("--expressions", nargs="+", default=["happy", "aa", "surprised"])
     args = p.parse_args()
-    chromium = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    chromium = find_chromium()
     if not chromium or not shutil.which("node"):
         sys.exit("vrm_picture: needs node and Chromium (apt-get install nodejs chromium)")
     with tempfile.TemporaryDirectory() as folder:
-        out = subprocess.run(["node", str(VIEWER), "--closeup", chromium, args.vrm, folder, *args.expressions],
-                             capture_output=True, text=True, timeout=300)
-        if out.returncode:
-            sys.exit(f"vrm_picture: the viewer failed:\n{out.stderr[-2000:]}")
-        report = json.loads(out.stdout.splitlines()[-1])
+        try:
+            report = view_in_three_vrm(chromium, args.vrm, folder, *args.expressions, closeup=True)
+        except RuntimeError as e:
+            sys.exit(f"vrm_picture: {e}")
         names = ["neutral", *args.expressions]
         pictures = [np.asarray(Image.open(Path(folder) / f"{n}.png").convert("RGB")) for n in names]
     Image.fromarray(np.hstack(pictures)).save(args.out, optimize=True)
