@@ -11,6 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..skeleton.humanoid import BONE_NAMES, PARENT
+from ..skeleton.pose import BONE_INDEX
 from ..tomlfile import srgb_to_linear
 from . import clothes, hands
 from .face_paint import eye_uvs, head_uvs, lid_uvs, paint_eye, paint_head, paint_lids
@@ -63,7 +64,7 @@ EYE_SQUINT_LOWER = np.array([(0.27, 0.09), (0.24, 0.085), (0.18, 0.075), (0.12, 
                              (0.0, 0.0), (0.0, 0.0)])
 CHEEK_SQUINT = np.array([(0.18, 0.06), (0.17, 0.07), (0.16, 0.08), (0.14, 0.10), (0.11, 0.11), (0.08, 0.10),
                          (0.05, 0.07), (0.02, 0.03)])
-J = {name: i for i, name in enumerate(BONE_NAMES)}
+J = BONE_INDEX                    # canonical bone name -> joint index
 OUTLINE = 0.0012        # MToon outline width (m) of the body, head and hair
 
 

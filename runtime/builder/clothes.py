@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..skeleton.humanoid import BONE_NAMES
+from ..skeleton.pose import BONE_INDEX
 from .mesh import (
     Part,
     chain_weights,
@@ -28,7 +28,7 @@ from .mesh import (
 if TYPE_CHECKING:
     from .figure import Figure
 
-J = {name: i for i, name in enumerate(BONE_NAMES)}
+J = BONE_INDEX                    # canonical bone name -> joint index
 SIDES = (("left", 1), ("right", -1))
 COLS = 64                                    # around the torso; even, so a column lies on the midline
 # The body from the crotch to the collar around the neck, in a 1.70 m figure: (height, half-width, half-depth,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..skeleton.humanoid import BONE_NAMES
+from ..skeleton.pose import BONE_INDEX
 from ..tomlfile import srgb_to_linear
 from .glb import Collider, Spring
 from .mesh import Part, chain_weights, close_grid, ellipsoid, polyline, rigid, tube
@@ -113,13 +113,13 @@ def _cap(f: Figure) -> Part:
     centre = c + np.array([0, 0.006, -0.006]) * s
     pos, idx = close_grid(centre + unit * rad * flare[..., None], start_cap=True, end_cap=False)
     pos[-1] = centre + [0, rad[1], 0]
-    return Part("hair", pos, idx, *rigid(len(pos), BONE_NAMES.index("head")))
+    return Part("hair", pos, idx, *rigid(len(pos), BONE_INDEX["head"]))
 
 
 def _bangs(f: Figure) -> list[Part]:
     """Fringe strands from the crown over the forehead, parted a little off centre, ending at uneven lengths
     above the brows."""
-    s, head = f.s, BONE_NAMES.index("head")
+    s, head = f.s, BONE_INDEX["head"]
     front = np.radians(HAIR_LIMITS[f.spec.hair][0])
     parts = []
     for i, az0 in enumerate(np.radians(np.linspace(-62, 62, BANGS))):
@@ -137,7 +137,7 @@ def _bangs(f: Figure) -> list[Part]:
 
 def _short_locks(f: Figure) -> list[Part]:
     """Short hair: locks combed back over the skull from the crown, ending in points just past the hairline."""
-    s, head = f.s, BONE_NAMES.index("head")
+    s, head = f.s, BONE_INDEX["head"]
     parts = []
     for az in np.radians(np.arange(66, 295, 14)):
         t = np.linspace(0, 1, 9)
@@ -252,7 +252,7 @@ def _hanging_locks(f: Figure, index: dict[str, int]) -> tuple[list[Part], list[J
 
 def build_hair(f: Figure) -> Hair:
     s, style = f.s, f.spec.hair
-    index = {name: i for i, name in enumerate(BONE_NAMES)}
+    index = dict(BONE_INDEX)                      # gains the hair's joints
     parts = [_cap(f), *_bangs(f)]
     joints: list[JointSpec] = []
     chains: list[list[str]] = []

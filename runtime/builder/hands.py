@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..skeleton.humanoid import BONE_NAMES, FINGERS
+from ..skeleton.humanoid import FINGER_SEGMENTS, FINGERS
+from ..skeleton.pose import BONE_INDEX
 from .mesh import Part, chain_weights, ellipsoid, polyline, rigid, tube
 
 if TYPE_CHECKING:
     from .figure import Figure
 
-J = {name: i for i, name in enumerate(BONE_NAMES)}
-SEGMENTS = ("Proximal", "Intermediate", "Distal")
+J = BONE_INDEX                    # canonical bone name -> joint index
 # Finger thickness at its base, in metres of a 1.70 m figure.
 THICKNESS = {"Thumb": 0.0100, "Index": 0.0082, "Middle": 0.0084, "Ring": 0.0079, "Little": 0.0068}
 
@@ -50,7 +50,7 @@ def _finger_radii(arc: np.ndarray, joints_at: np.ndarray, r0: float) -> np.ndarr
 
 def _finger(f: Figure, side: str, finger: str) -> list[Part]:
     s, jt = f.s, f.joints
-    names = [f"{side}{finger}{seg}" for seg in SEGMENTS]
+    names = [f"{side}{finger}{seg}" for seg in FINGER_SEGMENTS]
     chain = [jt[n] for n in names] + [jt[f"{side}{finger}Tip"]]
     d = chain[1] - chain[0]
     d = d / np.linalg.norm(d)
