@@ -18,16 +18,7 @@ from .face_paint import eye_uvs, head_uvs, lid_uvs, paint_eye, paint_head, paint
 from .figure import Figure
 from .glb import Collider, Joint, Material, Spring, make_glb
 from .hair import build_hair, hair_color, hair_uvs, paint_hair
-from .mesh import (
-    Part,
-    chain_weights,
-    ellipsoid,
-    orient,
-    patch,
-    polyline,
-    rigid,
-    tube,
-)
+from .mesh import Part, ellipsoid, orient, patch, rigid, skinned_tube, tube
 from .spec import HostSpec, load_host_spec
 from .vrm import vrm_from_glb
 
@@ -77,18 +68,6 @@ def _part(material: str, pos: np.ndarray, idx: np.ndarray, weights: tuple[np.nda
     return Part(material, pos, idx, weights[0], weights[1])
 
 
-def _chain(material: str, points: list[np.ndarray], radii: list[float], bones: list[str], blend: float,
-           per_segment: int = 9, cols: int = 14, **kw) -> Part:
-    """A skinned tube through joint positions."""
-    path = polyline(points, per_segment)
-    r = np.interp(np.linspace(0, len(points) - 1, len(path)), np.arange(len(points)), radii)
-    pos, idx, param = tube(path, r, cols=cols, **kw)
-    seg_len = np.linalg.norm(np.diff(np.asarray(points), axis=0), axis=1)
-    # Bone k owns segment k; an extra last bone owns the end cap past the last point (a hand, a tip).
-    bounds = list(np.concatenate([[0.0], np.cumsum(seg_len)])[:len(bones)])
-    return _part(material, pos, idx, chain_weights(param, bounds, [J[b] for b in bones], blend))
-
-
 def _head(f: Figure) -> list[Part]:
     s, c, r = f.s, f.head_c, f.head_r
     pos, idx = ellipsoid(c, r, 24, 32, shape=f.head_shape)
@@ -108,8 +87,8 @@ def _head(f: Figure) -> list[Part]:
         epos, eidx = ellipsoid([ex, c[1] - 0.004 * s, c[2] - 0.012 * s], np.array([0.011, 0.024, 0.016]) * s * f.hs, 8, 12)
         parts.append(_part("skin", epos, eidx, rigid(len(epos), J["head"])))
     neck_pts = [f.joints["upperChest"] + [0, 0.10 * f.s, 0], f.joints["neck"], f.joints["head"], c]
-    parts.append(_chain("skin", neck_pts, [0.05 * s * f.build, 0.047 * s, 0.045 * s, 0.04 * s],
-                        ["upperChest", "neck", "head"], 0.03 * s, up_hint=(0, 0, 1)))
+    parts.append(skinned_tube("skin", neck_pts, [0.05 * s * f.build, 0.047 * s, 0.045 * s, 0.04 * s],
+                              [J["upperChest"], J["neck"], J["head"]], 0.03 * s, up_hint=(0, 0, 1)))
     return parts
 
 

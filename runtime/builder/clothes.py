@@ -13,17 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..skeleton.pose import BONE_INDEX
-from .mesh import (
-    Part,
-    chain_weights,
-    close_grid,
-    ellipsoid,
-    flip,
-    grid_indices,
-    polyline,
-    rigid,
-    tube,
-)
+from .mesh import Part, chain_weights, close_grid, ellipsoid, flip, grid_indices, polyline, rigid, skinned_tube, tube
 
 if TYPE_CHECKING:
     from .figure import Figure
@@ -306,15 +296,9 @@ def leg(f: Figure, side: str, sign: int) -> list[Part]:
     if trousers:        # the hem falls over the shoe: one more ring below the ankle, a little wider
         pts.append(jt[f"{side}Foot"] + [0, -0.035 * s, 0.01 * s])
         radii = np.append(radii, 0.044 * s * b)
-    path = polyline(pts, 6)
-    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
-    dense_arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
-    r = np.interp(dense_arc, arc, radii)
-    pos, idx, param = tube(path, r, cols=14, up_hint=(0, 0, 1), caps=(True, not trousers), cap_depth=0.3)
-    bones = ["hips", f"{side}UpperLeg", f"{side}LowerLeg", f"{side}Foot"]
-    bounds = list(arc[:4])
-    material = "bottom" if trousers else "skin"
-    part = Part(material, pos, idx, *chain_weights(param, bounds, [J[x] for x in bones], 0.05 * s))
+    bones = [J[x] for x in ("hips", f"{side}UpperLeg", f"{side}LowerLeg", f"{side}Foot")]
+    part = skinned_tube("bottom" if trousers else "skin", pts, radii, bones, 0.05 * s, per_segment=6,
+                        up_hint=(0, 0, 1), caps=(True, not trousers), cap_depth=0.3)
     heel, toe = jt[f"{side}Foot"] + [0, 0, -0.045 * s], jt[f"{side}Toes"] + [0, 0, 0.05 * s]
     centre = (heel + toe) / 2
     centre[1] = 0.045 * s

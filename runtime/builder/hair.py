@@ -14,7 +14,7 @@ import numpy as np
 from ..skeleton.pose import BONE_INDEX
 from ..tomlfile import srgb_to_linear
 from .glb import Collider, Spring
-from .mesh import Part, chain_weights, close_grid, ellipsoid, polyline, rigid, tube
+from .mesh import Part, chain_weights, close_grid, ellipsoid, polyline, rigid, skinned_tube, tube
 from .paint import grid, smooth, to_srgb_bytes
 
 if TYPE_CHECKING:
@@ -217,13 +217,10 @@ def _ponytail(f: Figure, index: dict[str, int]) -> tuple[Part, list[JointSpec]]:
               ("ponytailTip", "ponytail3", pts[3])]
     for name, _, _ in joints:
         index[name] = len(index)
-    path = polyline(pts, 6)
-    radii = np.interp(np.linspace(0, 3, len(path)), np.arange(4), [0.026 * s, 0.03 * s, 0.024 * s, 0.012 * s])
-    pos, idx, param = tube(path, radii, cols=10, up_hint=(1, 0, 0))
     seg = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
-    bones = [index[n] for n, _, _ in joints]
-    jw = chain_weights(param, [*seg[:3], seg[3] - 0.01 * s], bones, 0.03 * s)
-    return Part("hair", pos, idx, *jw), joints
+    tail = skinned_tube("hair", pts, [0.026 * s, 0.03 * s, 0.024 * s, 0.012 * s], [index[n] for n, _, _ in joints],
+                        0.03 * s, per_segment=6, cols=10, bounds=[*seg[:3], seg[3] - 0.01 * s], up_hint=(1, 0, 0))
+    return tail, joints
 
 
 def _hanging_locks(f: Figure, index: dict[str, int]) -> tuple[list[Part], list[JointSpec], list[list[str]]]:

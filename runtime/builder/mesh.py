@@ -193,6 +193,20 @@ def chain_weights(param: np.ndarray, bounds: list[float], bones: list[int], blen
     return joints, weights
 
 
+def skinned_tube(material: str, points, radii, bones: list[int], blend: float, per_segment: int = 9,
+                 cols: int = 14, bounds: list[float] | None = None, **kw) -> Part:
+    """A tube through joint positions, `per_segment` rings a segment, radii from point to point, weighted
+    down the bone chain: bone k owns segment k (or arc length from `bounds[k]`), an extra last bone the end
+    cap past the last point (a hand, a tip)."""
+    path = polyline(points, per_segment)
+    r = np.interp(np.linspace(0, len(points) - 1, len(path)), np.arange(len(points)), radii)
+    pos, idx, param = tube(path, r, cols=cols, **kw)
+    if bounds is None:
+        seg_len = np.linalg.norm(np.diff(np.asarray(points), axis=0), axis=1)
+        bounds = list(np.concatenate([[0.0], np.cumsum(seg_len)])[:len(bones)])
+    return Part(material, pos, idx, *chain_weights(param, bounds, bones, blend))
+
+
 def rigid(n: int, bone: int) -> tuple[np.ndarray, np.ndarray]:
     joints = np.zeros((n, 4), int)
     joints[:, 0] = bone
