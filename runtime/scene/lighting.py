@@ -57,6 +57,14 @@ DEPTH_FRAGMENT = """#version 130
 void main() {}
 """
 
+# The lights as Panda hands them to a program, in the set's order (a format string: `count` lights).
+LIGHT_SOURCES = """uniform struct p3d_LightSourceParameters {{
+    vec4 color;
+    vec4 position;              // view space; w = 0 for a directional light
+}} p3d_LightSource[{count}];
+"""
+SHADOW_BIAS = 0.0008           # depth a point's shadow lookup is moved toward the light, against acne
+
 VERTEX_SOURCE = """#version 130
 // Positions and normals in view space for the fragment program; where the point falls in the shadow map
 // (pushed off its surface along the normal by two texels, so a surface does not shadow itself); the
@@ -67,11 +75,7 @@ uniform mat4 p3d_ModelMatrix;
 uniform mat3 p3d_NormalMatrix;
 uniform mat4 p3d_TextureMatrix[1];           // a texture's offset and scale (expressions animate them)
 uniform mat4 cohost_shadow_matrix;          // world to shadow map texture coordinates and depth
-uniform struct p3d_LightSourceParameters {{
-    vec4 color;
-    vec4 position;              // view space; w = 0 for a directional light
-}} p3d_LightSource[{count}];
-{material}in vec4 p3d_Vertex;
+""" + LIGHT_SOURCES + """{material}in vec4 p3d_Vertex;
 in vec3 p3d_Normal;
 in vec2 p3d_MultiTexCoord0;
 in vec4 p3d_Color;
@@ -110,11 +114,7 @@ MATERIAL = """uniform struct {
 """
 
 FRAGMENT_HEAD = """#version 130
-uniform struct p3d_LightSourceParameters {{
-    vec4 color;
-    vec4 position;              // view space; w = 0 for a directional light
-}} p3d_LightSource[{count}];
-uniform sampler2DShadow cohost_shadow_map;
+""" + LIGHT_SOURCES + """uniform sampler2DShadow cohost_shadow_map;
 uniform struct {{ vec4 ambient; }} p3d_LightModel;
 {material}uniform vec4 p3d_ColorScale;
 uniform sampler2D p3d_Texture0;
@@ -131,7 +131,7 @@ out vec4 frag;
 // texels wide.
 float soft_shadow() {{
     vec3 c = v_shadow.xyz / v_shadow.w;
-    c.z -= 0.0008;
+    c.z -= {bias};
     float t = 0.75 / {texels}.0;
     return 0.25 * (texture(cohost_shadow_map, c + vec3(-t, -t, 0.0)) + texture(cohost_shadow_map, c + vec3(t, -t, 0.0))
                  + texture(cohost_shadow_map, c + vec3(-t, t, 0.0)) + texture(cohost_shadow_map, c + vec3(t, t, 0.0)));
@@ -196,7 +196,8 @@ def light_direction(i: int, light: LitLight, position: str) -> str:
 def fragment_source(lights: list[LitLight]) -> str:
     """The fragment program for these lights (at least one; an ambient light is not among them)."""
     count = max(1, len(lights))
-    lines = [FRAGMENT_HEAD.format(count=count, texels=SHADOW_MAP, shoulder=f"{SHOULDER:.3f}", material=MATERIAL)]
+    lines = [FRAGMENT_HEAD.format(count=count, texels=SHADOW_MAP, shoulder=f"{SHOULDER:.3f}", material=MATERIAL,
+                                  bias=SHADOW_BIAS)]
     for i, light in enumerate(lights):
         if light.per_pixel:
             shadow = "soft_shadow()" if light.shadowed else "1.0"

@@ -43,7 +43,7 @@ from panda3d.core import (
 from ..skeleton.gltfdata import GltfData
 from ..skeleton.mtoon_material import ALPHA_MODES, OUTLINE_MODES, MToon
 from ..skeleton.rigfile import RigError, RigInfo
-from .lighting import SHADOW_MAP_CAMERA, LitLight, light_direction, shadow_offset
+from .lighting import LIGHT_SOURCES, SHADOW_BIAS, SHADOW_MAP_CAMERA, LitLight, light_direction, shadow_offset
 
 TIME_INPUT = "cohost_time"         # seconds of show time: a PTA_float the stage updates each frame
 
@@ -96,11 +96,7 @@ void main() {
 """
 
 FRAGMENT_HEAD = """#version 130
-uniform struct p3d_LightSourceParameters {{
-    vec4 color;
-    vec4 position;              // view space; w = 0 for a directional light
-}} p3d_LightSource[{count}];
-uniform struct {{ vec4 ambient; }} p3d_LightModel;
+""" + LIGHT_SOURCES + """uniform struct {{ vec4 ambient; }} p3d_LightModel;
 uniform struct {{ vec4 emission; vec4 baseColor; }} p3d_Material;
 uniform vec4 p3d_ColorScale;
 uniform sampler2D p3d_Texture0;
@@ -126,7 +122,7 @@ in vec4 v_shadow;
 // One hardware-filtered tap: toon shading wants a crisp shadow edge.
 float shadow() {{
     vec4 c = v_shadow;
-    c.z -= 0.0008 * c.w;
+    c.z -= {bias} * c.w;
     return textureProj(cohost_shadow_map, c);
 }}
 #endif
@@ -222,7 +218,7 @@ class Variant:
 def fragment_source(lights: list[LitLight], variant: Variant) -> str:
     """The fragment program for these lights and this kind of material (the surface's, or the outline's)."""
     outline = variant.outline
-    head = FRAGMENT_HEAD.format(count=max(1, len(lights)))
+    head = FRAGMENT_HEAD.format(count=max(1, len(lights)), bias=SHADOW_BIAS)
     defines = variant.defines + ("#define SHADOWED\n" if any(light.shadowed for light in lights) else "")
     lines = [head.replace("#version 130\n", "#version 130\n" + defines, 1)]
     for i, light in enumerate(lights):
