@@ -11,6 +11,7 @@ from panda3d.core import (GeomNode, LColor, Mat3, Material, MaterialAttrib, Node
                           TextureAttrib, TransformState)
 
 from ..skeleton.expressions import ExpressionEngine, TextureBind
+from .material_geoms import material_geoms
 
 
 def _panda_texture_matrix(scale: np.ndarray, offset: np.ndarray) -> TransformState:
@@ -30,15 +31,9 @@ class ExpressionBinds:
                                                        *engine.expressions[engine.names[e]].textures)]
         materials = gltf.get("materials", [])
         wanted = {b.material for b in binds if 0 <= b.material < len(materials)}
-        names = {materials[m].get("name", f"mat{m}"): m for m in wanted}
         self.geoms: dict[int, list[tuple[GeomNode, int, RenderState]]] = {m: [] for m in wanted}
-        for np_ in root.find_all_matches("**/+GeomNode"):
-            node = np_.node()
-            for i in range(node.get_num_geoms()):
-                state = node.get_geom_state(i)
-                attrib = state.get_attrib(MaterialAttrib)
-                if attrib and attrib.get_material() and attrib.get_material().get_name() in names:
-                    self.geoms[names[attrib.get_material().get_name()]].append((node, i, state))
+        for node, i, state, m in material_geoms(root, gltf, wanted):
+            self.geoms[m].append((node, i, state))
         self.textures: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.colors: dict[tuple[int, str], np.ndarray] = {}
         for b in binds:

@@ -27,7 +27,6 @@ from panda3d.core import (
     CullFaceAttrib,
     DepthWriteAttrib,
     GeomNode,
-    MaterialAttrib,
     NodePath,
     PNMImage,
     PTA_float,
@@ -44,6 +43,7 @@ from ..skeleton.gltfdata import GltfData
 from ..skeleton.mtoon_material import ALPHA_MODES, OUTLINE_MODES, MToon
 from ..skeleton.rigfile import RigError, RigInfo
 from .lighting import LIGHT_SOURCES, SHADOW_BIAS, SHADOW_MAP_CAMERA, LitLight, light_direction, shadow_offset
+from .material_geoms import material_geoms
 
 TIME_INPUT = "cohost_time"         # seconds of show time: a PTA_float the stage updates each frame
 
@@ -283,18 +283,10 @@ class MToonLook:
         self._model = model
         doc, materials = info.gltf, info.mtoon
         self._textures = _Textures(doc, info.path)
-        # panda3d-gltf names each Panda material after its glTF material (or matN); the first of a name wins.
-        names = {doc["materials"][i].get("name", f"mat{i}"): i for i in sorted(materials, reverse=True)}
         self._geoms: list[tuple[GeomNode, int, MToon, int | None]] = []      # node, geom, MToon, base texture
-        for np_ in model.find_all_matches("**/+GeomNode"):
-            node = np_.node()
-            for i in range(node.get_num_geoms()):
-                attrib = node.get_geom_state(i).get_attrib(MaterialAttrib)
-                material = attrib.get_material() if attrib else None
-                if material is not None and material.get_name() in names:
-                    index = names[material.get_name()]
-                    base = doc["materials"][index].get("pbrMetallicRoughness", {}).get("baseColorTexture", {})
-                    self._geoms.append((node, i, materials[index], base.get("index")))
+        for node, i, _, index in material_geoms(model, doc, materials):
+            base = doc["materials"][index].get("pbrMetallicRoughness", {}).get("baseColorTexture", {})
+            self._geoms.append((node, i, materials[index], base.get("index")))
 
     @property
     def empty(self) -> bool:
