@@ -20,7 +20,7 @@ class Figure:
         self.taper = {"oval": 0.32, "round": 0.12, "square": 0.05}[spec.face]
         self.eye_r = 0.0165 * s * self.hs * p["eyes"]       # large, as anime draws them, and set deep
         self.mouth_y = self.head_c[1] - 0.052 * s * self.hs
-        self.joints = self._skeleton(p)
+        self.joints = self._skeleton()
 
     def head_shape(self, unit: np.ndarray) -> np.ndarray:
         """Per-point ellipsoid scale: the jaw narrows below the cheekbones."""
@@ -36,7 +36,7 @@ class Figure:
         ux = (np.asarray(x) - c[0]) / (r[0] * sx)
         return c[2] + r[2] * np.sqrt(np.clip(1 - ux ** 2 - uy ** 2, 0, 1))
 
-    def _skeleton(self, p: dict[str, float]) -> dict[str, np.ndarray]:
+    def _skeleton(self) -> dict[str, np.ndarray]:
         s, sh, hw = self.s, self.sh, self.hw
         pos = {
             "hips": (0, 0.95, 0), "spine": (0, 1.05, 0.005), "chest": (0, 1.17, 0), "upperChest": (0, 1.28, -0.01),

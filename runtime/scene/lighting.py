@@ -181,8 +181,8 @@ class LitLight:
     """A light as the programs see it, in the order Panda hands lights over (by priority): lit per pixel
     (diffuse, highlight, its shadow if it casts one) or per vertex (diffuse only, interpolated)."""
     shadowed: bool
-    per_pixel: bool = True
-    directional: bool = True
+    per_pixel: bool
+    directional: bool
 
 
 def light_direction(i: int, light: LitLight, position: str) -> str:

@@ -297,9 +297,14 @@ class MToonLook:
         show's time in seconds, kept by the stage."""
         shadowed = any(light.shadowed for light in lights)
 
-        def program(variant: Variant) -> Shader:
-            return Shader.make(Shader.SL_GLSL, vertex=vertex_source(shadow_span, variant.outline, shadowed),
-                               fragment=fragment_source(lights, variant))
+        programs: dict[Variant, Shader] = {}
+
+        def program(variant: Variant) -> Shader:         # written once for all the materials of a kind
+            if variant not in programs:
+                vertex = vertex_source(shadow_span, variant.outline, shadowed)
+                fragment = fragment_source(lights, variant)
+                programs[variant] = Shader.make(Shader.SL_GLSL, vertex=vertex, fragment=fragment)
+            return programs[variant]
 
         self._model.set_shader_input(TIME_INPUT, clock)
         hulls: dict[GeomNode, GeomNode] = {}

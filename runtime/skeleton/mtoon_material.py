@@ -30,7 +30,6 @@ class MToon:
     shade_texture: int | None = None            # glTF texture index (multiplies the shade colour)
     shading_shift: float = 0.0
     shading_toony: float = 0.9
-    gi_equalization: float = 0.9
     rim_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
     rim_fresnel_power: float = 5.0
     rim_lift: float = 0.0
@@ -119,7 +118,6 @@ def _vrm1(r: _Reader, material: dict, ext: dict) -> MToon:
         shade_texture=r.texture_of(ext, "shadeMultiplyTexture"),
         shading_shift=r.number(ext, "shadingShiftFactor", 0.0),
         shading_toony=r.number(ext, "shadingToonyFactor", 0.9),
-        gi_equalization=r.number(ext, "giEqualizationFactor", 0.9),
         rim_color=r.color(ext, "parametricRimColorFactor", (0.0, 0.0, 0.0)),
         rim_fresnel_power=r.number(ext, "parametricRimFresnelPowerFactor", 5.0),
         rim_lift=r.number(ext, "parametricRimLiftFactor", 0.0),
@@ -159,7 +157,6 @@ def _vrm0(r: _Reader, props: dict) -> MToon:
         shade_texture=textures.get("_ShadeTexture"),
         shading_shift=-shift0 - (1.0 - toony),
         shading_toony=toony,
-        gi_equalization=1.0 - r.number(floats, "_IndirectLightIntensity", 0.1),
         rim_color=r.color(vectors, "_RimColor", (0.0, 0.0, 0.0), srgb=True),
         rim_fresnel_power=r.number(floats, "_RimFresnelPower", 1.0),
         rim_lift=r.number(floats, "_RimLift", 0.0),
