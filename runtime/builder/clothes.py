@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..skeleton.clip import catmull_rom_weights
 from ..skeleton.pose import BONE_INDEX
-from .mesh import Part, chain_weights, close_grid, ellipsoid, flip, grid_indices, polyline, rigid, skinned_tube, tube
+from .mesh import Part, chain_weights, close_grid, ellipsoid, patch, polyline, rigid, skinned_tube, tube
 
 if TYPE_CHECKING:
     from .figure import Figure
@@ -44,9 +45,9 @@ def _catmull_rom(rows: np.ndarray, per: int) -> np.ndarray:
     p = np.vstack([2 * rows[0] - rows[1], rows, 2 * rows[-1] - rows[-2]])
     t = np.linspace(0, 1, per, endpoint=False)[:, None]
     out = []
+    w = catmull_rom_weights(t)
     for i in range(1, len(p) - 2):
-        a, b, c, d = p[i - 1], p[i], p[i + 1], p[i + 2]
-        out.append(0.5 * (2 * b + (c - a) * t + (2 * a - 5 * b + 4 * c - d) * t ** 2 + (3 * b - a - 3 * c + d) * t ** 3))
+        out.append(sum(w[k] * p[i - 1 + k] for k in range(4)))
     return np.vstack(out + [rows[-1:]])
 
 
@@ -142,7 +143,7 @@ def torso_layer(f: Figure, torso: Torso, material: str, y0: float, top_edge: np.
     if wrap:
         pos, idx = close_grid(pts, start_cap=bottom_cap, end_cap=False)
     else:
-        pos, idx = pts.reshape(-1, 3), flip(grid_indices(rows, len(az), wrap=False))
+        pos, idx = patch(pts)
     return Part(material, pos, idx, *_torso_weights(f, pos))
 
 

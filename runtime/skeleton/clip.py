@@ -75,7 +75,7 @@ class Clip:
         q = [self.rotations[k] for k in (im, i0, i1, i2)]
         ref = q[1]
         q = [np.where(np.sum(ref * x, -1, keepdims=True) < 0, -x, x) for x in q]
-        w = _catmull_rom(u)
+        w = catmull_rom_weights(u)
         rot = quat.normalize(sum(wk[..., None, None] * qk for wk, qk in zip(w, q)))
         hips = sum(wk[..., None] * self.hips[k] for wk, k in zip(w, (im, i0, i1, i2)))
         return rot, hips
@@ -93,7 +93,8 @@ class Clip:
         return self.face[i0] * (1 - u) + self.face[i1] * u
 
 
-def _catmull_rom(u: np.ndarray) -> list[np.ndarray]:
+def catmull_rom_weights(u: np.ndarray) -> list[np.ndarray]:
+    """Uniform Catmull-Rom: the weights of the four points around a span at its parameter `u` (0..1)."""
     u2, u3 = u * u, u * u * u
     return [(-u3 + 2 * u2 - u) / 2, (3 * u3 - 5 * u2 + 2) / 2, (-3 * u3 + 4 * u2 + u) / 2, (u3 - u2) / 2]
 
