@@ -273,12 +273,11 @@ class BuiltHost(NamedTuple):
 def build_host(spec: HostSpec) -> BuiltHost:
     f = Figure(spec)
     hair = build_hair(f)
-    joints = [Joint(name, BONE_NAMES.index(PARENT[name]) if PARENT[name] else -1, f.joints[name])
-              for name in BONE_NAMES]
-    names = list(BONE_NAMES)
-    for name, parent, position in hair.joints:
-        joints.append(Joint(name, names.index(parent), position))
-        names.append(name)
+    joints = [Joint(name, J[PARENT[name]] if PARENT[name] else -1, f.joints[name]) for name in BONE_NAMES]
+    index = dict(J)
+    for name, parent, position in hair.joints:                 # after the humanoid's, in index order
+        index[name] = len(joints)
+        joints.append(Joint(name, index[parent], position))
     col = {k: srgb_to_linear(v) for k, v in spec.colors.items()}
     body: list[Part] = clothes.torso_clothes(f)
     if spec.outfit in ("skirt", "dress"):
