@@ -38,6 +38,7 @@ from .mtoon import MToonLook
 from .overlay import full_frame_card, screen_layer
 from .product_shapes import ACCENTS, PRODUCT_SHAPES
 from .shapes import SHAPES, geom_node
+from .shadow_proxy import cast_through_proxies
 
 
 def _fit_model(model: NodePath, size) -> None:
@@ -125,6 +126,8 @@ class Stage:
             model.reparent_to(np_)
             self._draw_mtoon(model, info)
             _fit_model(model, piece.size)
+            if self.shadow_map is not None:
+                cast_through_proxies(model)
         elif piece.shape in PRODUCT_SHAPES:
             np_ = self.root.attach_new_node(piece.name)
             body = srgb_to_linear(piece.color)
@@ -205,6 +208,8 @@ class Stage:
     def _host(self, placement: HostPlacement) -> Host:
         character = Character(placement.rig, placement.mapping)
         self._draw_mtoon(character.root, character.info)
+        if self.shadow_map is not None:
+            cast_through_proxies(character.root)
         holder = self.root.attach_new_node(f"host:{placement.name}")
         holder.set_pos(*placement.position)
         holder.set_h(placement.facing)
