@@ -65,6 +65,15 @@ LIGHT_SOURCES = """uniform struct p3d_LightSourceParameters {{
 """
 SHADOW_BIAS = 0.0008           # depth a point's shadow lookup is moved toward the light, against acne
 
+# Where a vertex falls in the shadow map, pushed off its surface along the normal so that a surface does
+# not shadow itself (a format string: `offset` metres). Both vertex programs place their vertices so.
+SHADOW_PLACEMENT = """uniform mat4 cohost_shadow_matrix;          // world to shadow map texture coordinates and depth
+vec4 shadow_place(mat4 model, vec4 vertex, vec3 normal) {{
+    vec3 world_normal = normalize(mat3(model) * normal);
+    return cohost_shadow_matrix * vec4((model * vertex).xyz + world_normal * {offset}, 1.0);
+}}
+"""
+
 VERTEX_SOURCE = """#version 130
 // Positions and normals in view space for the fragment program; where the point falls in the shadow map
 // (pushed off its surface along the normal by two texels, so a surface does not shadow itself); the
@@ -74,8 +83,7 @@ uniform mat4 p3d_ModelViewMatrix;
 uniform mat4 p3d_ModelMatrix;
 uniform mat3 p3d_NormalMatrix;
 uniform mat4 p3d_TextureMatrix[1];           // a texture's offset and scale (expressions animate them)
-uniform mat4 cohost_shadow_matrix;          // world to shadow map texture coordinates and depth
-""" + LIGHT_SOURCES + """{material}in vec4 p3d_Vertex;
+""" + LIGHT_SOURCES + """{material}{shadow_placement}in vec4 p3d_Vertex;
 in vec3 p3d_Normal;
 in vec2 p3d_MultiTexCoord0;
 in vec4 p3d_Color;
@@ -93,8 +101,7 @@ void main() {{
     v_normal = normalize(p3d_NormalMatrix * p3d_Normal);
     v_uv = (p3d_TextureMatrix[0] * vec4(p3d_MultiTexCoord0, 0.0, 1.0)).xy;
     v_color = p3d_Color;
-    vec3 world_normal = normalize(mat3(p3d_ModelMatrix) * p3d_Normal);
-    v_shadow = cohost_shadow_matrix * vec4((p3d_ModelMatrix * p3d_Vertex).xyz + world_normal * {offset}, 1.0);
+    v_shadow = shadow_place(p3d_ModelMatrix, p3d_Vertex, p3d_Normal);
     // A glTF roughness as a Blinn exponent; a classic material's own shininess.
     float r4 = pow(max(p3d_Material.roughness, 0.05), 4.0);
     v_shininess = p3d_Material.shininess >= 1.0 ? p3d_Material.shininess : clamp(2.0 / r4 - 2.0, 1.0, 512.0);
@@ -213,12 +220,12 @@ def vertex_source(lights: list[LitLight], shadow_span: float) -> str:
                          f"{light_direction(i, light, 'v_position')}), 0.0);\n"
                          for i, light in enumerate(lights) if not light.per_pixel)
     return VERTEX_SOURCE.format(count=max(1, len(lights)), vertex_lights=per_vertex, material=MATERIAL,
-                                offset=f"{shadow_offset(shadow_span):.5f}")
+                                shadow_placement=shadow_placement(shadow_span))
 
 
-def shadow_offset(shadow_span: float) -> float:
-    """Metres a point is looked up off its surface in a shadow map spanning `shadow_span` metres."""
-    return SHADOW_OFFSET_TEXELS * shadow_span / SHADOW_MAP
+def shadow_placement(shadow_span: float) -> str:
+    """GLSL of `shadow_place` for a shadow map spanning `shadow_span` metres (the offset is in its texels)."""
+    return SHADOW_PLACEMENT.format(offset=f"{SHADOW_OFFSET_TEXELS * shadow_span / SHADOW_MAP:.5f}")
 
 
 class ShadowMap:

@@ -42,7 +42,7 @@ from panda3d.core import (
 from ..skeleton.gltfdata import GltfData
 from ..skeleton.mtoon_material import ALPHA_MODES, OUTLINE_MODES, MToon
 from ..skeleton.rigfile import RigError, RigInfo
-from .lighting import LIGHT_SOURCES, SHADOW_BIAS, SHADOW_MAP_CAMERA, LitLight, light_direction, shadow_offset
+from .lighting import LIGHT_SOURCES, SHADOW_BIAS, SHADOW_MAP_CAMERA, LitLight, light_direction, shadow_placement
 from .material_geoms import material_geoms
 
 TIME_INPUT = "cohost_time"         # seconds of show time: a PTA_float the stage updates each frame
@@ -54,8 +54,7 @@ uniform mat4 p3d_ModelMatrix;
 uniform mat3 p3d_NormalMatrix;
 uniform mat4 p3d_TextureMatrix[1];
 #ifdef SHADOWED
-uniform mat4 cohost_shadow_matrix;
-#endif
+SHADOW_PLACEMENT#endif
 uniform vec2 mtoon_outline;              // width, mode (1 world metres, 2 fraction of the screen's height)
 in vec4 p3d_Vertex;
 in vec3 p3d_Normal;
@@ -89,8 +88,7 @@ void main() {
     v_normal = n;
     v_uv = (p3d_TextureMatrix[0] * vec4(p3d_MultiTexCoord0, 0.0, 1.0)).xy;
 #ifdef SHADOWED
-    vec3 world_normal = normalize(mat3(p3d_ModelMatrix) * p3d_Normal);
-    v_shadow = cohost_shadow_matrix * vec4((p3d_ModelMatrix * p3d_Vertex).xyz + world_normal * SHADOW_OFFSET, 1.0);
+    v_shadow = shadow_place(p3d_ModelMatrix, p3d_Vertex, p3d_Normal);
 #endif
 }
 """
@@ -188,9 +186,8 @@ OUTLINE_TAIL = """    vec3 lit = mix(vec3(1.0), min(light, vec3(1.0)), mtoon_out
 def vertex_source(shadow_span: float, outline: bool, shadowed: bool) -> str:
     """The vertex program (`outline`: the hull's, pushed out along the normals; `shadowed`: a light casts
     shadows, so each vertex is placed in the shadow map)."""
-    offset = f"{shadow_offset(shadow_span):.5f}"                       # as the per-pixel program's
     defines = ("#define OUTLINE\n" if outline else "") + ("#define SHADOWED\n" if shadowed else "")
-    return "#version 130\n" + defines + VERTEX_BODY.replace("SHADOW_OFFSET", offset)
+    return "#version 130\n" + defines + VERTEX_BODY.replace("SHADOW_PLACEMENT", shadow_placement(shadow_span))
 
 
 @dataclass(frozen=True)
