@@ -8,6 +8,7 @@ cloth (which is what zig-zagged where the two met).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,11 +34,26 @@ PROFILE = np.array([
     (1.47, 0.058, 0.052, -0.015),
 ])
 COLLAR = 1.47
-HEM = {"sweater": 0.90, "blouse": 0.955, "jacket": 0.83}      # where each top ends (tucked: under the waistband)
 WAIST = (0.955, 1.005)                                         # the waistband of trousers and skirts
 # Neckline: (depth below the collar at the front in metres, half-width in radians of azimuth).
 NECKLINES = {"v": (0.16, 1.1), "round": (0.085, 1.2), "crew": (0.015, 1.1)}
 SLEEVE_END = {"long": 1.0, "three-quarter": 0.62, "short": 0.27}  # share of shoulder-to-wrist the sleeve covers
+
+
+@dataclass(frozen=True)
+class TopCut:
+    """How one kind of top is cut; lengths in metres of a 1.70 m figure."""
+    hem: float                  # the height where it ends (a tucked one: under the waistband)
+    grow: float                 # how far the cloth stands out from the body
+    hang_below: float | None    # below this height it falls straight instead of following the waist in
+    loose: float                # how far the sleeves stand out from the arm
+
+
+TOP_CUTS: dict[str, TopCut] = {
+    "sweater": TopCut(hem=0.90, grow=0.013, hang_below=0.95, loose=0.008),    # thick knit over the waist
+    "blouse": TopCut(hem=0.955, grow=0.006, hang_below=None, loose=0.012),    # tucked in, close to the body
+    "jacket": TopCut(hem=0.83, grow=0.016, hang_below=0.97, loose=0.016),     # open, over a shirt cut as a blouse
+}
 
 
 def _catmull_rom(rows: np.ndarray, per: int) -> np.ndarray:
@@ -159,14 +175,17 @@ def torso_clothes(f: Figure) -> list[Part]:
         parts.append(torso_layer(f, torso, "bottom", 0.80 * s, WAIST[1] * s, 0.004 * s, rows=14, bottom_cap=True))
         parts.append(_waistband(f, torso))
     if spec.top == "jacket":
-        parts.append(torso_layer(f, torso, "inner", HEM["blouse"] * s, collar, 0.006 * s))
+        shirt = TOP_CUTS["blouse"]
+        parts.append(torso_layer(f, torso, "inner", shirt.hem * s, collar, shirt.grow * s))
         parts.append(_jacket(f, torso))
         return parts
-    hem = (0.97 if spec.outfit == "dress" else HEM[spec.top]) * s
+    cut = TOP_CUTS[spec.top]
+    hem = (0.97 if spec.outfit == "dress" else cut.hem) * s
     parts.append(torso_layer(f, torso, "inner", max(hem, 1.10 * s), collar, 0.0, rows=10))
-    grow = 0.013 if spec.top == "sweater" else 0.006
-    parts.append(torso_layer(f, torso, "top", hem, neckline_height(f, torso, spec.neckline, az, grow * s), grow * s,
-                             hang_below=0.95 * s if spec.top == "sweater" else None))
+    grow = cut.grow * s
+    hang_below = None if cut.hang_below is None else cut.hang_below * s
+    parts.append(torso_layer(f, torso, "top", hem, neckline_height(f, torso, spec.neckline, az, grow), grow,
+                             hang_below=hang_below))
     return parts
 
 
@@ -184,13 +203,14 @@ def _waistband(f: Figure, torso: Torso) -> Part:
 
 def _jacket(f: Figure, torso: Torso) -> Part:
     """An open jacket: lapels fall from the collar to a low V, the fronts hang straight to the hem."""
-    s = f.s
+    s, cut = f.s, TOP_CUTS["jacket"]
     opening = 0.16                                      # radians each side of the midline left open
     az = np.linspace(opening, 2 * np.pi - opening, COLS + 1)
     az = np.where(az > np.pi, az - 2 * np.pi, az)
     x = np.clip((np.abs(az) - opening) / 0.9, 0.0, 1.0)
     edge = (COLLAR - 0.36 * (1 - x) ** 1.4) * s          # the lapel line, lowest at the opening
-    return torso_layer(f, torso, "top", HEM["jacket"] * s, edge, 0.016 * s, rows=34, hang_below=0.97 * s, az=az)
+    return torso_layer(f, torso, "top", cut.hem * s, edge, cut.grow * s, rows=34, hang_below=cut.hang_below * s,
+                       az=az)
 
 
 def _sleeve_profile(f: Figure, side: str, sign: int, loose: float) -> tuple[list, list]:
@@ -208,8 +228,7 @@ def arm(f: Figure, side: str, sign: int) -> list[Part]:
     bones = [f"{side}Shoulder", f"{side}UpperArm", f"{side}LowerArm", f"{side}Hand"]
     blend = 0.06 * s
     spec = f.spec
-    loose = (0.012 if spec.top == "blouse" else 0.016 if spec.top == "jacket" else 0.008) * s
-    pts, radii = _sleeve_profile(f, side, sign, loose)
+    pts, radii = _sleeve_profile(f, side, sign, TOP_CUTS[spec.top].loose * s)
     length = SLEEVE_END[spec.sleeves]
     shoulder_to_wrist = np.linalg.norm(jt[f"{side}Hand"] - jt[f"{side}UpperArm"])
     end_x = length * shoulder_to_wrist
