@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +116,12 @@ class RigInfo:
     def skipped_controllers(self) -> list[str]:
         skipped = [c for c, needed in CONTROLLER_BONES.items() if any(b not in self.bones for b in needed)]
         return [c for c in skipped if not (c == "gaze" and self.look)]     # eyes by expressions
+
+    @cached_property
+    def node_world(self) -> dict[int, np.ndarray]:
+        """Every node's rest world matrix (GltfData.node_world), worked out once: the skeleton and the
+        spring bones both stand on it."""
+        return GltfData(self.gltf, self.path).node_world()
 
 
 def channel_morphs(expressions: dict[str, Expression], feed: dict[str, dict[str, float]],
@@ -483,9 +490,8 @@ def load_rig_info(path: str | Path, mapping: str | Path | None = None) -> RigInf
 def rest_positions(info: RigInfo) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Rest positions of the mapped bones in the host frame (+X left, +Y up, +Z forward), and the 3x3
     taking host-frame vectors into the file's glTF space."""
-    world = GltfData(info.gltf, info.path).node_world()
     index = {n.get("name"): i for i, n in enumerate(info.gltf["nodes"])}
-    pos = {bone: world[index[node]][:3, 3] for bone, node in info.bones.items() if node in index}
+    pos = {bone: info.node_world[index[node]][:3, 3] for bone, node in info.bones.items() if node in index}
     frame = detect_frame(pos, default_up=(0.0, 1.0, 0.0), default_left=(1.0, 0.0, 0.0))
     return {bone: frame.T @ p for bone, p in pos.items()}, frame
 
@@ -494,7 +500,7 @@ def skeleton_of(info: RigInfo) -> Skeleton:
     """The canonical skeleton of a loaded rig, at its rest pose, with the rig's spring bones."""
     rest, frame = rest_positions(info)
     skeleton = Skeleton.canonical(rest)
-    skeleton.springs = read_springs(info.path, info.gltf, info.bones, rest, frame)
+    skeleton.springs = read_springs(info.path, info.gltf, info.node_world, info.bones, rest, frame)
     return skeleton
 
 

@@ -65,12 +65,12 @@ class Springs:
 class _Reader:
     """The shared work of both formats: node lookups, the file's frame, and errors that name the file."""
 
-    def __init__(self, path: Path, doc: dict, bones: dict[str, str], rest: dict[str, np.ndarray], frame: np.ndarray,
-                 where: str) -> None:
+    def __init__(self, path: Path, doc: dict, world: dict[int, np.ndarray], bones: dict[str, str],
+                 rest: dict[str, np.ndarray], frame: np.ndarray, where: str) -> None:
         self.path, self.doc, self.where = path, doc, where
         self.nodes = self.doc["nodes"]
         self.to_host = frame.T                                    # glTF space -> host frame
-        self.world = GltfData(self.doc, path).node_world()
+        self.world = world
         self.parent = {c: i for i, n in enumerate(self.nodes) for c in n.get("children", [])}
         self.bone_of = {name: BONE_INDEX[b] for b, name in bones.items() if b in BONE_INDEX}
         self.bone_rest = {BONE_INDEX[b]: np.asarray(p, float) for b, p in rest.items()}
@@ -134,19 +134,19 @@ class _Joint:
     center: int | None
 
 
-def read_springs(path: Path, doc: dict, bones: dict[str, str], rest: dict[str, np.ndarray],
-                 frame: np.ndarray) -> Springs | None:
+def read_springs(path: Path, doc: dict, world: dict[int, np.ndarray], bones: dict[str, str],
+                 rest: dict[str, np.ndarray], frame: np.ndarray) -> Springs | None:
     """The spring bones of a rig's glTF `doc` (VRMC_springBone first, else VRM 0.x secondaryAnimation), or
-    None when it has none; `bones` maps humanoid bones to its node names, `rest` and `frame` are
-    rigfile.rest_positions. Raises RigError naming the file for a spring that points at no node, a negative
-    radius, or a malformed value."""
+    None when it has none; `world` is RigInfo.node_world, `bones` maps humanoid bones to its node names,
+    `rest` and `frame` are rigfile.rest_positions. Raises RigError naming the file for a spring that points at
+    no node, a negative radius, or a malformed value."""
     ext = doc.get("extensions", {})
     if "VRMC_springBone" in ext:
-        r = _Reader(path, doc, bones, rest, frame, "VRMC_springBone")
+        r = _Reader(path, doc, world, bones, rest, frame, "VRMC_springBone")
         joints, colliders, chains = _vrm1(r, ext["VRMC_springBone"])
         source = "VRMC_springBone"
     elif isinstance(ext.get("VRM"), dict) and "secondaryAnimation" in ext["VRM"]:
-        r = _Reader(path, doc, bones, rest, frame, "VRM secondaryAnimation")
+        r = _Reader(path, doc, world, bones, rest, frame, "VRM secondaryAnimation")
         joints, colliders, chains = _vrm0(r, ext["VRM"]["secondaryAnimation"])
         source = "VRM 0.x secondaryAnimation"
     else:
