@@ -77,6 +77,21 @@ def test_every_saccade_follows_the_main_sequence(fine_take):
         assert abs(s.duration - expected) <= 0.25 * expected, (s, expected)
 
 
+def test_a_saccade_cut_off_by_the_end_of_the_take_is_not_timed():
+    """Two saccades at 240 ticks/s: the one that lands is found and timed; the one still braking when the
+    take ends is left out (its end is not in the take)."""
+    u = np.arange(25) / 24
+    bell = np.radians(20.0) * (u - np.sin(2 * np.pi * u) / (2 * np.pi))     # 100 ms, as the main sequence has it
+    rate, yaw = 240, np.zeros(480)
+    yaw[100:125], yaw[125:] = bell, bell[-1]
+    # The last: at full speed, braking hard, when the take ends (its last tick still).
+    speed = np.radians(np.concatenate([np.linspace(0, 300, 7), np.linspace(300, 100, 7)[1:], [0.0]]))
+    yaw[-len(speed):] += np.cumsum(speed) / rate
+    direction = np.stack([np.sin(yaw), np.zeros_like(yaw), np.cos(yaw)], -1)
+    saccades = find_saccades(direction, rate, 0)
+    assert len(saccades) == 1 and abs(saccades[0].onset - 100 / rate) < 3 / rate, saccades
+
+
 def test_listeners_look_at_the_speaker_more_than_speakers_look_back(ten_minutes):
     _, reports = ten_minutes
     for r in reports:

@@ -91,6 +91,8 @@ def find_saccades(direction: np.ndarray, rate: int, host: int) -> list[Saccade]:
         while j + 1 < len(accel) and accel[j + 1] < -down and not (
                 speed[j + 1] < LANDED_SHARE * speed[peak] and accel[j + 1] > -LANDED_ACCEL_SHARE * fall):
             j += 1
+        if j + 1 >= len(accel):
+            continue                                          # still under way when the take ends
         # accel[k] sits at tick k + 1; interpolate where it crosses the thresholds.
         def between(level: float, k: int) -> float:
             span = accel[k + 1] - accel[k]
