@@ -124,11 +124,20 @@ def _positive(kind):
     return parse
 
 
+def say_if_compiling() -> None:
+    """A first run compiles the tick's numba kernels before the first frame (a minute on two cores), with
+    the window black and nothing printed: say so. The kernels are cached beside their modules."""
+    if not any((Path(__file__).parent / "controllers" / "__pycache__").glob("*.nbi")):
+        print("cohost: first run on this machine: compiling the tick's kernels before the first frame (about a "
+              "minute on two cores; later runs start in seconds)", file=sys.stderr)
+
+
 def cmd_run(args) -> int:
     from .scene.window import run_window
     from .show.staging import on_stage
     spec, lines, prepare = on_stage(args.scene, args.say or [], None)
     check_camera(spec, args.camera)                    # before the window: a typo is told, not a traceback
+    say_if_compiling()
     spec.shading = args.shading or spec.shading
     run_window(spec, args.size, args.borderless, args.debug, args.camera, prepare, lines)
     return 0
@@ -440,7 +449,7 @@ def parser() -> argparse.ArgumentParser:
                              "alone: start Ray on this machine")
     render.add_argument("--retries", type=int, default=2,
                         help="times a failed job is tried again (default %(default)s)")
-    render.set_defaults(func=lambda a: _render().cmd_render(a, DEFAULT_SCENE))
+    render.set_defaults(func=lambda a: say_if_compiling() or _render().cmd_render(a, DEFAULT_SCENE))
 
     motion = _command(sub, "motion", help="play a mocap clip (BVH or glTF animation) retargeted onto a host",
                             epilog=MOTION_EXAMPLES)

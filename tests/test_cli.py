@@ -212,3 +212,17 @@ def test_chat_prints_a_refusal_and_its_reason(refusing_show, reply, said):
     out = cohost("chat", "How much is the kettle?", "--port", str(port))
     refused(out, said, code=1)
     assert out.stdout == ""
+
+
+def test_a_first_run_says_it_is_compiling(tmp_path, monkeypatch, capsys):
+    """Before numba has cached the tick's kernels, `run` and `render` say why the first frame is late;
+    once they are cached, nothing is said."""
+    from runtime import cli
+    cache = tmp_path / "controllers" / "__pycache__"
+    cache.mkdir(parents=True)
+    monkeypatch.setattr(cli, "__file__", str(tmp_path / "cli.py"))
+    cli.say_if_compiling()
+    assert "compiling the tick's kernels" in capsys.readouterr().err
+    (cache / "gaze._step-142.py311.nbi").write_bytes(b"")
+    cli.say_if_compiling()
+    assert capsys.readouterr().err == ""
