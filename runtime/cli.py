@@ -132,6 +132,11 @@ def say_if_compiling() -> None:
               "minute on two cores; later runs start in seconds)", file=sys.stderr)
 
 
+def cmd_render(args) -> int:
+    say_if_compiling()
+    return _render().cmd_render(args, DEFAULT_SCENE)
+
+
 def cmd_run(args) -> int:
     from .scene.window import run_window
     from .show.staging import on_stage
@@ -449,7 +454,7 @@ def parser() -> argparse.ArgumentParser:
                              "alone: start Ray on this machine")
     render.add_argument("--retries", type=int, default=2,
                         help="times a failed job is tried again (default %(default)s)")
-    render.set_defaults(func=lambda a: say_if_compiling() or _render().cmd_render(a, DEFAULT_SCENE))
+    render.set_defaults(func=cmd_render)
 
     motion = _command(sub, "motion", help="play a mocap clip (BVH or glTF animation) retargeted onto a host",
                             epilog=MOTION_EXAMPLES)

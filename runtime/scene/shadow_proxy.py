@@ -1,8 +1,8 @@
 """Stand-ins that cast a model's shadow: each of its meshes simplified to a tenth of its triangles.
 
 The shadow map draws every caster a second time each frame, and in software GL a host's tens of thousands
-of small triangles cost nearly as much there as in the picture: about 15 % of the default frame for the two
-studio hosts. A soft shadow on a wall shows a shape, not facets, so each mesh casts through a simplified
+of small triangles cost nearly as much there as in the picture: about a sixth of the default frame for the
+two studio hosts. A soft shadow on a wall shows a shape, not facets, so each mesh casts through a simplified
 copy of itself (quadric edge collapse, fast-simplification), skinned to the same joints, that only the
 shadow camera sees; the mesh itself is hidden from that camera.
 """
@@ -108,7 +108,7 @@ def _triangles(geom: Geom) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, T
         return None
     table = vdata.get_transform_blend_table()
     blend = _column(vdata, InternalName.get_transform_blend()) if table is not None else None
-    if table is not None and (blend is None or blend.dtype == np.float32):
+    if table is not None and blend is None:
         return None
     tris = []
     for k in range(geom.get_num_primitives()):
