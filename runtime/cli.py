@@ -126,8 +126,10 @@ def _positive(kind):
 
 def say_if_compiling() -> None:
     """A first run compiles the tick's numba kernels before the first frame (a minute on two cores), with
-    the window black and nothing printed: say so. The kernels are cached beside their modules."""
-    if not any((Path(__file__).parent / "controllers" / "__pycache__").glob("*.nbi")):
+    the window black and nothing printed: say so when their cache beside the modules is empty (a cache
+    put elsewhere with NUMBA_CACHE_DIR cannot be told from here)."""
+    if "NUMBA_CACHE_DIR" not in os.environ and not any(
+            (Path(__file__).parent / "controllers" / "__pycache__").glob("*.nbi")):
         print("cohost: first run on this machine: compiling the tick's kernels before the first frame (about a "
               "minute on two cores; later runs start in seconds)", file=sys.stderr)
 
@@ -163,6 +165,7 @@ def cmd_serve(args) -> int:
     if args.show or is_show(args.scene):
         show = load_show(args.show or args.scene)
     spec = show.spec if show else load_set(args.scene)
+    say_if_compiling()
     record = None
     if not args.no_record:
         try:

@@ -221,6 +221,7 @@ def test_a_first_run_says_it_is_compiling(tmp_path, monkeypatch, capsys):
     cache = tmp_path / "controllers" / "__pycache__"
     cache.mkdir(parents=True)
     monkeypatch.setattr(cli, "__file__", str(tmp_path / "cli.py"))
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     cli.say_if_compiling()
     assert "compiling the tick's kernels" in capsys.readouterr().err
     (cache / "gaze._step-142.py311.nbi").write_bytes(b"")

@@ -10,7 +10,7 @@ from helpers import PROJECT, changed_pixels
 from runtime.builder import clothes
 from runtime.builder.body import Figure, build_host
 from runtime.builder.mesh import Part
-from runtime.builder.spec import NECKLINES, load_host_spec
+from runtime.builder.spec import NECKLINES, TOPS, load_host_spec
 from runtime.skeleton import quat
 from runtime.skeleton.humanoid import BONE_NAMES, FINGERS, PARENT
 
@@ -297,3 +297,7 @@ def test_there_are_more_than_two_built_in_hosts_and_they_look_different(host_ren
         for b in names[i + 1:]:
             changed = changed_pixels(host_renders[a], host_renders[b])
             assert changed > 0.05 * 160 * 240, (a, b, changed)
+
+
+def test_every_kind_of_top_has_its_cut():
+    assert set(clothes.TOP_CUTS) == set(TOPS)

@@ -3,11 +3,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from panda3d.core import NodePath, Thread
+from panda3d.core import CullFaceAttrib, DepthWriteAttrib, NodePath, Thread, TransparencyAttrib
 
 from runtime.scene.lighting import SHADOW_MAP_CAMERA, VIEW_CAMERA
 from runtime.scene.render import OffscreenRenderer
-from runtime.scene.shadow_proxy import cast_through_proxies
+from runtime.scene.shadow_proxy import cast_through_proxies, nearest, vertex_column
 from runtime.scene.shapes import SHAPES, geom_node
 from runtime.sets.setfile import load_set, single_host_set
 from runtime.skeleton import quat
@@ -24,30 +24,26 @@ def _triangles(node: NodePath) -> int:
 
 def _skinned(node: NodePath) -> np.ndarray:
     """A GeomNode's vertices as Panda's CPU skinning places them now (the model's space)."""
-    points = []
-    for i in range(node.node().get_num_geoms()):
-        vdata = node.node().get_geom(i).get_animated_vertex_data(True, Thread.get_current_thread())
-        column = vdata.get_format().get_column("vertex")
-        array = vdata.get_array(vdata.get_format().get_array_with("vertex"))
-        rows = np.frombuffer(bytes(array.get_handle().get_data()), np.uint8).reshape(vdata.get_num_rows(), -1)
-        start = column.get_start()
-        points.append(np.ascontiguousarray(rows[:, start:start + 12]).view(np.float32))
-    return np.concatenate(points)
+    geoms = node.node()
+    return np.concatenate([vertex_column(geoms.get_geom(i).get_animated_vertex_data(True, Thread.get_current_thread()),
+                                         "vertex")[:, :3] for i in range(geoms.get_num_geoms())])
 
 
 def _shadowed(rig) -> OffscreenRenderer:
     spec = single_host_set(rig)
-    return OffscreenRenderer(replace(spec, lights=[replace(light, shadows=light.name == "key") for light in spec.lights]),
-                             (160, 120))
+    keyed = replace(spec, lights=[replace(light, shadows=light.name == "key") for light in spec.lights])
+    return OffscreenRenderer(keyed, (160, 120))
 
 
 def test_studio_hosts_cast_through_a_tenth_of_their_triangles(project):
-    """Each mesh of each studio host has a stand-in that only the shadow camera sees, and the shadow
-    camera no longer sees the mesh."""
+    """Each mesh of 2,000 triangles or more of each studio host (its body and its face) has a stand-in
+    that only the shadow camera sees, and the shadow camera no longer sees the mesh."""
     with OffscreenRenderer(load_set(project / "scenes" / "shop_studio.toml"), (160, 90)) as renderer:
         for host in renderer.stage.hosts:
             stand_ins = host.character.root.find_all_matches("**/*:shadow")
-            assert stand_ins.get_num_paths() >= 1
+            meshes = [m for m in host.character.root.find_all_matches("**/+GeomNode")
+                      if not m.get_name().endswith((":shadow", ":outline")) and _triangles(m) >= 2000]
+            assert stand_ins.get_num_paths() == len(meshes) == 2
             for stand_in in stand_ins:
                 mesh = stand_in.get_parent().find(stand_in.get_name().removesuffix(":shadow"))
                 assert mesh.is_hidden(SHADOW_MAP_CAMERA) and not mesh.is_hidden(VIEW_CAMERA)
@@ -108,8 +104,8 @@ def test_stand_ins_cast_the_hosts_shadows(project):
 
 
 def test_a_rigid_prop_casts_through_a_stand_in_of_its_shape():
-    """A 4,608-triangle ball (a prop, not skinned): a stand-in of a tenth of its triangles, still a ball
-    of the same radius; a 48-triangle box is left to cast as itself."""
+    """A 4,608-triangle ball (a prop, not skinned): a stand-in of 1,000 triangles, still a ball of the
+    same radius; a 12-triangle box is left to cast as itself."""
     prop = NodePath("prop")
     ball = prop.attach_new_node(geom_node("ball", *SHAPES["sphere"]((0.4, 0.4, 0.4), rows=48, cols=48)))
     prop.attach_new_node(geom_node("box", *SHAPES["box"]((0.2, 0.2, 0.2))))
@@ -119,3 +115,47 @@ def test_a_rigid_prop_casts_through_a_stand_in_of_its_shape():
     assert 400 <= _triangles(stand_in) <= 1050 and _triangles(ball) == 4608
     radius = np.linalg.norm(_skinned(stand_in) - (0, 0, 0.2), axis=1)
     assert np.abs(radius - 0.2).max() < 0.01, (radius.min(), radius.max())
+
+
+def _ball(name: str = "ball") -> NodePath:
+    return NodePath(geom_node(name, *SHAPES["sphere"]((0.4, 0.4, 0.4), rows=48, cols=48)))
+
+
+def test_a_mesh_placed_twice_casts_at_both_places():
+    """One GeomNode under two parents (as panda3d-gltf places a mesh several nodes use): one stand-in,
+    placed beside both copies, and both copies hidden from the shadow camera."""
+    prop, ball = NodePath("prop"), _ball()
+    for x in (-1.0, 1.0):
+        ball.instance_to(prop.attach_new_node(f"at{x}")).get_parent().set_x(x)
+    assert cast_through_proxies(prop) == 1
+    for copy in prop.find_all_matches("*/ball"):
+        assert copy.is_hidden(SHADOW_MAP_CAMERA)
+        stand_in = copy.get_parent().find("ball:shadow")
+        assert not stand_in.is_empty() and not stand_in.is_hidden(SHADOW_MAP_CAMERA)
+
+
+def test_a_stand_in_keeps_two_sides_and_leaves_out_what_writes_no_depth():
+    """A double-sided mesh's stand-in is drawn from both sides into the map, as the mesh was; a blended
+    geom (no depth written, so no shadow) is left out of the stand-in."""
+    prop, ball = NodePath("prop"), _ball()
+    ball.set_two_sided(True)
+    glass = ball.node().get_geom(0).make_copy()
+    ball.node().add_geom(glass, ball.node().get_geom_state(0).set_attrib(
+        TransparencyAttrib.make(TransparencyAttrib.M_alpha)).set_attrib(
+        DepthWriteAttrib.make(DepthWriteAttrib.M_off)))
+    ball.reparent_to(prop)
+    cast_through_proxies(prop)
+    stand_in = prop.find("ball:shadow")
+    assert stand_in.node().get_attrib(CullFaceAttrib).get_effective_mode() == CullFaceAttrib.M_cull_none
+    assert 900 <= _triangles(stand_in) <= 1050              # a tenth of one ball, not of two
+
+
+def test_the_nearest_search_is_exact():
+    """The grid search finds the same nearest point as comparing every pair, for points off a surface."""
+    rng = np.random.default_rng(7)
+    surface = rng.normal(size=(20_000, 3))
+    surface *= np.array([0.3, 0.2, 0.9]) / np.linalg.norm(surface, axis=1, keepdims=True)
+    points = surface[rng.integers(0, len(surface), 2000)] + rng.normal(scale=0.01, size=(2000, 3))
+    found = nearest(points, surface)
+    brute = np.array([np.argmin(((surface - p) ** 2).sum(1)) for p in points])
+    assert np.array_equal(((points - surface[found]) ** 2).sum(1), ((points - surface[brute]) ** 2).sum(1))

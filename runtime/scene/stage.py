@@ -37,8 +37,8 @@ from .lighting import LitLight, ShadowMap, fragment_source, vertex_source
 from .mtoon import MToonLook
 from .overlay import full_frame_card, screen_layer
 from .product_shapes import ACCENTS, PRODUCT_SHAPES
-from .shapes import SHAPES, geom_node
 from .shadow_proxy import cast_through_proxies
+from .shapes import SHAPES, geom_node
 
 
 def _fit_model(model: NodePath, size) -> None:
