@@ -139,20 +139,25 @@ def stroke(p, positions, side="right", step=0):
 
 
 SKELETON = host_skeleton(PROJECT / "rigs" / "mei.glb")
-MEI_TOP = np.vstack([part.positions for part in build_host(load_host_spec(PROJECT / "rigs" / "mei.toml")).meshes["Body"]
-                     if part.material == "top"])        # the built top's points, where the hands must not go
+
+
+@pytest.fixture(scope="module")
+def mei_top() -> np.ndarray:
+    """The points of Mei's built top, where the hands must not go (built once, for the tests that ask)."""
+    body = build_host(load_host_spec(PROJECT / "rigs" / "mei.toml")).meshes["Body"]
+    return np.vstack([part.positions for part in body if part.material == "top"])
 
 
 @pytest.mark.parametrize("spatial", [-1.0, 0.0])
 @pytest.mark.parametrize("name", ["thank_you", "heart_hands"])
-def test_hands_together_hold_in_front_of_the_body(name, spatial):
+def test_hands_together_hold_in_front_of_the_body(name, spatial, mei_top):
     """Hands brought together before the chest hold in front of the top, not inside it: through the hold
     both wrists clear the front of Mei's built top at their height by more than a forearm's thickness."""
     p, pos = alone(SKELETON, name, Expressivity(spatial=spatial))
     step = p.steps[0]
     for side in ("left", "right"):
         for wrist in pos[int(step.stroke_end * 60):int(step.hold_end * 60), SKELETON.index(f"{side}Hand")]:
-            front = MEI_TOP[np.abs(MEI_TOP[:, 1] - wrist[1]) < 0.02, 2].max()
+            front = mei_top[np.abs(mei_top[:, 1] - wrist[1]) < 0.02, 2].max()
             assert wrist[2] - front > 0.03, (side, wrist[2] - front)
 
 

@@ -243,7 +243,7 @@ def arm(f: Figure, side: str, sign: int) -> list[Part]:
     # A short or three-quarter sleeve flares a little at its end; a long one ends straight at the cuff.
     flare = {"short": 0.005, "three-quarter": 0.004}.get(spec.sleeves, 0.0) * s
     r[-3:] += flare * np.array([0.3, 0.7, 1.0])
-    sleeve = _skinned_tube(f, "top", path, r, bones, blend, caps=(True, False))
+    sleeve = _limb_tube(f, "top", path, r, bones, blend, caps=(True, False))
     # Skin shows from where the sleeve ends (inside it) to the wrist.
     bare_from = jt[f"{side}UpperArm"] + [sign * max(end_x - 0.05 * s, 0.0), 0, 0]
     skin_pts = [bare_from, jt[f"{side}LowerArm"], jt[f"{side}Hand"] + [sign * 0.012 * s, 0, 0]]
@@ -252,11 +252,11 @@ def arm(f: Figure, side: str, sign: int) -> list[Part]:
     skin_path = polyline(skin_pts, 6)
     x = sign * (skin_path[:, 0] - jt[f"{side}UpperArm"][0])
     skin_r = np.interp(x, [0.0, 0.27 * s, 0.51 * s], [0.042 * s * b, 0.034 * s * b, 0.0255 * s * b])
-    skin = _skinned_tube(f, "skin", skin_path, skin_r, bones, blend, caps=(False, True), flatten=0.8)
+    skin = _limb_tube(f, "skin", skin_path, skin_r, bones, blend, caps=(False, True), flatten=0.8)
     return [sleeve, skin]
 
 
-def _skinned_tube(f: Figure, material: str, path: np.ndarray, radii: np.ndarray, bones: list[str], blend: float,
+def _limb_tube(f: Figure, material: str, path: np.ndarray, radii: np.ndarray, bones: list[str], blend: float,
                   caps=(True, True), flatten: float = 1.0) -> Part:
     """A tube along an arm, weighted along the bone chain by distance along the limb; `flatten` < 1 makes it
     thinner from above than across (a forearm, a wrist)."""

@@ -40,7 +40,7 @@ _NUMERIC = {GeomEnums.NT_float32: np.float32, GeomEnums.NT_uint8: np.uint8, Geom
             GeomEnums.NT_uint32: np.uint32}
 
 
-class Part(NamedTuple):
+class MeshPart(NamedTuple):
     """One geom's triangles as the stand-in reads them."""
     positions: np.ndarray               # (n, 3) float64, the mesh's own space
     blends: np.ndarray | None           # (n,) index into `table` per vertex; None for a rigid mesh
@@ -149,7 +149,7 @@ def nearest(points: np.ndarray, among: np.ndarray) -> np.ndarray:
     return found
 
 
-def _triangles(geom: Geom, state: RenderState) -> Part | None:
+def _triangles(geom: Geom, state: RenderState) -> MeshPart | None:
     """A geom's positions, skin blends and triangles; None when it holds other primitives or columns of
     a kind this does not read."""
     vdata = geom.get_vertex_data()
@@ -174,7 +174,7 @@ def _triangles(geom: Geom, state: RenderState) -> Part | None:
         else:
             tris.append(np.arange(prim.get_first_vertex(), prim.get_first_vertex() + prim.get_num_vertices()))
     cull = state.get_attrib(CullFaceAttrib) if state.has_attrib(CullFaceAttrib) else None
-    return Part(position[:, :3].astype(np.float64), None if blend is None else blend[:, 0].astype(np.int64),
+    return MeshPart(position[:, :3].astype(np.float64), None if blend is None else blend[:, 0].astype(np.int64),
                 np.concatenate(tris).reshape(-1, 3) if tris else np.zeros((0, 3), np.int64), table,
                 cull is not None and cull.get_effective_mode() == CullFaceAttrib.M_cull_none)
 

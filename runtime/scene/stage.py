@@ -124,10 +124,8 @@ class Stage:
             info = load_rig_info(piece.model)
             model = load_model(info)
             model.reparent_to(np_)
-            self._draw_mtoon(model, info)
             _fit_model(model, piece.size)
-            if self.shadow_map is not None:
-                cast_through_proxies(model)
+            self._dress(model, info)
         elif piece.shape in PRODUCT_SHAPES:
             np_ = self.root.attach_new_node(piece.name)
             body = srgb_to_linear(piece.color)
@@ -192,6 +190,13 @@ class Stage:
             self.shadow_map = ShadowMap(self.root, caster, self._shadow_span, output)
         return caster
 
+    def _dress(self, model: NodePath, info: RigInfo) -> None:
+        """A loaded model (a host or a glTF prop) as the set draws it: its MToon materials, and where the set
+        casts shadows, stand-ins that cast them."""
+        self._draw_mtoon(model, info)
+        if self.shadow_map is not None:
+            cast_through_proxies(model)
+
     def _draw_mtoon(self, model: NodePath, info: RigInfo) -> None:
         """A model whose materials carry MToon draws them so, with the set's lights, in either shading mode."""
         look = MToonLook(model, info)
@@ -207,9 +212,7 @@ class Stage:
 
     def _host(self, placement: HostPlacement) -> Host:
         character = Character(placement.rig, placement.mapping)
-        self._draw_mtoon(character.root, character.info)
-        if self.shadow_map is not None:
-            cast_through_proxies(character.root)
+        self._dress(character.root, character.info)
         holder = self.root.attach_new_node(f"host:{placement.name}")
         holder.set_pos(*placement.position)
         holder.set_h(placement.facing)
